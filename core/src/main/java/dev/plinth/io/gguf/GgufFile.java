@@ -1,0 +1,170 @@
+package dev.plinth.io.gguf;
+
+import dev.plinth.io.ModelFormatException;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GGUF file (version 2 or 3), memory-mapped: metadata and tensor infos are parsed at open, tensor
+ * data stay in the mapping and are handed out as zero-copy {@link Tensor}s. Close to unmap.
+ */
+public final class GgufFile implements AutoCloseable {
+
+    /** A tensor's entry in the header. {@code shape} is row-major (outermost first). */
+    public record TensorInfo(String name, DType dtype, long[] shape, long offset, long byteSize) {
+        public TensorInfo {
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        public long elementCount() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    public static final int DEFAULT_ALIGNMENT = 32;
+
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment file;
+    private final int version;
+    private final Map<String, GgufValue> metadata;
+    private final List<TensorInfo> tensors;
+    private final Map<String, TensorInfo> tensorsByName;
+    private final long dataStart;
+    private final int alignment;
+
+    private GgufFile(Path path, Arena arena, MemorySegment file, GgufHeaderParser.Header header) {
+        this.path = path;
+        this.arena = arena;
+        this.file = file;
+        this.version = header.version();
+        this.metadata = Collections.unmodifiableMap(header.metadata());
+        this.tensors = List.copyOf(header.tensors());
+        Map<String, TensorInfo> byName = new LinkedHashMap<>();
+        for (TensorInfo t : tensors) {
+            byName.put(t.name(), t);
+        }
+        this.tensorsByName = Collections.unmodifiableMap(byName);
+        this.dataStart = header.dataStart();
+        this.alignment = header.alignment();
+    }
+
+    /** Maps and parses {@code path}; throws {@link ModelFormatException} for a malformed file. */
+    public static GgufFile open(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            GgufHeaderParser.Header header = new GgufHeaderParser(path, seg).parse();
+            return new GgufFile(path, arena, seg, header);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    public int alignment() {
+        return alignment;
+    }
+
+    /** Byte offset in the file where tensor data begin. */
+    public long dataStart() {
+        return dataStart;
+    }
+
+    /** All metadata in file order. */
+    public Map<String, GgufValue> metadata() {
+        return metadata;
+    }
+
+    public List<TensorInfo> tensorInfos() {
+        return tensors;
+    }
+
+    public TensorInfo tensorInfo(String name) {
+        return tensorsByName.get(name);
+    }
+
+    /** The tensor called {@code name}, its data a slice of the mapping (no copy), or null. */
+    public Tensor tensor(String name) {
+        TensorInfo info = tensorsByName.get(name);
+        return info == null ? null : tensor(info);
+    }
+
+    public Tensor tensor(TensorInfo info) {
+        MemorySegment data = file.asSlice(dataStart + info.offset(), info.byteSize());
+        return new Tensor(info.name(), info.dtype(), info.shape(), data);
+    }
+
+    /** The whole mapped file. */
+    public MemorySegment segment() {
+        return file;
+    }
+
+    public String getString(String key, String fallback) {
+        GgufValue v = metadata.get(key);
+        return v != null && v.type() == GgufType.STRING ? v.asString() : fallback;
+    }
+
+    public long getLong(String key, long fallback) {
+        GgufValue v = metadata.get(key);
+        if (v == null || v.type() == GgufType.STRING || v.type() == GgufType.ARRAY
+                || v.type() == GgufType.BOOL) {
+            return fallback;
+        }
+        return v.type() == GgufType.FLOAT32 || v.type() == GgufType.FLOAT64
+                ? (long) v.asDouble() : v.asLong();
+    }
+
+    public double getDouble(String key, double fallback) {
+        GgufValue v = metadata.get(key);
+        return v != null && v.value() instanceof Number n ? n.doubleValue() : fallback;
+    }
+
+    public boolean getBool(String key, boolean fallback) {
+        GgufValue v = metadata.get(key);
+        return v != null && v.value() instanceof Boolean b ? b : fallback;
+    }
+
+    /** The elements of an array value, or an empty list when absent. */
+    public List<Object> getArray(String key) {
+        GgufValue v = metadata.get(key);
+        return v != null && v.type() == GgufType.ARRAY ? v.asArray().elements() : List.of();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    static List<Object> newList(long count) {
+        return new ArrayList<>((int) Math.min(count, 1 << 16));
+    }
+}
