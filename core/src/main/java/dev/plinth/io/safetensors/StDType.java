@@ -56,8 +56,9 @@ enum StDType {
     /** "F32, F16, ..." for error messages. */
     static String supportedNames() {
         List<String> names = new ArrayList<>();
-        for (StDType s : values()) {
-            if (s.plinth != null) {
+        for (DType t : DType.values()) {
+            StDType s = of(t);
+            if (s != null) {
                 names.add(s.name());
             }
         }
