@@ -101,6 +101,11 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         }
     }
 
+    /** A checkpoint already in memory (tests); {@code arena} may be null for a heap segment. */
+    static Llama2cCheckpoint of(Path path, Arena arena, MemorySegment bytes) throws IOException {
+        return new Llama2cCheckpoint(path, arena, bytes, readConfig(path, bytes));
+    }
+
     /**
      * Reads and validates the header of a checkpoint held in {@code file}: every field in range,
      * heads dividing the width, and the file exactly as long as the header implies.
@@ -198,6 +203,8 @@ public final class Llama2cCheckpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 }

@@ -71,13 +71,18 @@ public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[]
         if (size > MAX_FILE_BYTES) {
             throw new ModelFormatException(path, null, 0, "tokenizer file is " + size + " bytes (at most " + MAX_FILE_BYTES + ")");
         }
-        ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(path)).order(ByteOrder.LITTLE_ENDIAN);
+        return parse(path, Files.readAllBytes(path), vocabSize);
+    }
+
+    static Llama2cVocabulary parse(Path path, byte[] file, int vocabSize) throws ModelFormatException {
+        long size = file.length;
+        ByteBuffer buf = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         if (buf.remaining() < 4) {
             throw new ModelFormatException(path, "max_token_length", 0, "file is " + size + " bytes, too short");
         }
         int maxLen = buf.getInt();
-        if (maxLen <= 0) {
-            throw new ModelFormatException(path, "max_token_length", 0, "is " + maxLen + "; must be positive");
+        if (maxLen < 0) {
+            throw new ModelFormatException(path, "max_token_length", 0, "is " + maxLen + "; must not be negative");
         }
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -60,6 +60,11 @@ public final class SafetensorsFile implements SafetensorsModel {
         }
     }
 
+    /** A file already in memory (tests); {@code arena} may be null for a heap segment. */
+    static SafetensorsFile of(Path path, Arena arena, MemorySegment bytes) throws IOException {
+        return new SafetensorsFile(path, arena, bytes, new SafetensorsHeaderParser(path, bytes).parse());
+    }
+
     public Path path() {
         return path;
     }
@@ -98,6 +103,8 @@ public final class SafetensorsFile implements SafetensorsModel {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 }
