@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,8 +26,11 @@ import java.util.Objects;
  */
 public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[] scores) {
 
-    /** Refuse tokenizer files over 1 GiB; real ones are well under 1 MiB. */
-    static final long MAX_FILE_BYTES = 1L << 30;
+    /**
+     * Refuse tokenizer files over 64 MiB (Llama 2's is 0.4 MiB): a file of empty pieces has one
+     * token per 8 bytes, and each costs far more than 8 bytes on the heap.
+     */
+    static final long MAX_FILE_BYTES = 64L << 20;
 
     public Llama2cVocabulary {
         pieces = List.copyOf(pieces);
@@ -76,6 +80,10 @@ public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[]
 
     static Llama2cVocabulary parse(Path path, byte[] file, int vocabSize) throws ModelFormatException {
         long size = file.length;
+        if (vocabSize > size / 8) {
+            throw new ModelFormatException(path, null, 0, "a " + size + "-byte file cannot hold " + vocabSize
+                    + " tokens of at least 8 bytes each");
+        }
         ByteBuffer buf = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         if (buf.remaining() < 4) {
             throw new ModelFormatException(path, "max_token_length", 0, "file is " + size + " bytes, too short");
@@ -87,7 +95,7 @@ public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[]
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         List<String> pieces = new ArrayList<>();
-        List<Float> scores = new ArrayList<>();
+        float[] scores = new float[vocabSize >= 0 ? vocabSize : 1024];
         while (vocabSize < 0 ? buf.hasRemaining() : pieces.size() < vocabSize) {
             int id = pieces.size();
             int at = buf.position();
@@ -110,17 +118,16 @@ public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[]
                 throw new ModelFormatException(path, "token " + id + " piece", at + 8, "piece is not valid UTF-8");
             }
             buf.position(buf.position() + len);
-            scores.add(score);
+            if (id == scores.length) {
+                scores = Arrays.copyOf(scores, scores.length * 2);
+            }
+            scores[id] = score;
         }
         if (buf.hasRemaining()) {
             throw new ModelFormatException(path, null, buf.position(), buf.remaining() + " bytes after the last of "
                     + vocabSize + " tokens");
         }
-        float[] s = new float[scores.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = scores.get(i);
-        }
-        return new Llama2cVocabulary(maxLen, pieces, s);
+        return new Llama2cVocabulary(maxLen, pieces, Arrays.copyOf(scores, pieces.size()));
     }
 
     /** Writes this vocabulary atomically in the same format. */
@@ -145,12 +152,12 @@ public record Llama2cVocabulary(int maxTokenLength, List<String> pieces, float[]
     @Override
     public boolean equals(Object o) {
         return o instanceof Llama2cVocabulary v && v.maxTokenLength == maxTokenLength && v.pieces.equals(pieces)
-                && java.util.Arrays.equals(v.scores, scores);
+                && Arrays.equals(v.scores, scores);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxTokenLength, pieces, java.util.Arrays.hashCode(scores));
+        return Objects.hash(maxTokenLength, pieces, Arrays.hashCode(scores));
     }
 
     @Override
