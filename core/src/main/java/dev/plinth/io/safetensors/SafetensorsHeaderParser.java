@@ -19,6 +19,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -249,7 +250,7 @@ final class SafetensorsHeaderParser {
             long need = byteSize(e);
             if (need != e.end() - e.begin()) {
                 throw fail(field, e.headerOffset(), "data span " + (e.end() - e.begin()) + " bytes but " + e.dtype()
-                        + " " + java.util.Arrays.toString(e.shape()) + " needs " + (need < 0 ? "more than 2^63" : need));
+                        + " " + Arrays.toString(e.shape()) + " needs " + (need < 0 ? "more than 2^63" : need));
             }
             expected = e.end();
             previous = e.name();

@@ -199,8 +199,8 @@ public final class SafetensorsWriter {
     /**
      * Appends a JSON string literal. serde_json style (asciiOnly false): escapes quote, backslash
      * and control characters only, with the short forms where JSON has them and lowercase
-     * {@code \\u00xx} otherwise. Python style (asciiOnly true) additionally escapes everything
-     * beyond ASCII as UTF-16 {@code \\uxxxx}.
+     * a lowercase u00xx escape otherwise. Python style (asciiOnly true) additionally escapes everything
+     * beyond ASCII as UTF-16 uxxxx escapes.
      */
     static void appendJsonString(StringBuilder sb, String s, boolean asciiOnly) {
         sb.append('"');
