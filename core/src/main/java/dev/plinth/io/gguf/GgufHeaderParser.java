@@ -107,20 +107,23 @@ final class GgufHeaderParser {
 
         List<GgufFile.TensorInfo> infos = new ArrayList<>((int) tensorCount);
         Map<String, Integer> indexByName = new HashMap<>();
-        long[] infoOffsets = new long[(int) tensorCount];
+        long[] offsetFields = new long[(int) tensorCount];
         for (int i = 0; i < tensorCount; i++) {
-            infoOffsets[i] = pos;
+            long infoAt = pos;
             GgufFile.TensorInfo info = readTensorInfo(i, alignment);
+            offsetFields[i] = pos - 8;
             Integer earlier = indexByName.putIfAbsent(info.name(), i);
             if (earlier != null) {
-                throw fail(infoOffsets[i], "tensor #" + i + " name",
+                context = "";
+                throw fail(infoAt, "tensor #" + i + " name",
                         "duplicate tensor name '" + info.name() + "' (also tensor #" + earlier + ")");
             }
             infos.add(info);
         }
+        context = "";
         long headerEnd = pos;
         long dataStart = alignUp(headerEnd, alignment);
-        checkTensorsFit(infos, infoOffsets, dataStart);
+        checkTensorsFit(infos, offsetFields, dataStart);
         return new Header(version, metadata, infos, headerEnd, dataStart, alignment);
     }
 
@@ -205,7 +208,7 @@ final class GgufHeaderParser {
         return new GgufFile.TensorInfo(name, dtype, shape, offset, byteSize);
     }
 
-    private void checkTensorsFit(List<GgufFile.TensorInfo> infos, long[] infoOffsets, long dataStart)
+    private void checkTensorsFit(List<GgufFile.TensorInfo> infos, long[] offsetFields, long dataStart)
             throws ModelFormatException {
         if (infos.isEmpty()) {
             return;
@@ -228,7 +231,7 @@ final class GgufHeaderParser {
         String prevName = null;
         for (int idx : order) {
             GgufFile.TensorInfo t = infos.get(idx);
-            long offsetField = infoOffsets[idx];
+            long offsetField = offsetFields[idx];
             if (t.offset() > dataBytes || t.byteSize() > dataBytes - t.offset()) {
                 throw new ModelFormatException(path, "tensor '" + t.name() + "' offset", offsetField,
                         "tensor data [" + t.offset() + ", +" + t.byteSize() + ") run past the end of the file ("
@@ -280,17 +283,18 @@ final class GgufHeaderParser {
         if (fixed > 0) {
             return new GgufValue.GgufArray(elementType, readPacked(elementType, count, countAt + 8));
         }
-        List<Object> elements = new ArrayList<>((int) Math.min(count, 1024));
+        // exact size is safe: readCount bounded count by the bytes left, at 8 or more per element
+        Object[] elements = new Object[(int) count];
         depth++;
         try {
-            for (long i = 0; i < count; i++) {
+            for (int i = 0; i < elements.length; i++) {
                 indices[depth - 1] = i;
-                elements.add(readValue(elementType));
+                elements[i] = readValue(elementType);
             }
         } finally {
             depth--;
         }
-        return new GgufValue.GgufArray(elementType, elements);
+        return new GgufValue.GgufArray(elementType, new ParsedList(elements));
     }
 
     private PackedList readPacked(GgufType type, long count, long at) throws ModelFormatException {
@@ -346,7 +350,11 @@ final class GgufHeaderParser {
         if (len > MAX_JAVA_ARRAY) {
             throw fail(at, lengthPart, "string length " + len + " is more than Plinth can hold");
         }
-        byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+        if (len == 0) {
+            return ""; // no allocation: a flood of empty strings costs only the list that holds them
+        }
+        byte[] bytes = new byte[(int) len];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, (int) len);
         String s = decode(bytes, at + 8, part);
         pos += len;
         return s;

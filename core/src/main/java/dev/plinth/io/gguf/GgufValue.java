@@ -28,7 +28,7 @@ public record GgufValue(GgufType type, Object value) {
     public record GgufArray(GgufType elementType, List<Object> elements) {
         public GgufArray {
             Objects.requireNonNull(elementType, "elementType");
-            if (!(elements instanceof PackedList p && p.type() == elementType)) {
+            if (!(elements instanceof PackedList p && p.type() == elementType) && !(elements instanceof ParsedList)) {
                 List<Object> copy = new ArrayList<>(elements.size());
                 for (Object e : elements) {
                     copy.add(canonical(elementType, e));

@@ -38,7 +38,7 @@ class GgufLlamaCppCrossCheckTest {
     @ParameterizedTest
     @CsvSource({"3,32", "2,32", "3,1", "2,2", "3,4", "3,8", "2,16", "3,64", "3,128", "2,512", "3,4096"})
     void llamaCppReadsWhatPlinthWrites(int version, int alignment) throws Throwable {
-        for (long seed = 0; seed < 4; seed++) {
+        for (long seed = 0; seed < 2; seed++) {
             Path p = tmp.resolve("x-" + seed + ".gguf");
             // llama.cpp has no nested arrays; zero-element tensors are left out to spare older builds
             GgufSamples.sample(seed * 1009 + alignment, new GgufSamples.Options(version, alignment, false, false)).write(p);
