@@ -40,8 +40,8 @@ class GgufLlamaCppCrossCheckTest {
     void llamaCppReadsWhatPlinthWrites(int version, int alignment) throws Throwable {
         for (long seed = 0; seed < 2; seed++) {
             Path p = tmp.resolve("x-" + seed + ".gguf");
-            // llama.cpp has no nested arrays; zero-element tensors are left out to spare older builds
-            GgufSamples.sample(seed * 1009 + alignment, new GgufSamples.Options(version, alignment, false, false)).write(p);
+            // llama.cpp has no nested arrays
+            GgufSamples.sample(seed * 1009 + alignment, new GgufSamples.Options(version, alignment, false, true)).write(p);
             LlamaCppGguf.Parsed ref = llama.read(p);
             assertNotNull(ref, () -> "llama.cpp rejected " + p + ": " + llama.lastLog());
             try (GgufFile f = GgufFile.open(p)) {
