@@ -262,15 +262,11 @@ final class WordPieceTokenizer implements Tokenizer {
             check(ids[i]);
             String p = vocab.piece(ids[i]);
             if (i > 0) {
-                if (p.startsWith(continuation)) {
-                    p = p.substring(continuation.length());
-                } else {
-                    sb.append(' ');
-                }
+                p = p.startsWith(continuation) ? p.substring(continuation.length()) : " " + p;
             }
-            sb.append(p);
+            sb.append(cleanup ? hfCleanup(p) : p);
         }
-        return cleanup ? hfCleanup(sb.toString()) : sb.toString();
+        return sb.toString();
     }
 
     private void check(int id) {
@@ -318,7 +314,7 @@ final class WordPieceTokenizer implements Tokenizer {
         return c.toString();
     }
 
-    /** Hugging Face's decoder clean-up of tokenization spaces. */
+    /** Hugging Face's decoder clean-up of tokenization spaces, applied (as HF does) to each token. */
     static String hfCleanup(String s) {
         return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
                 .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't")
