@@ -100,7 +100,7 @@ public final class Main implements Callable<Integer> {
             ex.printStackTrace(console.err());
         }
         String command = ex.getCommandLine().getCommandSpec().qualifiedName();
-        String message = ex.getMessage();
+        String message = ex.getMessage().replaceFirst("^Error: ", "");
         if (!message.contains("--help")) {
             message += " (see '" + command + " --help')";
         }

@@ -66,16 +66,18 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String input = text != null ? text : readStandardInput();
         long start = System.nanoTime();
-        Tokenizer tokenizer = TokenizerLoader.load(model, tokenizerFile, console);
-        long loaded = System.nanoTime();
-        int[] ids = tokenizer.encode(input, !specials.none, parseSpecial);
-        long done = System.nanoTime();
-        console.debug("tokenizer loaded in %.1f ms; %d tokens in %.1f ms",
-                (loaded - start) / 1e6, ids.length, (done - loaded) / 1e6);
-        if (idsOnly) {
-            console.out().println(ids(ids));
-        } else {
-            table(tokenizer, ids).forEach(console.out()::println);
+        try (TokenizerLoader loader = TokenizerLoader.open(model, tokenizerFile, console)) {
+            Tokenizer tokenizer = loader.tokenizer();
+            long loaded = System.nanoTime();
+            int[] ids = tokenizer.encode(input, !specials.none, parseSpecial);
+            long done = System.nanoTime();
+            console.debug("tokenizer loaded in %.1f ms; %d tokens in %.1f ms",
+                    (loaded - start) / 1e6, ids.length, (done - loaded) / 1e6);
+            if (idsOnly) {
+                console.out().println(ids(ids));
+            } else {
+                table(tokenizer, ids).forEach(console.out()::println);
+            }
         }
         return Main.OK;
     }
