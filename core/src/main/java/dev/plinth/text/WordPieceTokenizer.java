@@ -324,6 +324,11 @@ final class WordPieceTokenizer implements Tokenizer {
                 .replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
     }
 
+    /** The special and user-defined tokens split from text before tokenizing. */
+    SpecialTokens specialTokens() {
+        return specials;
+    }
+
     @Override
     public String piece(int id) {
         return vocab.piece(id);
