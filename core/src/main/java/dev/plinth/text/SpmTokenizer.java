@@ -246,6 +246,11 @@ final class SpmTokenizer implements Tokenizer {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
+    /** The special and user-defined tokens split from text before tokenizing. */
+    SpecialTokens specialTokens() {
+        return specials;
+    }
+
     @Override
     public String piece(int id) {
         return vocab.piece(id);

@@ -2,6 +2,7 @@ package dev.plinth.text;
 
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.llama2c.Llama2cVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
  * <ul>
  * <li>{@link #fromGguf}: dispatches on {@code tokenizer.ggml.model} and gives llama.cpp's ids:
  * {@code llama} (SentencePiece-style BPE by scores), {@code bert} (WordPiece).</li>
+ * <li>{@link #fromLlama2c}: a llama2.c {@code tokenizer.bin}, giving llama2.c's ids.</li>
  * <li>{@link #fromTokenizerJson}: a Hugging Face {@code tokenizer.json}, giving the ids of HF
  * tokenizers: model {@code WordPiece} (BertNormalizer, BertPreTokenizer), model {@code BPE} in the
  * SentencePiece style (▁ escaping, byte fallback: Llama-2, Mistral, TinyLlama).</li>
@@ -41,6 +43,19 @@ public final class Tokenizers {
     /** The tokenizer of a Hugging Face {@code tokenizer.json}. */
     public static Tokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
         return TokenizerJson.read(tokenizerJson);
+    }
+
+    /**
+     * llama2.c's tokenizer for a {@code tokenizer.bin} (e.g. {@code tok512.bin}), encoding as
+     * llama2.c's {@code run.c} does; addSpecial adds BOS, parseSpecial has no effect.
+     */
+    public static Tokenizer fromLlama2c(Path tokenizerBin) throws IOException {
+        Llama2cVocabulary vocab = Llama2cVocabulary.read(tokenizerBin);
+        if (vocab.size() < 3 + 256) {
+            throw new ModelFormatException(tokenizerBin, null, -1, "holds " + vocab.size()
+                    + " tokens; a llama2.c tokenizer has <unk>, <s>, </s> and 256 byte tokens first");
+        }
+        return new Llama2cTokenizer(vocab);
     }
 
     /**

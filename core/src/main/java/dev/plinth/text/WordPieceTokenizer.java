@@ -275,43 +275,46 @@ final class WordPieceTokenizer implements Tokenizer {
         }
     }
 
-    /** llama.cpp's clean_spaces passes: " ?", " !", " .", " ,", " ' ", " 's", " 'm", " 're", " 've". */
+    /**
+     * llama.cpp's clean_spaces passes (" ?", " !", " .", " ,"; " ' "; " 's", " 'm", " 're", " 've"),
+     * done in place on one buffer as llama.cpp does: the second pass blanks the space after a
+     * " ' " so that a following apostrophe no longer sees a space before it.
+     */
     static String llamaCppCleanSpaces(String t) {
-        StringBuilder a = new StringBuilder(t.length());
-        for (int i = 0; i < t.length(); i++) {
-            char x = t.charAt(i);
-            if (i > 0 && t.charAt(i - 1) == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) {
-                a.setLength(a.length() - 1);
+        char[] text = t.toCharArray();
+        int total1 = text.length;
+        int total = total1 > 0 ? 1 : 0;
+        for (int i = 1; i < total1; i++) {
+            char x = text[i];
+            if (text[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) {
+                total--;
             }
-            a.append(x);
+            text[total++] = x;
         }
-        String s = a.toString();
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char x = s.charAt(i);
-            if (i > 0 && x == '\'' && i + 1 < s.length() && s.charAt(i - 1) == ' ' && s.charAt(i + 1) == ' ') {
-                b.setLength(b.length() - 1);
-                b.append(x);
-                i++;
-                continue;
+        int total2 = total;
+        total = total > 0 ? 1 : 0;
+        for (int i = 1; i < total2; i++) {
+            char x = text[i];
+            if (x == '\'' && i + 1 < total2 && text[i - 1] == ' ' && text[i + 1] == ' ') {
+                total--;
+                text[++i] = '\0';
             }
-            b.append(x);
+            text[total++] = x;
         }
-        s = b.toString();
-        StringBuilder c = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char x = s.charAt(i);
-            if (i > 0 && s.charAt(i - 1) == ' ' && x == '\'' && i + 1 < s.length()) {
-                char x1 = s.charAt(i + 1);
-                boolean remove = x1 == 's' || x1 == 'm'
-                        || (i + 2 < s.length() && ((x1 == 'r' || x1 == 'v') && s.charAt(i + 2) == 'e'));
-                if (remove) {
-                    c.setLength(c.length() - 1);
+        int total3 = total;
+        total = total > 0 ? 1 : 0;
+        for (int i = 1; i < total3; i++) {
+            char x = text[i];
+            if (text[i - 1] == ' ' && x == '\'' && i + 1 < total3) {
+                char x1 = text[i + 1];
+                if (x1 == 's' || x1 == 'm'
+                        || (i + 2 < total3 && (x1 == 'r' || x1 == 'v') && text[i + 2] == 'e')) {
+                    total--;
                 }
             }
-            c.append(x);
+            text[total++] = x;
         }
-        return c.toString();
+        return new String(text, 0, total);
     }
 
     /** Hugging Face's decoder clean-up of tokenization spaces, applied (as HF does) to each token. */
@@ -319,6 +322,11 @@ final class WordPieceTokenizer implements Tokenizer {
         return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
                 .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't")
                 .replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
+    /** The special and user-defined tokens split from text before tokenizing. */
+    SpecialTokens specialTokens() {
+        return specials;
     }
 
     @Override
