@@ -1,0 +1,223 @@
+package dev.plinth.text;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Byte-level BPE (GPT-2 style): text is cut into pre-tokens by the model family's split rules,
+ * each pre-token's UTF-8 bytes are mapped to GPT-2's byte characters and merged by rank. Loaded
+ * from a GGUF vocabulary ({@code tokenizer.ggml.model = gpt2}; ids as llama.cpp gives them) or a
+ * Hugging Face {@code tokenizer.json} with a ByteLevel pre-tokenizer (ids as HF tokenizers gives
+ * them). Immutable and thread-safe.
+ */
+public final class ByteLevelBpeTokenizer implements Tokenizer {
+    /** llama.cpp token types as stored in {@code tokenizer.ggml.token_type}. */
+    static final int NORMAL = 1;
+    static final int UNKNOWN = 2;
+    static final int CONTROL = 3;
+    static final int USER_DEFINED = 4;
+    static final int UNUSED = 5;
+    static final int BYTE = 6;
+
+    /** A token recognised in raw text before pre-tokenization; {@code special} ones only with parseSpecial. */
+    record AddedToken(int id, String text, boolean special) {
+    }
+
+    /** How the text is pre-tokenized, as configured (for writing it back out). */
+    sealed interface Source permits LlamaCpp, HfJson {
+    }
+
+    /** A GGUF vocabulary with llama.cpp pre-tokenizer {@code preType} and its regexes. */
+    record LlamaCpp(String preType, List<String> regexes) implements Source {
+    }
+
+    /** A tokenizer.json; {@code preTokenizer} and {@code postProcessor} are its JSON text. */
+    record HfJson(String preTokenizer, String postProcessor) implements Source {
+    }
+
+    private final BpeModel model;
+    private final List<PreSplit> steps;
+    private final int[] types;
+    private final List<AddedToken> added;
+    private final int bos;
+    private final int eos;
+    private final int[] prefix;
+    private final int[] suffix;
+    private final Source source;
+
+    ByteLevelBpeTokenizer(BpeModel model, List<PreSplit> steps, int[] types, List<AddedToken> added,
+                          int bos, int eos, int[] prefix, int[] suffix, Source source) {
+        this.model = model;
+        this.steps = List.copyOf(steps);
+        this.types = types;
+        List<AddedToken> sorted = new ArrayList<>(added);
+        sorted.sort(Comparator.comparingInt((AddedToken a) -> -a.text().getBytes(StandardCharsets.UTF_8).length)
+                .thenComparingInt(AddedToken::id));
+        this.added = List.copyOf(sorted);
+        this.bos = bos;
+        this.eos = eos;
+        this.prefix = prefix;
+        this.suffix = suffix;
+        this.source = source;
+    }
+
+    /** Loads a GGUF vocabulary whose {@code tokenizer.ggml.model} is {@code gpt2}. */
+    public static ByteLevelBpeTokenizer fromGguf(dev.plinth.io.gguf.GgufFile gguf)
+            throws dev.plinth.io.ModelFormatException {
+        return ByteLevelBpeGguf.load(gguf);
+    }
+
+    /** Loads a tokenizer.json whose model is BPE with a ByteLevel pre-tokenizer or decoder. */
+    public static ByteLevelBpeTokenizer fromTokenizerJson(java.nio.file.Path path) throws java.io.IOException {
+        return ByteLevelBpeJson.load(path);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        BpeModel.IntList out = new BpeModel.IntList(text.length() / 3 + 4);
+        if (addSpecial) {
+            out.addAll(prefix);
+        }
+        if (added.isEmpty()) {
+            encodeText(text, out);
+        } else {
+            for (Object fragment : splitAdded(text, parseSpecial)) {
+                if (fragment instanceof Integer id) {
+                    out.add(id);
+                } else {
+                    encodeText((String) fragment, out);
+                }
+            }
+        }
+        if (addSpecial) {
+            out.addAll(suffix);
+        }
+        return out.toArray();
+    }
+
+    private void encodeText(String text, BpeModel.IntList out) {
+        if (text.isEmpty()) {
+            return;
+        }
+        List<String> pieces = new ArrayList<>();
+        pieces.add(text);
+        for (PreSplit step : steps) {
+            List<String> next = new ArrayList<>(pieces.size() * 2 + 8);
+            for (String p : pieces) {
+                step.split(p, next);
+            }
+            pieces = next;
+        }
+        for (String p : pieces) {
+            model.encode(p, out);
+        }
+    }
+
+    /**
+     * llama.cpp's partition: added tokens are taken one after the other, longest first, each
+     * cutting every remaining text fragment at all its occurrences. Fragments are Strings (text)
+     * or Integers (token ids).
+     */
+    private List<Object> splitAdded(String text, boolean parseSpecial) {
+        List<Object> fragments = new ArrayList<>();
+        fragments.add(text);
+        for (AddedToken t : added) {
+            if (t.special() && !parseSpecial) {
+                continue;
+            }
+            List<Object> next = null;
+            for (int f = 0; f < fragments.size(); f++) {
+                Object frag = fragments.get(f);
+                if (frag instanceof String s && s.contains(t.text())) {
+                    if (next == null) {
+                        next = new ArrayList<>(fragments.subList(0, f));
+                    }
+                    int from = 0;
+                    for (int at = s.indexOf(t.text()); at >= 0; at = s.indexOf(t.text(), from)) {
+                        if (at > from) {
+                            next.add(s.substring(from, at));
+                        }
+                        next.add(t.id());
+                        from = at + t.text().length();
+                    }
+                    if (from < s.length()) {
+                        next.add(s.substring(from));
+                    }
+                } else if (next != null) {
+                    next.add(frag);
+                }
+            }
+            if (next != null) {
+                fragments = next;
+            }
+        }
+        return fragments;
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        String[] tokens = model.tokens();
+        for (int id : ids) {
+            if (id < 0 || id >= tokens.length) {
+                throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + tokens.length + ")");
+            }
+            int type = types[id];
+            if (type == CONTROL || type == USER_DEFINED || type == UNKNOWN) {
+                bytes.writeBytes(tokens[id].getBytes(StandardCharsets.UTF_8));
+            } else {
+                ByteLevel.decodeInto(tokens[id], bytes);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String piece(int id) {
+        return model.tokens()[id];
+    }
+
+    @Override
+    public int vocabSize() {
+        return model.tokens().length;
+    }
+
+    @Override
+    public int bosId() {
+        return bos;
+    }
+
+    @Override
+    public int eosId() {
+        return eos;
+    }
+
+    /** The llama.cpp token type of {@code id} (1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte). */
+    public int tokenType(int id) {
+        return types[id];
+    }
+
+    /** Where this tokenizer came from and how it pre-tokenizes. */
+    public Source source() {
+        return source;
+    }
+
+    BpeModel model() {
+        return model;
+    }
+
+    List<AddedToken> addedTokens() {
+        return added;
+    }
+
+    int[] prefix() {
+        return prefix.clone();
+    }
+
+    int[] suffix() {
+        return suffix.clone();
+    }
+}
