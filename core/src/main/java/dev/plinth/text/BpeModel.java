@@ -128,11 +128,26 @@ final class BpeModel {
             }
         }
         int[] sym = new int[n];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            char c = word.charAt(i);
+            int s = c < charSymbol.length ? charSymbol[c] : symbolForChar(c);
+            if (s >= tokens.length && fallback == Fallback.UNK) {
+                // HF: a character outside the vocabulary becomes the unknown token, or vanishes
+                if (unkId < 0) {
+                    continue;
+                }
+                s = unkId;
+            }
+            sym[count++] = s;
+        }
+        n = count;
+        if (n == 0) {
+            return new int[0];
+        }
         int[] prev = new int[n];
         int[] next = new int[n];
         for (int i = 0; i < n; i++) {
-            char c = word.charAt(i);
-            sym[i] = c < charSymbol.length ? charSymbol[c] : symbolForChar(c);
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }

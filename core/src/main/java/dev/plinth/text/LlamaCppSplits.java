@@ -318,7 +318,7 @@ final class LlamaCppSplits {
             {"\\p{Lm}", LETTER + "A-Za-z"}, {"\\p{Lo}", LETTER + "A-Za-z"},
         };
 
-        private static boolean usesCategories(String regex) {
+        static boolean usesCategories(String regex) {
             for (String[] c : CATEGORIES) {
                 if (regex.contains(c[0])) {
                     return true;
