@@ -12,7 +12,7 @@ final class ByteLevelBpeGguf {
     private ByteLevelBpeGguf() {
     }
 
-    static ByteLevelBpeTokenizer load(GgufFile gguf) throws ModelFormatException {
+    static ByteLevelBpeTokenizer load(GgufFile gguf) throws java.io.IOException {
         String modelType = gguf.getString("tokenizer.ggml.model", null);
         if (!"gpt2".equals(modelType)) {
             throw new ModelFormatException(gguf.path(), "tokenizer.ggml.model", -1,
@@ -21,24 +21,21 @@ final class ByteLevelBpeGguf {
         String pre = gguf.getString("tokenizer.ggml.pre", "");
         LlamaCppPreTypes.Spec spec = LlamaCppPreTypes.of(pre);
         if (spec == null) {
-            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.pre", -1,
-                    "pre-tokenizer '" + pre + "' is not supported; supported: " + LlamaCppPreTypes.names());
+            throw new UnsupportedTokenizerException(gguf.path(), "tokenizer.ggml.pre", pre,
+                    String.join(", ", LlamaCppPreTypes.names()));
         }
-        String[] tokens = strings(gguf, "tokenizer.ggml.tokens", true);
+        Vocabulary vocab = Vocabulary.fromGguf(gguf);
+        String[] tokens = new String[vocab.size()];
+        int[] types = new int[vocab.size()];
+        Map<String, Integer> ids = new HashMap<>(tokens.length * 2);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = vocab.piece(i);
+            types[i] = vocab.type(i);
+            ids.put(tokens[i], i);
+        }
         if (tokens.length == 0) {
             throw new ModelFormatException(gguf.path(), "tokenizer.ggml.tokens", -1, "is empty");
         }
-        Map<String, Integer> ids = new HashMap<>(tokens.length * 2);
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i].isEmpty()) {
-                tokens[i] = "[EMPTY_" + i + "]";
-            }
-            if (ids.putIfAbsent(tokens[i], i) != null) {
-                throw new ModelFormatException(gguf.path(), "tokenizer.ggml.tokens", -1,
-                        "duplicate token '" + tokens[i] + "' at ids " + ids.get(tokens[i]) + " and " + i);
-            }
-        }
-        int[] types = tokenTypes(gguf, tokens.length);
         List<String[]> merges = new ArrayList<>();
         for (String m : strings(gguf, "tokenizer.ggml.merges", true)) {
             int space = m.indexOf(' ', 1);
@@ -52,14 +49,7 @@ final class ByteLevelBpeGguf {
         }
         steps.add(new HfSplits.ByteLevelMark());
 
-        List<ByteLevelBpeTokenizer.AddedToken> added = new ArrayList<>();
-        for (int id = 0; id < tokens.length; id++) {
-            int t = types[id];
-            if (t == ByteLevelBpeTokenizer.CONTROL || t == ByteLevelBpeTokenizer.USER_DEFINED
-                    || t == ByteLevelBpeTokenizer.UNKNOWN) {
-                added.add(new ByteLevelBpeTokenizer.AddedToken(id, tokens[id], t != ByteLevelBpeTokenizer.USER_DEFINED));
-            }
-        }
+        SpecialTokens specials = SpecialTokens.llamaCpp(vocab, gguf.getString("general.name", ""));
         int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", 11, tokens.length);
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", 11, tokens.length);
         boolean addBos = gguf.getBool("tokenizer.ggml.add_bos_token", spec.addBos());
@@ -74,7 +64,7 @@ final class ByteLevelBpeGguf {
         }
         int[] prefix = addBos ? new int[] {bos} : new int[0];
         int[] suffix = addEos ? new int[] {eos} : new int[0];
-        return new ByteLevelBpeTokenizer(model, steps, types, added, bos, eos, prefix, suffix,
+        return new ByteLevelBpeTokenizer(model, steps, types, specials, bos, eos, prefix, suffix,
                 new ByteLevelBpeTokenizer.LlamaCpp(spec.name(), spec.regexes()));
     }
 
@@ -94,27 +84,6 @@ final class ByteLevelBpeGguf {
             out[i] = s;
         }
         return out;
-    }
-
-    private static int[] tokenTypes(GgufFile gguf, int n) throws ModelFormatException {
-        int[] types = new int[n];
-        java.util.Arrays.fill(types, ByteLevelBpeTokenizer.NORMAL);
-        if (!gguf.metadata().containsKey("tokenizer.ggml.token_type")) {
-            return types;
-        }
-        List<Object> list = gguf.getArray("tokenizer.ggml.token_type");
-        if (list.size() < n) {
-            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.token_type", -1,
-                    "has " + list.size() + " entries for " + n + " tokens");
-        }
-        for (int i = 0; i < n; i++) {
-            if (!(list.get(i) instanceof Number num)) {
-                throw new ModelFormatException(gguf.path(), "tokenizer.ggml.token_type", -1,
-                        "element " + i + " is not a number");
-            }
-            types[i] = num.intValue();
-        }
-        return types;
     }
 
     private static int tokenId(GgufFile gguf, String key, int fallback, int n) throws ModelFormatException {

@@ -31,7 +31,28 @@ final class ByteLevelBpeJson {
             throw new ModelFormatException(path, "(json)", e.getLocation() == null ? -1
                     : e.getLocation().getCharOffset(), "is not valid JSON: " + e.getOriginalMessage(), e);
         }
+        return load(path, root);
+    }
+
+    static ByteLevelBpeTokenizer load(Path path, JsonNode root) throws IOException {
         return new ByteLevelBpeJson(path).parse(root);
+    }
+
+    /** Whether {@code root} describes byte-level BPE: a ByteLevel pre-tokenizer step. */
+    static boolean isByteLevel(JsonNode root) {
+        return hasByteLevel(root.path("pre_tokenizer"));
+    }
+
+    private static boolean hasByteLevel(JsonNode pre) {
+        if (pre.path("type").asText("").equals("ByteLevel")) {
+            return true;
+        }
+        for (JsonNode n : pre.path("pretokenizers")) {
+            if (hasByteLevel(n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ModelFormatException bad(String field, String problem) {
@@ -45,7 +66,7 @@ final class ByteLevelBpeJson {
         }
         JsonNode normalizer = root.path("normalizer");
         if (!normalizer.isMissingNode() && !normalizer.isNull()) {
-            throw bad("normalizer", "normalizer '" + normalizer.path("type").asText() + "' is not supported");
+            throw new UnsupportedTokenizerException(file, "normalizer.type", normalizer.path("type").asText(), "null");
         }
         Map<String, Integer> ids = new HashMap<>();
         int size = 0;
@@ -55,11 +76,14 @@ final class ByteLevelBpeJson {
             ids.put(e.getKey(), id);
             size = Math.max(size, id + 1);
         }
-        List<ByteLevelBpeTokenizer.AddedToken> added = new ArrayList<>();
+        List<SpecialTokens.Entry> added = new ArrayList<>();
         for (JsonNode a : root.path("added_tokens")) {
             int id = checkedId("added_tokens.id", a.path("id"));
-            String content = a.path("content").asText();
-            added.add(new ByteLevelBpeTokenizer.AddedToken(id, content, a.path("special").asBoolean(false)));
+            if (a.path("single_word").asBoolean(false)) {
+                throw new UnsupportedTokenizerException(file, "added_tokens.single_word", "true", "false");
+            }
+            added.add(new SpecialTokens.Entry(id, a.path("content").asText(), a.path("special").asBoolean(false),
+                    a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false)));
             size = Math.max(size, id + 1);
         }
         String[] tokens = new String[size];
@@ -68,7 +92,7 @@ final class ByteLevelBpeJson {
         }
         int[] types = new int[size];
         java.util.Arrays.fill(types, ByteLevelBpeTokenizer.NORMAL);
-        for (ByteLevelBpeTokenizer.AddedToken a : added) {
+        for (SpecialTokens.Entry a : added) {
             if (tokens[a.id()] == null) {
                 tokens[a.id()] = a.text();
                 ids.putIfAbsent(a.text(), a.id());
@@ -107,7 +131,8 @@ final class ByteLevelBpeJson {
             bos = bos >= 0 ? bos : specialId(c.path("bos_token"), ids);
             eos = eos >= 0 ? eos : specialId(c.path("eos_token"), ids);
         }
-        return new ByteLevelBpeTokenizer(bpe, steps, types, added, bos, eos,
+        return new ByteLevelBpeTokenizer(bpe, steps, types,
+                new SpecialTokens(added, SpecialTokens.Matching.LEFTMOST_LONGEST), bos, eos,
                 prefix.stream().mapToInt(Integer::intValue).toArray(),
                 suffix.stream().mapToInt(Integer::intValue).toArray(),
                 new ByteLevelBpeTokenizer.HfJson(pre.toString(), root.path("post_processor").toString()));
@@ -152,7 +177,7 @@ final class ByteLevelBpeJson {
         return merges;
     }
 
-    private void preTokenizer(JsonNode node, List<PreSplit> steps) throws ModelFormatException {
+    private void preTokenizer(JsonNode node, List<PreSplit> steps) throws IOException {
         if (node.isMissingNode() || node.isNull()) {
             return;
         }
@@ -191,7 +216,8 @@ final class ByteLevelBpeJson {
             case "Digits" -> steps.add(HfSplits.ByCategory.digits(node.path("individual_digits").asBoolean(false)));
             case "Punctuation" -> steps.add(HfSplits.ByCategory.punctuation(
                     behavior(node.path("behavior").asText("Isolated"))));
-            default -> throw bad("pre_tokenizer.type", "pre-tokenizer '" + type + "' is not supported");
+            default -> throw new UnsupportedTokenizerException(file, "pre_tokenizer.type", type,
+                    "ByteLevel, Split, Digits, Punctuation, Sequence");
         }
     }
 

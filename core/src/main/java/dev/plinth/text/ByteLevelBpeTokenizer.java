@@ -3,7 +3,6 @@ package dev.plinth.text;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -22,10 +21,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     static final int UNUSED = 5;
     static final int BYTE = 6;
 
-    /** A token recognised in raw text before pre-tokenization; {@code special} ones only with parseSpecial. */
-    record AddedToken(int id, String text, boolean special) {
-    }
-
     /** How the text is pre-tokenized, as configured (for writing it back out). */
     sealed interface Source permits LlamaCpp, HfJson {
     }
@@ -41,22 +36,19 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final BpeModel model;
     private final List<PreSplit> steps;
     private final int[] types;
-    private final List<AddedToken> added;
+    private final SpecialTokens specials;
     private final int bos;
     private final int eos;
     private final int[] prefix;
     private final int[] suffix;
     private final Source source;
 
-    ByteLevelBpeTokenizer(BpeModel model, List<PreSplit> steps, int[] types, List<AddedToken> added,
+    ByteLevelBpeTokenizer(BpeModel model, List<PreSplit> steps, int[] types, SpecialTokens specials,
                           int bos, int eos, int[] prefix, int[] suffix, Source source) {
         this.model = model;
         this.steps = List.copyOf(steps);
         this.types = types;
-        List<AddedToken> sorted = new ArrayList<>(added);
-        sorted.sort(Comparator.comparingInt((AddedToken a) -> -a.text().getBytes(StandardCharsets.UTF_8).length)
-                .thenComparingInt(AddedToken::id));
-        this.added = List.copyOf(sorted);
+        this.specials = specials;
         this.bos = bos;
         this.eos = eos;
         this.prefix = prefix;
@@ -65,8 +57,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     /** Loads a GGUF vocabulary whose {@code tokenizer.ggml.model} is {@code gpt2}. */
-    public static ByteLevelBpeTokenizer fromGguf(dev.plinth.io.gguf.GgufFile gguf)
-            throws dev.plinth.io.ModelFormatException {
+    public static ByteLevelBpeTokenizer fromGguf(dev.plinth.io.gguf.GgufFile gguf) throws java.io.IOException {
         return ByteLevelBpeGguf.load(gguf);
     }
 
@@ -81,14 +72,13 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         if (addSpecial) {
             out.addAll(prefix);
         }
-        if (added.isEmpty()) {
+        if (specials.entries().isEmpty()) {
             encodeText(text, out);
         } else {
-            for (Object fragment : splitAdded(text, parseSpecial)) {
-                if (fragment instanceof Integer id) {
-                    out.add(id);
-                } else {
-                    encodeText((String) fragment, out);
+            for (SpecialTokens.Fragment fragment : specials.split(text, parseSpecial)) {
+                switch (fragment) {
+                    case SpecialTokens.Token(int id) -> out.add(id);
+                    case SpecialTokens.Text(String plain) -> encodeText(plain, out);
                 }
             }
         }
@@ -114,47 +104,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         for (String p : pieces) {
             model.encode(p, out);
         }
-    }
-
-    /**
-     * llama.cpp's partition: added tokens are taken one after the other, longest first, each
-     * cutting every remaining text fragment at all its occurrences. Fragments are Strings (text)
-     * or Integers (token ids).
-     */
-    private List<Object> splitAdded(String text, boolean parseSpecial) {
-        List<Object> fragments = new ArrayList<>();
-        fragments.add(text);
-        for (AddedToken t : added) {
-            if (t.special() && !parseSpecial) {
-                continue;
-            }
-            List<Object> next = null;
-            for (int f = 0; f < fragments.size(); f++) {
-                Object frag = fragments.get(f);
-                if (frag instanceof String s && s.contains(t.text())) {
-                    if (next == null) {
-                        next = new ArrayList<>(fragments.subList(0, f));
-                    }
-                    int from = 0;
-                    for (int at = s.indexOf(t.text()); at >= 0; at = s.indexOf(t.text(), from)) {
-                        if (at > from) {
-                            next.add(s.substring(from, at));
-                        }
-                        next.add(t.id());
-                        from = at + t.text().length();
-                    }
-                    if (from < s.length()) {
-                        next.add(s.substring(from));
-                    }
-                } else if (next != null) {
-                    next.add(frag);
-                }
-            }
-            if (next != null) {
-                fragments = next;
-            }
-        }
-        return fragments;
     }
 
     @Override
@@ -209,8 +158,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return model;
     }
 
-    List<AddedToken> addedTokens() {
-        return added;
+    SpecialTokens specialTokens() {
+        return specials;
     }
 
     int[] prefix() {

@@ -61,15 +61,15 @@ public final class TokenizerJsonWriter {
 
     private static ArrayNode addedTokens(ByteLevelBpeTokenizer tokenizer) {
         ArrayNode added = JSON.createArrayNode();
-        List<ByteLevelBpeTokenizer.AddedToken> tokens = new java.util.ArrayList<>(tokenizer.addedTokens());
-        tokens.sort(java.util.Comparator.comparingInt(ByteLevelBpeTokenizer.AddedToken::id));
-        for (ByteLevelBpeTokenizer.AddedToken t : tokens) {
+        List<SpecialTokens.Entry> tokens = new java.util.ArrayList<>(tokenizer.specialTokens().entries());
+        tokens.sort(java.util.Comparator.comparingInt(SpecialTokens.Entry::id));
+        for (SpecialTokens.Entry t : tokens) {
             ObjectNode a = added.addObject();
             a.put("id", t.id());
             a.put("content", t.text());
             a.put("single_word", false);
-            a.put("lstrip", false);
-            a.put("rstrip", false);
+            a.put("lstrip", t.lstrip());
+            a.put("rstrip", t.rstrip());
             a.put("normalized", false);
             a.put("special", t.special());
         }

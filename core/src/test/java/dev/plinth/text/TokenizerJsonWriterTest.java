@@ -48,7 +48,7 @@ class TokenizerJsonWriterTest {
                     if (java.util.Arrays.equals(want, hf)) {
                         same++;
                     } else if (failures.length() < 4000) {
-                        failures.append(ByteLevelBpeVectorsTest.escape(s)).append("\n  gguf ")
+                        failures.append(LlamaCppVectors.escape(s)).append("\n  gguf ")
                                 .append(java.util.Arrays.toString(want)).append("\n  hf   ")
                                 .append(java.util.Arrays.toString(hf)).append('\n');
                     }
