@@ -1,17 +1,19 @@
 package dev.plinth.cli;
 
-import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code plinth inspect}: what a model file holds (format, architecture, metadata, tensors). */
 @Command(name = "inspect",
@@ -24,11 +26,19 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Parameters(paramLabel = "FILE|DIR", description = "The model file, or a Hugging Face model folder.")
+    @Parameters(paramLabel = "FILE|DIR",
+            description = "A .gguf, .safetensors or model.safetensors.index.json file, a Hugging Face model folder, or a llama2.c .bin.")
     Path path;
 
     @Option(names = "--json", description = "Print the same facts as JSON, arrays and strings in full.")
     boolean json;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "For a llama2.c checkpoint: its tokenizer (tok.bin), whose size is added to the metadata.")
+    Path tokenizer;
+
+    @Spec
+    CommandSpec spec;
 
     InspectCommand(Console console) {
         this.console = console;
@@ -37,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
-        ModelSummary summary = read(path);
+        ModelSummary summary = read();
         console.debug("read %s in %.1f ms", path, (System.nanoTime() - start) / 1e6);
         if (json) {
             Json.write(console.out(), Json.inspect(summary));
@@ -47,15 +57,11 @@ final class InspectCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private static ModelSummary read(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString());
-        }
-        if (Files.isDirectory(path)) {
-            throw new CliException(path + ": is a folder; only GGUF files can be inspected so far");
-        }
-        try (GgufFile gguf = GgufFile.open(path)) {
-            return ModelSummary.of(path, gguf);
+    private ModelSummary read() throws IOException {
+        try (ModelFile model = ModelFiles.open(path, tokenizer)) {
+            return ModelSummary.of(model);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--tokenizer applies to llama2.c checkpoints only");
         }
     }
 
@@ -72,7 +78,7 @@ final class InspectCommand implements Callable<Integer> {
         lines.addAll(TextFormat.table(facts));
 
         lines.add("");
-        lines.add("metadata (" + s.metadata().size() + " keys)");
+        lines.add("metadata (" + s.metadata().size() + (s.metadata().size() == 1 ? " key)" : " keys)"));
         if (!s.metadata().isEmpty()) {
             List<String[]> rows = new ArrayList<>();
             for (Map.Entry<String, Object> e : s.metadata().entrySet()) {

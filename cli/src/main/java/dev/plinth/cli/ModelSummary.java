@@ -1,22 +1,19 @@
 package dev.plinth.cli;
 
-import dev.plinth.io.gguf.GgufFile;
-import dev.plinth.io.gguf.GgufType;
-import dev.plinth.io.gguf.GgufValue;
-import java.math.BigInteger;
+import dev.plinth.io.ModelFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What {@code plinth inspect} reports about a model file, independent of the file's format.
- * Metadata values are plain Java: String, Integer, Long, BigInteger (uint64 above Long.MAX_VALUE),
- * Float, Double, Boolean, or a List of those.
+ * What {@code plinth inspect} reports about a model, gathered from a {@link ModelFile} so that it
+ * outlives the file's mapping. Metadata values are plain Java as {@link ModelFile#metadata} gives them.
  */
 record ModelSummary(Path file, String format, String architecture, Map<String, Object> metadata,
-                    List<TensorRow> tensors) {
+                    List<TensorRow> tensors, long parameterCount, long tensorBytes) {
 
     /** One tensor: {@code shape} is row-major, outermost dimension first. */
     record TensorRow(String name, String dtype, long[] shape, long bytes) {
@@ -28,59 +25,19 @@ record ModelSummary(Path file, String format, String architecture, Map<String, O
         public long[] shape() {
             return shape.clone();
         }
-
-        long elements() {
-            long n = 1;
-            for (long d : shape) {
-                n = Math.multiplyExact(n, d);
-            }
-            return n;
-        }
     }
 
     ModelSummary {
-        metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         tensors = List.copyOf(tensors);
     }
 
-    long parameterCount() {
-        long n = 0;
-        for (TensorRow t : tensors) {
-            n = Math.addExact(n, t.elements());
-        }
-        return n;
-    }
-
-    long tensorBytes() {
-        long n = 0;
-        for (TensorRow t : tensors) {
-            n = Math.addExact(n, t.bytes());
-        }
-        return n;
-    }
-
-    static ModelSummary of(Path file, GgufFile gguf) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        gguf.metadata().forEach((key, value) -> metadata.put(key, plain(value.type(), value.value())));
-        List<TensorRow> tensors = new ArrayList<>();
-        for (GgufFile.TensorInfo t : gguf.tensorInfos()) {
+    static ModelSummary of(ModelFile model) {
+        List<TensorRow> tensors = new ArrayList<>(model.tensorInfos().size());
+        for (ModelFile.TensorInfo t : model.tensorInfos()) {
             tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.byteSize()));
         }
-        return new ModelSummary(file, "GGUF v" + gguf.version(),
-                gguf.getString("general.architecture", null), metadata, tensors);
-    }
-
-    private static Object plain(GgufType type, Object value) {
-        return switch (value) {
-            case GgufValue.GgufArray array -> {
-                List<Object> out = new ArrayList<>(array.elements().size());
-                for (Object e : array.elements()) {
-                    out.add(plain(array.elementType(), e));
-                }
-                yield out;
-            }
-            case Long l when type == GgufType.UINT64 && l < 0 -> new BigInteger(Long.toUnsignedString(l));
-            default -> value;
-        };
+        return new ModelSummary(model.path(), model.format(), model.architecture().orElse(null),
+                model.metadata(), tensors, model.parameterCount(), model.tensorBytes());
     }
 }

@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Shared helpers that render values for people: escaped strings, summarised arrays, tables. */
 final class TextFormat {
@@ -20,10 +21,23 @@ final class TextFormat {
     /** A metadata value on one line: strings quoted and escaped, long strings and arrays cut. */
     static String value(Object v) {
         return switch (v) {
+            case null -> "null";
             case String s -> quoted(s, STRING_LIMIT);
             case List<?> list -> array(list);
+            case Map<?, ?> map -> object(map);
             default -> String.valueOf(v);
         };
+    }
+
+    private static String object(Map<?, ?> map) {
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (parts.size() == ARRAY_HEAD && map.size() > ARRAY_IN_FULL) {
+                return "{" + map.size() + " entries: " + String.join(", ", parts) + ", …}";
+            }
+            parts.add(e.getKey() + ": " + element(e.getValue()));
+        }
+        return "{" + String.join(", ", parts) + "}";
     }
 
     private static String array(List<?> list) {
@@ -48,11 +62,13 @@ final class TextFormat {
     /** "strings", "integers", ... by the first element (GGUF arrays hold one type). */
     private static String kind(List<?> list) {
         return switch (list.getFirst()) {
+            case null -> "values";
             case String s -> "strings";
             case Float f -> "floats";
             case Double d -> "floats";
             case Boolean b -> "booleans";
             case List<?> l -> "arrays";
+            case Map<?, ?> m -> "objects";
             default -> "integers";
         };
     }

@@ -1,5 +1,7 @@
 package dev.plinth.cli;
 
+import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
@@ -9,18 +11,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The tokenizer of a MODEL argument: a GGUF file's vocabulary, a Hugging Face folder's or file's
- * {@code tokenizer.json}, or the file given with {@code --tokenizer}. Close it after use: a GGUF
- * tokenizer may read from the file's mapping.
+ * The tokenizer of a MODEL argument: a GGUF file's vocabulary, the {@code tokenizer.json} of a
+ * Hugging Face folder (or beside a safetensors file, or given itself), or the file named with
+ * {@code --tokenizer} (a llama2.c {@code tok.bin} or a {@code tokenizer.json}). Close it after use:
+ * a GGUF tokenizer may read from the file's mapping.
  */
 final class TokenizerLoader implements AutoCloseable {
 
-    private final Tokenizer tokenizer;
-    private final AutoCloseable source;
+    private static final String TOKENIZER_JSON = "tokenizer.json";
 
-    private TokenizerLoader(Tokenizer tokenizer, AutoCloseable source) {
+    private final Tokenizer tokenizer;
+    private final GgufFile gguf;
+
+    private TokenizerLoader(Tokenizer tokenizer, GgufFile gguf) {
         this.tokenizer = tokenizer;
-        this.source = source;
+        this.gguf = gguf;
     }
 
     Tokenizer tokenizer() {
@@ -31,24 +36,52 @@ final class TokenizerLoader implements AutoCloseable {
         requireExists(model);
         if (tokenizerFile != null) {
             requireExists(tokenizerFile);
-            return fromFile(tokenizerFile, console);
+            return fromTokenizerFile(tokenizerFile, console);
         }
         if (Files.isDirectory(model)) {
-            Path json = model.resolve("tokenizer.json");
-            if (!Files.isRegularFile(json)) {
-                throw new CliException(model + ": folder has no tokenizer.json");
-            }
-            return fromFile(json, console);
+            return fromTokenizerJson(model.resolve(TOKENIZER_JSON), model + ": folder has no " + TOKENIZER_JSON, console);
         }
-        return fromFile(model, console);
+        if (model.getFileName().toString().endsWith(".json") && !isSafetensorsIndex(model)) {
+            return fromTokenizerJson(model, null, console);
+        }
+        String format;
+        try (ModelFile file = ModelFiles.open(model)) {
+            format = file.format();
+        }
+        return switch (format) {
+            case "GGUF" -> fromGguf(model, console);
+            case "llama2.c" -> throw new CliException(model
+                    + ": a llama2.c checkpoint holds no vocabulary; name its tokenizer with --tokenizer tok.bin");
+            default -> {
+                Path json = model.toAbsolutePath().getParent().resolve(TOKENIZER_JSON);
+                yield fromTokenizerJson(json, model + ": no " + TOKENIZER_JSON + " beside this " + format
+                        + " file; name one with --tokenizer", console);
+            }
+        };
     }
 
-    private static TokenizerLoader fromFile(Path file, Console console) throws IOException {
+    private static boolean isSafetensorsIndex(Path file) {
+        return file.getFileName().toString().endsWith(".safetensors.index.json");
+    }
+
+    private static TokenizerLoader fromTokenizerFile(Path file, Console console) throws IOException {
         if (file.getFileName().toString().endsWith(".json")) {
-            console.debug("tokenizer from Hugging Face %s", file);
-            return new TokenizerLoader(Tokenizers.fromTokenizerJson(file), () -> { });
+            return fromTokenizerJson(file, null, console);
         }
-        console.debug("tokenizer from GGUF %s", file);
+        console.debug("llama2.c tokenizer %s", file);
+        return new TokenizerLoader(Tokenizers.fromLlama2c(file), null);
+    }
+
+    private static TokenizerLoader fromTokenizerJson(Path json, String whenMissing, Console console) throws IOException {
+        if (whenMissing != null && !Files.isRegularFile(json)) {
+            throw new CliException(whenMissing);
+        }
+        console.debug("Hugging Face tokenizer %s", json);
+        return new TokenizerLoader(Tokenizers.fromTokenizerJson(json), null);
+    }
+
+    private static TokenizerLoader fromGguf(Path file, Console console) throws IOException {
+        console.debug("GGUF tokenizer %s", file);
         GgufFile gguf = GgufFile.open(file);
         try {
             return new TokenizerLoader(Tokenizers.fromGguf(gguf), gguf);
@@ -65,13 +98,9 @@ final class TokenizerLoader implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        try {
-            source.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
+    public void close() {
+        if (gguf != null) {
+            gguf.close();
         }
     }
 }

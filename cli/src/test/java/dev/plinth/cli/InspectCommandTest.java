@@ -28,7 +28,7 @@ class InspectCommandTest {
         // vocabulary 512 with a separate output matrix: 2*512*64 + 5*(2*64*64 + 2*32*64 + 3*172*64 + 2*64) + 64.
         assertEquals(List.of(
                 "file          " + file,
-                "format        GGUF v3",
+                "format        GGUF",
                 "architecture  llama",
                 "parameters    292,800 (292.8K)",
                 "tensors       48, 1,171,200 bytes (1.1 MiB)",
@@ -77,6 +77,72 @@ class InspectCommandTest {
         assertEquals("F32", first.get("dtype").asText());
         assertEquals("[512,64]", first.get("shape").toString());
         assertEquals(131072, first.get("bytes").asLong());
+    }
+
+    @Test
+    void huggingFaceFolderShowsConfigAndSafetensors() throws Exception {
+        Path folder = SharedData.require("models/fake-gpt2");
+        Cli r = Cli.run("inspect", folder.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        List<String> lines = Arrays.asList(r.outLines());
+        // config.json: n_embd 2, n_layer 1, vocab 50257, n_positions 1024; 16 F32 tensors, lm_head tied to wte.
+        // wte 50257*2 + wpe 1024*2 + attn (2*6+6 + 2*2+2) + mlp (2*8+8 + 8*2+2) + 3 norms (2+2 each) = 102640.
+        assertEquals(List.of(
+                "file          " + folder,
+                "format        Hugging Face folder",
+                "architecture  gpt2",
+                "parameters    102,640 (102.6K)",
+                "tensors       16, 410,560 bytes (400.9 KiB)"), lines.subList(0, 5));
+        assertTrue(lines.contains("  architectures                    [\"GPT2LMHeadModel\"]"), r.out());
+        assertTrue(lines.contains("  n_inner                          null"), r.out());
+        assertTrue(lines.contains("  task_specific_params             {text-generation: {do_sample: true, max_length: 50}}"), r.out());
+        assertTrue(lines.contains("  transformer.wte.weight              F32    [50257, 2]  402056"), r.out());
+
+        JsonNode doc = new ObjectMapper().readTree(Cli.run("inspect", "--json", folder.toString()).out());
+        assertEquals(16, doc.get("tensorCount").asInt());
+        assertEquals(50257, doc.get("metadata").get("vocab_size").asInt());
+        assertTrue(doc.get("metadata").get("n_inner").isNull());
+    }
+
+    @Test
+    void safetensorsFileAlone() {
+        Path file = SharedData.require("models/bert-tiniest/model.safetensors");
+        Cli r = Cli.run("inspect", file.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Arrays.asList(r.outLines());
+        assertEquals("format        safetensors", lines.get(1));
+        assertEquals("architecture  (not stated)", lines.get(2));
+        assertEquals("tensors (26)", lines.get(lines.indexOf("metadata (1 key)") + 3));
+        assertTrue(r.out().contains("  bert.embeddings.word_embeddings.weight                  F32    [30522, 4]  488352\n"), r.out());
+    }
+
+    @Test
+    void llama2cCheckpointWithItsTokenizer() {
+        Path checkpoint = SharedData.require("models/stories260K/stories260K.bin");
+        Path tok = SharedData.require("models/stories260K/tok512.bin");
+        Cli r = Cli.run("inspect", checkpoint.toString(), "--tokenizer", tok.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Arrays.asList(r.outLines());
+        // The same weights as the GGUF conversion less its separate output.weight (512*64): 292800 - 32768.
+        assertEquals(List.of(
+                "file          " + checkpoint,
+                "format        llama2.c",
+                "architecture  llama",
+                "parameters    260,032 (260.0K)",
+                "tensors       47, 1,040,128 bytes (1015.8 KiB)"), lines.subList(0, 5));
+        assertTrue(lines.contains("  seq_len                     512"), r.out());
+        assertTrue(lines.contains("  tokenizer.tokens            512"), r.out());
+    }
+
+    @Test
+    void tokenizerOptionForAnotherFormatIsAUsageError() {
+        Path gguf = SharedData.require(STORIES);
+        Path tok = SharedData.require("models/stories260K/tok512.bin");
+        Cli r = Cli.run("inspect", gguf.toString(), "--tokenizer", tok.toString());
+        assertEquals(2, r.code());
+        assertEquals("", r.out());
+        assertEquals("plinth: --tokenizer applies to llama2.c checkpoints only (see 'plinth inspect --help')\n", r.err());
     }
 
     @Test

@@ -32,6 +32,15 @@ class TextFormatTest {
         assertEquals("[9 integers: 0, 1, 2, …]", TextFormat.value(nine));
         assertEquals("[9 floats: 0.5, 0.5, 0.5, …]", TextFormat.value(java.util.Collections.nCopies(9, 0.5f)));
         assertEquals("[9 arrays: [1], [1], [1], …]", TextFormat.value(java.util.Collections.nCopies(9, List.of(1))));
+        assertEquals("null", TextFormat.value(null));
+        assertEquals("[null, 1]", TextFormat.value(java.util.Arrays.asList(null, 1)));
+        java.util.Map<String, Object> small = new java.util.LinkedHashMap<>();
+        small.put("type", "linear");
+        small.put("factor", 2.0);
+        assertEquals("{type: \"linear\", factor: 2.0}", TextFormat.value(small));
+        java.util.Map<String, Object> big = new java.util.LinkedHashMap<>();
+        IntStream.range(0, 9).forEach(i -> big.put("k" + i, i));
+        assertEquals("{9 entries: k0: 0, k1: 1, k2: 2, …}", TextFormat.value(big));
         assertEquals("18446744073709551615", TextFormat.value(new BigInteger("18446744073709551615")));
     }
 

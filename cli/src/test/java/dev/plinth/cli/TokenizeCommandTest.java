@@ -57,6 +57,38 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void byteLevelBpeFromHuggingFaceFolder() {
+        String folder = SharedData.require("models/fake-gpt2").toString();
+        // GPT-2: "Hello" 15496, "Ġworld" 995, <|endoftext|> 50256.
+        Cli r = Cli.run("tokenize", folder, "Hello world<|endoftext|>", "--parse-special");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("""
+                   id  piece
+                15496  "Hello"
+                  995  "Ġworld"
+                50256  "<|endoftext|>"
+                """, r.out());
+        Cli besideWeights = Cli.run("tokenize", folder + "/model.safetensors", "Hello world", "--ids");
+        assertEquals("15496 995\n", besideWeights.out());
+    }
+
+    @Test
+    void llama2cCheckpointWithItsTokenizerBin() {
+        String checkpoint = SharedData.require("models/stories260K/stories260K.bin").toString();
+        String tok = SharedData.require("models/stories260K/tok512.bin").toString();
+        // run.c's prompt ids for "Once upon a time" (data README): 1 403 407 261 378.
+        Cli r = Cli.run("tokenize", checkpoint, "--tokenizer", tok, "Once upon a time", "--ids");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("1 403 407 261 378\n", r.out());
+
+        Cli without = Cli.run("tokenize", checkpoint, "Once");
+        assertEquals(1, without.code());
+        assertEquals("", without.out());
+        assertEquals("plinth: " + checkpoint
+                + ": a llama2.c checkpoint holds no vocabulary; name its tokenizer with --tokenizer tok.bin\n", without.err());
+    }
+
+    @Test
     void readsStandardInputExactlyWithNewlines() {
         String text = "hi\nthere \r\n\n";
         Cli piped = Cli.runWithInput(text, "tokenize", stories(), "--ids");
