@@ -3,7 +3,11 @@ package dev.plinth.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +34,15 @@ class TextFormatTest {
         assertEquals("[\"a\", \"b\\n\"]", TextFormat.value(List.of("a", "b\n")));
         List<Integer> nine = IntStream.range(0, 9).boxed().toList();
         assertEquals("[9 integers: 0, 1, 2, …]", TextFormat.value(nine));
-        assertEquals("[9 floats: 0.5, 0.5, 0.5, …]", TextFormat.value(java.util.Collections.nCopies(9, 0.5f)));
-        assertEquals("[9 arrays: [1], [1], [1], …]", TextFormat.value(java.util.Collections.nCopies(9, List.of(1))));
+        assertEquals("[9 floats: 0.5, 0.5, 0.5, …]", TextFormat.value(Collections.nCopies(9, 0.5f)));
+        assertEquals("[9 arrays: [1], [1], [1], …]", TextFormat.value(Collections.nCopies(9, List.of(1))));
         assertEquals("null", TextFormat.value(null));
-        assertEquals("[null, 1]", TextFormat.value(java.util.Arrays.asList(null, 1)));
-        java.util.Map<String, Object> small = new java.util.LinkedHashMap<>();
+        assertEquals("[null, 1]", TextFormat.value(Arrays.asList(null, 1)));
+        Map<String, Object> small = new LinkedHashMap<>();
         small.put("type", "linear");
         small.put("factor", 2.0);
         assertEquals("{type: \"linear\", factor: 2.0}", TextFormat.value(small));
-        java.util.Map<String, Object> big = new java.util.LinkedHashMap<>();
+        Map<String, Object> big = new LinkedHashMap<>();
         IntStream.range(0, 9).forEach(i -> big.put("k" + i, i));
         assertEquals("{9 entries: k0: 0, k1: 1, k2: 2, …}", TextFormat.value(big));
         assertEquals("18446744073709551615", TextFormat.value(new BigInteger("18446744073709551615")));
