@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,6 +146,24 @@ class InspectCommandTest {
         assertEquals(2, r.code());
         assertEquals("", r.out());
         assertEquals("plinth: --tokenizer applies to llama2.c checkpoints only (see 'plinth inspect --help')\n", r.err());
+    }
+
+    @Test
+    void longStringsAreCutInTextAndWholeInJson(@TempDir Path dir) throws Exception {
+        String template = "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}";
+        Path file = dir.resolve("tiny.safetensors");
+        SafetensorsWriter.write(file, List.of(Tensor.ofFloats("w", new float[] {1, 2, 3, 4, 5, 6}, 2, 3)),
+                Map.of("chat_template", template));
+
+        Cli text = Cli.run("inspect", file.toString());
+        assertEquals(0, text.code(), text.err());
+        String cut = "\"{% for message in messages %}{{ message['role'] }}: {{ message['\"… (89 chars)";
+        assertTrue(text.out().contains("  safetensors.chat_template  " + cut + "\n"), text.out());
+        assertTrue(text.out().endsWith("  name  dtype  shape   bytes\n  w     F32    [2, 3]     24\n"), text.out());
+
+        JsonNode doc = new ObjectMapper().readTree(Cli.run("inspect", "--json", file.toString()).out());
+        assertEquals(template, doc.get("metadata").get("safetensors.chat_template").asText());
+        assertEquals(6, doc.get("parameterCount").asLong());
     }
 
     @Test
