@@ -184,6 +184,20 @@ class InspectCommandTest {
     }
 
     @Test
+    void verboseLogsGoToStandardErrorOnlyAndQuietKeepsErrors() {
+        Path file = SharedData.require(STORIES);
+        Cli plain = Cli.run("inspect", file.toString());
+        Cli verbose = Cli.run("--verbose", "inspect", file.toString());
+        assertEquals(0, verbose.code());
+        assertEquals(plain.out(), verbose.out());
+        assertTrue(verbose.err().matches("plinth: read \\S+ in [0-9.]+ ms\n"), verbose.err());
+
+        Cli quiet = Cli.run("-q", "inspect", "/nonexistent/model.gguf");
+        assertEquals(1, quiet.code());
+        assertEquals("plinth: no such file or directory: /nonexistent/model.gguf\n", quiet.err());
+    }
+
+    @Test
     void truncatedFileNamesFileAndOffset(@TempDir Path dir) throws Exception {
         byte[] whole = Files.readAllBytes(SharedData.require(STORIES));
         Path cut = dir.resolve("cut.gguf");
