@@ -2,6 +2,7 @@ package dev.plinth.cli;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.Locale;
 
 /**
  * The streams of one CLI run and how much to say on standard error. Standard output carries only
@@ -45,14 +46,14 @@ final class Console {
     /** A debug line, shown only with {@code --verbose}. */
     void debug(String format, Object... args) {
         if (verbosity == Verbosity.VERBOSE) {
-            err.println("plinth: " + format.formatted(args));
+            err.println("plinth: " + String.format(Locale.ROOT, format, args));
         }
     }
 
     /** A warning, shown unless {@code --quiet}. */
     void warn(String format, Object... args) {
         if (verbosity != Verbosity.QUIET) {
-            err.println("plinth: warning: " + format.formatted(args));
+            err.println("plinth: warning: " + String.format(Locale.ROOT, format, args));
         }
     }
 
