@@ -75,7 +75,14 @@ class GgmlQuantizationConformanceTest {
                     x[r.nextInt(x.length)] = (r.nextBoolean() ? 1 : -1) * 3.0e4f;
                 }),
                 new Distribution("large-scale", (r, x) -> fill(x, () -> (float) r.nextGaussian() * 1000f)),
-                new Distribution("small-integers", (r, x) -> fill(x, () -> r.nextInt(9) - 4)));
+                new Distribution("small-integers", (r, x) -> fill(x, () -> r.nextInt(9) - 4)),
+                new Distribution("half-steps", (r, x) -> {
+                    // block maximum 127 makes Q8's scale exactly 1, so that x.5 values are rounding ties
+                    fill(x, () -> (r.nextInt(509) - 254) * 0.5f);
+                    for (int i = 0; i < x.length; i += 32) {
+                        x[i] = r.nextBoolean() ? 127f : -127f;
+                    }
+                }));
     }
 
     private interface FloatSource {
