@@ -2,6 +2,7 @@ package dev.plinth.tensor;
 
 import static dev.plinth.tensor.HalfFloat.f16ToF32;
 import static dev.plinth.tensor.HalfFloat.f32ToF16;
+import static dev.plinth.tensor.LegacyQuants.ints8;
 import static dev.plinth.tensor.LegacyQuants.load8;
 import static dev.plinth.tensor.LegacyQuants.toFloats;
 import static dev.plinth.tensor.QuantMath.GROUP_MAX_EPS;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -145,9 +147,9 @@ final class KQuants {
                 float d2 = d * scaleK4(scales, 0, j + 1);
                 float m2 = min * minK4(scales, 0, j + 1);
                 for (int l = 0; l < 32; l += 8) {
-                    ByteVector v = load8(src, off + q + l);
-                    toFloats(v.and((byte) 0xF)).mul(d1).sub(m1).intoArray(y, yOff + l);
-                    toFloats(v.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, yOff + 32 + l);
+                    IntVector v = ints8(src, off + q + l);
+                    toFloats(v.and(0xF)).mul(d1).sub(m1).intoArray(y, yOff + l);
+                    toFloats(v.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(d2).sub(m2).intoArray(y, yOff + 32 + l);
                 }
                 yOff += 64;
             }
@@ -160,19 +162,17 @@ final class KQuants {
             float d = halfAt(src, off);
             float min = halfAt(src, off + 2);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + 4, scales, 0, 12);
-            int u1 = 1;
-            int u2 = 2;
-            for (int j = 0, q = 48; j < 8; j += 2, q += 32, u1 <<= 2, u2 <<= 2) {
+            for (int j = 0, q = 48, shift = 0; j < 8; j += 2, q += 32, shift += 2) {
                 float d1 = d * scaleK4(scales, 0, j);
                 float m1 = min * minK4(scales, 0, j);
                 float d2 = d * scaleK4(scales, 0, j + 1);
                 float m2 = min * minK4(scales, 0, j + 1);
                 for (int l = 0; l < 32; l += 8) {
-                    ByteVector v = load8(src, off + q + l);
-                    ByteVector qh = load8(src, off + 16 + l);
-                    ByteVector lo = v.and((byte) 0xF).add((byte) 16, qh.and((byte) u1).compare(VectorOperators.NE, 0));
-                    ByteVector hi = v.lanewise(VectorOperators.LSHR, 4)
-                            .add((byte) 16, qh.and((byte) u2).compare(VectorOperators.NE, 0));
+                    IntVector v = ints8(src, off + q + l);
+                    // bit `shift` of qh is the 5th bit of the low nibble's element, bit shift+1 the high one's
+                    IntVector qh = ints8(src, off + 16 + l).lanewise(VectorOperators.ASHR, shift);
+                    IntVector lo = v.and(0xF).or(qh.and(1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector hi = v.lanewise(VectorOperators.ASHR, 4).and(0xF).or(qh.and(2).lanewise(VectorOperators.LSHL, 3));
                     toFloats(lo).mul(d1).sub(m1).intoArray(y, yOff + l);
                     toFloats(hi).mul(d2).sub(m2).intoArray(y, yOff + 32 + l);
                 }
@@ -185,27 +185,34 @@ final class KQuants {
         for (int i = 0; i < blocks; i++, off += 210) {
             float d = halfAt(src, off + 208);
             for (int n = 0, ql = 0, qh = 128, sc = 192; n < QK_K; n += 128, ql += 64, qh += 32, sc += 8) {
-                for (int l = 0; l < 32; l += 8) {
-                    int is = l / 16;
-                    ByteVector a = load8(src, off + ql + l);
-                    ByteVector b = load8(src, off + ql + l + 32);
-                    ByteVector h = load8(src, off + qh + l);
-                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = b.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4)
-                            .and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6)
-                            .lanewise(VectorOperators.LSHL, 4));
+                // one call site: C2 inlines it once and stays under its node budget
+                for (int k = 0; k < 8; k++) {
+                    int l = 8 * (k >> 1);
+                    int half = k & 1;
+                    int is = l / 16 + 2 * half;
                     // ggml multiplies (d * scale) first, then the quant
-                    toFloats(q1.sub((byte) 32)).mul(d * byteAt(src, off + sc + is)).intoArray(y, yOff + n + l);
-                    toFloats(q2.sub((byte) 32)).mul(d * byteAt(src, off + sc + is + 2)).intoArray(y, yOff + n + l + 32);
-                    toFloats(q3.sub((byte) 32)).mul(d * byteAt(src, off + sc + is + 4)).intoArray(y, yOff + n + l + 64);
-                    toFloats(q4.sub((byte) 32)).mul(d * byteAt(src, off + sc + is + 6)).intoArray(y, yOff + n + l + 96);
+                    q6Lanes(src, off + ql + l + 32 * half, off + qh + l, 2 * half, d * byteAt(src, off + sc + is),
+                            d * byteAt(src, off + sc + is + 4), y, yOff + n + l + 32 * half);
                 }
             }
             yOff += QK_K;
         }
+    }
+
+    /**
+     * Eight Q6_K bytes of low bits at {@code qsAt} hold two outputs: low nibbles (high bits at
+     * {@code shift} of qh) go to {@code y[at..]}, high nibbles (high bits at shift + 4) to
+     * {@code y[at + 64..]}. Kept apart, with scalar arguments only, so that C2 can compile it on its
+     * own when the caller is too big to inline more vector code (vectors would otherwise be boxed).
+     */
+    private static void q6Lanes(MemorySegment src, long qsAt, long qhAt, int shift, float scaleLow,
+            float scaleHigh, float[] y, int at) {
+        ByteVector q = load8(src, qsAt);
+        ByteVector h = load8(src, qhAt).lanewise(VectorOperators.LSHR, shift);
+        ByteVector low = q.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+        ByteVector high = q.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30));
+        toFloats(low.sub((byte) 32)).mul(scaleLow).intoArray(y, at);
+        toFloats(high.sub((byte) 32)).mul(scaleHigh).intoArray(y, at + 64);
     }
 
     static void dequantizeQ8K(MemorySegment src, long off, float[] y, int yOff, int blocks) {

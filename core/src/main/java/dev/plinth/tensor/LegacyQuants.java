@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,6 +37,7 @@ final class LegacyQuants {
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
     // ---------------------------------------------------------------- dequantization
 
@@ -47,6 +49,16 @@ final class LegacyQuants {
     /** Eight small integers (byte lanes) as floats; exact, like C's int to float conversion. */
     static FloatVector toFloats(ByteVector v) {
         return (FloatVector) v.convertShape(VectorOperators.B2F, F256, 0);
+    }
+
+    /** Eight consecutive bytes of a block, sign-extended to int lanes (x86 has no byte shifts). */
+    static IntVector ints8(MemorySegment src, long at) {
+        return (IntVector) load8(src, at).convertShape(VectorOperators.B2I, I256, 0);
+    }
+
+    /** Int lanes as floats, exactly as C converts an int to float. */
+    static FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /** 0x10 in the lanes whose bit of {@code bits} (lane i: bit i) is set, else 0. */
