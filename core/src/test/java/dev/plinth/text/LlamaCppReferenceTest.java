@@ -28,7 +28,7 @@ class LlamaCppReferenceTest {
 
     @BeforeAll
     static void sample() {
-        strings = ConformanceStrings.sample(1000);
+        strings = TokenizerSamples.first(1000);
     }
 
     static Stream<String> vocabularies() {
