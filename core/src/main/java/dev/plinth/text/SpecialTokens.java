@@ -97,8 +97,12 @@ final class SpecialTokens {
     private List<Fragment> splitLlamaCpp(String text, boolean parseSpecial) {
         List<Fragment> fragments = new ArrayList<>();
         fragments.add(new Text(text));
+        java.util.BitSet present = new java.util.BitSet(128);
+        for (int i = 0; i < text.length(); i++) {
+            present.set(text.charAt(i));
+        }
         for (Entry e : entries) {
-            if (e.special() && !parseSpecial) {
+            if ((e.special() && !parseSpecial) || !present.get(e.text().charAt(0))) {
                 continue;
             }
             List<Fragment> next = new ArrayList<>(fragments.size() + 2);
