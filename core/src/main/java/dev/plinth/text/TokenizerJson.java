@@ -19,7 +19,8 @@ final class TokenizerJson {
     }
 
     static final String SUPPORTED_MODELS = "WordPiece (BertNormalizer, BertPreTokenizer), "
-            + "BPE with SentencePiece-style ▁ escaping and byte fallback (Llama-2, Mistral, TinyLlama)";
+            + "BPE with SentencePiece-style ▁ escaping and byte fallback (Llama-2, Mistral, TinyLlama), "
+            + "byte-level BPE (ByteLevel pre-tokenizer)";
 
     private static final long MAX_FILE_BYTES = 1L << 30;
 
@@ -48,6 +49,9 @@ final class TokenizerJson {
             case "BPE" -> {
                 if (isSentencePieceStyle(root)) {
                     yield spm(file, root);
+                }
+                if (ByteLevelBpeJson.isByteLevel(root)) {
+                    yield ByteLevelBpeJson.load(file, root);
                 }
                 throw new UnsupportedTokenizerException(file, "model.type", "BPE (pre_tokenizer "
                         + root.path("pre_tokenizer").path("type").asText("null") + ")", SUPPORTED_MODELS);

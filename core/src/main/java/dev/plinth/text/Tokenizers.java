@@ -11,11 +11,13 @@ import java.nio.file.Path;
  *
  * <ul>
  * <li>{@link #fromGguf}: dispatches on {@code tokenizer.ggml.model} and gives llama.cpp's ids:
- * {@code llama} (SentencePiece-style BPE by scores), {@code bert} (WordPiece).</li>
+ * {@code llama} (SentencePiece-style BPE by scores), {@code bert} (WordPiece), {@code gpt2} (byte-level
+ * BPE with the pre-tokenizer {@code tokenizer.ggml.pre} names).</li>
  * <li>{@link #fromLlama2c}: a llama2.c {@code tokenizer.bin}, giving llama2.c's ids.</li>
  * <li>{@link #fromTokenizerJson}: a Hugging Face {@code tokenizer.json}, giving the ids of HF
  * tokenizers: model {@code WordPiece} (BertNormalizer, BertPreTokenizer), model {@code BPE} in the
- * SentencePiece style (▁ escaping, byte fallback: Llama-2, Mistral, TinyLlama).</li>
+ * SentencePiece style (▁ escaping, byte fallback: Llama-2, Mistral, TinyLlama), model {@code BPE}
+ * byte-level (ByteLevel pre-tokenizer: GPT-2, Llama-3, Qwen2, StarCoder, DeepSeek...).</li>
  * </ul>
  * Anything else raises {@link UnsupportedTokenizerException} naming what is supported.
  */
@@ -23,7 +25,7 @@ public final class Tokenizers {
     private Tokenizers() {
     }
 
-    static final String SUPPORTED_GGUF_MODELS = "llama (SentencePiece BPE), bert (WordPiece)";
+    static final String SUPPORTED_GGUF_MODELS = "llama (SentencePiece BPE), bert (WordPiece), gpt2 (byte-level BPE)";
 
     /** The tokenizer of a GGUF file's {@code tokenizer.ggml.*} metadata, as llama.cpp builds it. */
     public static Tokenizer fromGguf(GgufFile gguf) throws IOException {
@@ -35,6 +37,7 @@ public final class Tokenizers {
         return switch (model) {
             case "llama" -> GgufTokenizers.spm(gguf);
             case "bert" -> GgufTokenizers.wordPiece(gguf);
+            case "gpt2" -> ByteLevelBpeTokenizer.fromGguf(gguf);
             default -> throw new UnsupportedTokenizerException(gguf.path(), "tokenizer.ggml.model", model,
                     SUPPORTED_GGUF_MODELS);
         };
@@ -65,5 +68,13 @@ public final class Tokenizers {
      */
     public static void writeSpmTokenizerJson(GgufFile gguf, Path out) throws IOException {
         SpmTokenizerJsonWriter.write(gguf, out);
+    }
+
+    /**
+     * Writes a Hugging Face {@code tokenizer.json} for a GGUF {@code gpt2} (byte-level BPE)
+     * vocabulary; HF tokenizers gives the ids llama.cpp gives. See {@link TokenizerJsonWriter}.
+     */
+    public static void writeByteLevelTokenizerJson(GgufFile gguf, Path out) throws IOException {
+        TokenizerJsonWriter.write(ByteLevelBpeTokenizer.fromGguf(gguf), out);
     }
 }

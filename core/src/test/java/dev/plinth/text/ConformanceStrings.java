@@ -52,6 +52,12 @@ public final class ConformanceStrings {
     }
 
     public static List<String> sample(int count, long seed) {
+        return CACHE.computeIfAbsent(count + ":" + seed, k -> build(count, seed));
+    }
+
+    private static final java.util.Map<String, List<String>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static List<String> build(int count, long seed) {
         Random random = new Random(seed);
         List<String> texts = new ArrayList<>();
         texts.add(jsonField("brown/brown.jsonl", "text"));

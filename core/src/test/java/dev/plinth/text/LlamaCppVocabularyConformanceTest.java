@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LlamaCppVocabularyConformanceTest {
 
     static Stream<String> vocabularies() {
-        return Stream.of("ggml-vocab-llama-spm", "ggml-vocab-phi-3", "ggml-vocab-bert-bge");
+        return Stream.of("ggml-vocab-llama-spm", "ggml-vocab-phi-3", "ggml-vocab-bert-bge",
+                "ggml-vocab-gpt-2", "ggml-vocab-deepseek-coder", "ggml-vocab-deepseek-llm", "ggml-vocab-falcon",
+                "ggml-vocab-mpt", "ggml-vocab-refact", "ggml-vocab-starcoder");
     }
 
     @ParameterizedTest
