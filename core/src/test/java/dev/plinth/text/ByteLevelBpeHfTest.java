@@ -29,6 +29,20 @@ class ByteLevelBpeHfTest {
         assertEquals(sample.size(), counts[1]);
     }
 
+    @Test
+    void fakeGpt2MatchesHuggingFaceOnRandomCodePoints() throws Exception {
+        Path json = SharedData.require("models/fake-gpt2/tokenizer.json");
+        Tokenizer tok = Tokenizers.fromTokenizerJson(json);
+        java.util.Random random = new java.util.Random(11);
+        List<String> sample = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            sample.add(ByteLevelBpeRobustnessTest.randomText(random));
+        }
+        int[] counts = compare(json, tok, sample);
+        System.out.printf("HF conformance fake-gpt2, random code points: %d/%d identical%n", counts[0], sample.size());
+        assertEquals(sample.size(), counts[0]);
+    }
+
     /** {ids identical to HF, decode(encode(s)) == s}; fails with the first mismatches. */
     static int[] compare(Path json, Tokenizer tok, List<String> sample) throws Exception {
         int same = 0;
