@@ -1,0 +1,52 @@
+package dev.plinth.text.template;
+
+import com.hubspot.jinjava.interpret.TemplateError;
+import java.util.List;
+
+/** Turns Jinjava's collected template errors into one {@link ChatTemplateException}. */
+final class TemplateErrors {
+    private TemplateErrors() {
+    }
+
+    static boolean isFailure(TemplateError error) {
+        return true;
+    }
+
+    static ChatTemplateException toException(TemplateError error, List<TemplateError> all) {
+        // raise_exception wins over errors it may have caused further on.
+        for (TemplateError e : all) {
+            RaisedByTemplate raised = cause(e.getException(), RaisedByTemplate.class);
+            if (raised != null) {
+                return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), e.getLineno());
+            }
+        }
+        UnsupportedConstruct unsupported = cause(error.getException(), UnsupportedConstruct.class);
+        if (unsupported != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), error.getLineno());
+        }
+        String detail = error.getReason() + " " + error.getItem() + ": " + error.getMessage()
+                + (error.getFieldName() == null ? "" : " [" + error.getFieldName() + "]");
+        return new ChatTemplateException(ChatTemplateException.Kind.ERROR, detail, error.getLineno());
+    }
+
+    static ChatTemplateException fromThrown(RuntimeException e) {
+        RaisedByTemplate raised = cause(e, RaisedByTemplate.class);
+        if (raised != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), -1);
+        }
+        UnsupportedConstruct unsupported = cause(e, UnsupportedConstruct.class);
+        if (unsupported != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), -1);
+        }
+        return new ChatTemplateException(ChatTemplateException.Kind.ERROR, e.toString(), -1);
+    }
+
+    private static <T extends Throwable> T cause(Throwable t, Class<T> type) {
+        for (int depth = 0; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}
