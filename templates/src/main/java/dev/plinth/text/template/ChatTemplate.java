@@ -54,6 +54,7 @@ public final class ChatTemplate {
     private static final Jinjava JINJAVA = newEngine();
 
     private final String source;
+    private final String prepared;
     private final String bosToken;
     private final String eosToken;
     private final boolean fallback;
@@ -61,13 +62,18 @@ public final class ChatTemplate {
 
     private ChatTemplate(String source, String bosToken, String eosToken, boolean fallback, Clock clock) {
         this.source = Objects.requireNonNull(source, "template");
+        this.prepared = TemplateSource.prepare(source, JINJAVA.getGlobalContext());
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.fallback = fallback;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** A chat template from its Jinja source and the model's special tokens (null counts as ""). */
+    /**
+     * A chat template from its Jinja source and the model's special tokens (null counts as "").
+     *
+     * @throws ChatTemplateException when the template uses a filter or test that is not supported
+     */
     public static ChatTemplate of(String template, String bosToken, String eosToken) {
         return new ChatTemplate(template, bosToken, eosToken, false, Clock.systemDefaultZone());
     }
@@ -157,7 +163,7 @@ public final class ChatTemplate {
         Clock previous = TemplateExtensions.CLOCK.get();
         TemplateExtensions.CLOCK.set(clock);
         try {
-            result = JINJAVA.renderForResult(source, variables);
+            result = JINJAVA.renderForResult(prepared, variables);
         } catch (RuntimeException e) {
             throw TemplateErrors.fromThrown(e);
         } finally {
@@ -165,7 +171,7 @@ public final class ChatTemplate {
         }
         for (TemplateError error : result.getErrors()) {
             if (TemplateErrors.isFailure(error)) {
-                throw TemplateErrors.toException(error, result.getErrors());
+                throw TemplateErrors.toException(error);
             }
         }
         return result.getOutput();

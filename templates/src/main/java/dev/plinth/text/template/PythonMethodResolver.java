@@ -34,9 +34,19 @@ final class PythonMethodResolver extends ELResolver {
         return result;
     }
 
+    /** {@code text[i]}, with Python's negative indices; Jinjava has no indexing of strings. */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        return null;
+        if (!(base instanceof String text) || property == null || !property.toString().matches("-?[0-9]{1,9}")) {
+            return null;
+        }
+        int index = Integer.parseInt(property.toString());
+        int at = index < 0 ? text.length() + index : index;
+        if (at < 0 || at >= text.length()) {
+            throw new UnsupportedConstruct("string index " + index + " out of range (IndexError in Python)");
+        }
+        context.setPropertyResolved(true);
+        return String.valueOf(text.charAt(at));
     }
 
     @Override

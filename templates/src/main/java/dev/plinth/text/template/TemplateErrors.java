@@ -1,24 +1,26 @@
 package dev.plinth.text.template;
 
 import com.hubspot.jinjava.interpret.TemplateError;
-import java.util.List;
 
 /** Turns Jinjava's collected template errors into one {@link ChatTemplateException}. */
 final class TemplateErrors {
     private TemplateErrors() {
     }
 
+    /**
+     * Every error fails the render except a missing attribute or key, which Jinja2 answers with
+     * its undefined value ({@code message.tool_calls} on a plain message).
+     */
     static boolean isFailure(TemplateError error) {
-        return true;
+        return !(error.getReason() == TemplateError.ErrorReason.UNKNOWN
+                && error.getItem() == TemplateError.ErrorItem.PROPERTY);
     }
 
-    static ChatTemplateException toException(TemplateError error, List<TemplateError> all) {
-        // raise_exception wins over errors it may have caused further on.
-        for (TemplateError e : all) {
-            RaisedByTemplate raised = cause(e.getException(), RaisedByTemplate.class);
-            if (raised != null) {
-                return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), e.getLineno());
-            }
+    static ChatTemplateException toException(TemplateError error) {
+        // The first failure is the one Jinja2 would have stopped at; later ones may be its effects.
+        RaisedByTemplate raised = cause(error.getException(), RaisedByTemplate.class);
+        if (raised != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), error.getLineno());
         }
         UnsupportedConstruct unsupported = cause(error.getException(), UnsupportedConstruct.class);
         if (unsupported != null) {

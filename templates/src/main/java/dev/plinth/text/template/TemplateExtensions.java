@@ -23,6 +23,9 @@ final class TemplateExtensions {
     /** The clock {@code strftime_now} reads, set for the duration of one render. */
     static final ThreadLocal<Clock> CLOCK = ThreadLocal.withInitial(Clock::systemDefaultZone);
 
+    /** The filter that {@code x[::-1]} is rewritten to (see {@link TemplateSource}). */
+    static final String REVERSED = "py_reversed";
+
     private TemplateExtensions() {
     }
 
@@ -33,11 +36,11 @@ final class TemplateExtensions {
     }
 
     static List<Filter> filters() {
-        return List.of(new ToJson(), new Items());
+        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed());
     }
 
     static List<Tag> tags() {
-        return List.of(new Generation());
+        return List.of(new Generation(), new FilterBlock());
     }
 
     /** {@code raise_exception(message)}: aborts rendering with the template's message. */
@@ -103,6 +106,94 @@ final class TemplateExtensions {
                 throw new UnsupportedConstruct("items filter on a " + PythonStrings.typeName(var));
             }
             return new ArrayList<>(map.entrySet());
+        }
+    }
+
+    /** {@code {% filter name %}...{% endfilter %}}: the body passed through filters without arguments. */
+    static final class FilterBlock implements Tag {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getName() {
+            return "filter";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endfilter";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            Object value = new Generation().interpret(tagNode, interpreter);
+            for (String name : tagNode.getHelpers().trim().split("\\s*\\|\\s*")) {
+                Filter filter = interpreter.getContext().getFilter(name);
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_]*") || filter == null) {
+                    throw new UnsupportedConstruct("filter block '" + tagNode.getHelpers().trim() + "'");
+                }
+                value = filter.filter(value, interpreter);
+            }
+            return PythonValues.str(value);
+        }
+    }
+
+    /** {@code x[::-1]}: a reversed copy of a list, or a reversed string. */
+    static final class Reversed implements Filter {
+        @Override
+        public String getName() {
+            return REVERSED;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var instanceof String s) {
+                return new StringBuilder(s).reverse().toString();
+            }
+            if (var instanceof List<?> list) {
+                return new ArrayList<>(list.reversed());
+            }
+            throw new UnsupportedConstruct("[::-1] of a " + PythonStrings.typeName(var));
+        }
+    }
+
+    /** {@code list|min} and {@code list|max} over numbers or strings (no attribute or case options). */
+    static final class Extreme implements Filter {
+        private final String name;
+
+        Extreme(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (args.length > 0) {
+                throw new UnsupportedConstruct(name + " filter with arguments");
+            }
+            if (!(var instanceof Iterable<?> items)) {
+                throw new UnsupportedConstruct(name + " filter on a " + PythonStrings.typeName(var));
+            }
+            Object best = null;
+            for (Object item : items) {
+                if (best == null || (compare(item, best) < 0) == name.equals("min") && compare(item, best) != 0) {
+                    best = item;
+                }
+            }
+            return best;
+        }
+
+        private int compare(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) {
+                return Double.compare(x.doubleValue(), y.doubleValue());
+            }
+            if (a instanceof String x && b instanceof String y) {
+                return x.compareToIgnoreCase(y);
+            }
+            throw new UnsupportedConstruct(name + " filter over " + PythonStrings.typeName(a) + " and " + PythonStrings.typeName(b));
         }
     }
 
