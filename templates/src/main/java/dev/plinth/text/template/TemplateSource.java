@@ -18,7 +18,8 @@ import java.util.Set;
  * <li>Jinjava reads {@code f(a=x|length - 1)} as {@code (a=x|length) - 1} and parses only
  *     simple slice bounds; named-argument values and slice bounds get parentheses too.</li>
  * </ul>
- * Only parentheses are inserted, so line numbers stay those of the original text.
+ * Only parentheses and spaces are inserted, so line numbers stay those of the original text. One
+ * trailing newline is dropped, as Jinja2 does by default.
  */
 final class TemplateSource {
     private static final Set<String> KEYWORDS = Set.of(
@@ -34,7 +35,11 @@ final class TemplateSource {
 
     private enum Kind { NAME, STRING, NUMBER, PUNCT }
 
-    static String prepare(String source, Context context) {
+    static String prepare(String template, Context context) {
+        // Jinja2 drops one trailing newline of the template (keep_trailing_newline=False); Jinjava keeps it.
+        String source = template.endsWith("\r\n") ? template.substring(0, template.length() - 2)
+                : template.endsWith("\n") || template.endsWith("\r") ? template.substring(0, template.length() - 1)
+                : template;
         StringBuilder out = new StringBuilder(source.length() + 64);
         int i = 0;
         while (i < source.length()) {
