@@ -72,7 +72,8 @@ final class TemplateSource {
                 to--;
             }
             out.append(source, open, from);
-            out.append(rewrite(source, from, to, kind == '%', context));
+            String region = rewrite(source, from, to, kind == '%', context);
+            out.append(kind == '%' ? filteredLoop(region) : region);
             out.append(source, to, close + 2);
             i = close + 2;
         }
@@ -89,14 +90,19 @@ final class TemplateSource {
         return -1;
     }
 
-    /** Where {@code closer} ends the region, skipping string literals. */
+    /** Where {@code closer} ends the region, skipping string literals and balanced braces. */
     private static int regionEnd(String s, int from, String closer) {
+        int braces = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\'' || c == '"') {
                 i = stringEnd(s, i) - 1;
-            } else if (s.startsWith(closer, i)) {
+            } else if (braces == 0 && s.startsWith(closer, i)) {
                 return i;
+            } else if (c == '{') {
+                braces++;
+            } else if (c == '}' && braces > 0) {
+                braces--;
             }
         }
         return -1;
@@ -162,6 +168,42 @@ final class TemplateSource {
         }
         out.append(source, at, to);
         return out.toString();
+    }
+
+    /**
+     * Jinjava ignores the filter of {@code for x in items if cond} and loops over everything;
+     * it becomes {@code for x in (items)|py_loop_filter("x", "cond")}, which keeps the items for
+     * which cond holds, so that {@code loop.index} and {@code loop.last} count only those, as in Jinja2.
+     */
+    static String filteredLoop(String region) {
+        List<Token> tokens = tokenize(region, 0, region.length());
+        if (tokens.isEmpty() || !tokens.get(0).text().equals("for")) {
+            return region;
+        }
+        int in = -1;
+        int depth = 0;
+        for (int t = 1; t < tokens.size(); t++) {
+            Token token = tokens.get(t);
+            String text = token.text();
+            if (token.kind() == Kind.PUNCT && (text.equals("(") || text.equals("[") || text.equals("{"))) {
+                depth++;
+            } else if (token.kind() == Kind.PUNCT && (text.equals(")") || text.equals("]") || text.equals("}"))) {
+                depth--;
+            } else if (depth == 0 && token.kind() == Kind.NAME && in < 0 && text.equals("in")) {
+                in = t;
+            } else if (depth == 0 && token.kind() == Kind.NAME && in > 0 && text.equals("if")) {
+                String target = region.substring(tokens.get(1).start(), tokens.get(in).start()).strip();
+                String items = region.substring(tokens.get(in).start() + 2, token.start()).strip();
+                String condition = region.substring(token.start() + 2).strip();
+                return region.substring(0, tokens.get(0).start()) + "for " + target + " in (" + items + ")|"
+                        + TemplateExtensions.LOOP_FILTER + "(" + literal(target) + ", " + literal(condition) + ") ";
+            }
+        }
+        return region;
+    }
+
+    private static String literal(String text) {
+        return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     private static boolean isReversal(List<Token> tokens, int t) {
