@@ -124,7 +124,8 @@ final class PythonStrings {
                 return parts;
             }
             if (maxSplit >= 0 && parts.size() == maxSplit) {
-                parts.add(strip(s.substring(i), null, false, true));
+                // Python keeps the remainder as is, trailing whitespace included
+                parts.add(s.substring(i));
                 return parts;
             }
             int start = i;
