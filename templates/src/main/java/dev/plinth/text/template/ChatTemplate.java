@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import dev.plinth.io.gguf.GgufFile;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.Objects;
  *
  * <p>The common case is one line:
  * <pre>{@code
+ * String prompt = ChatTemplate.fromGguf(gguf).render(messages, true);       // a GGUF model
  * String prompt = ChatTemplate.orDefault(templateOrNull, bos, eos).render(messages, true);
  * }</pre>
  *
@@ -122,6 +124,23 @@ public final class ChatTemplate {
                         + chatTemplate.getClass().getSimpleName(), -1);
     }
 
+    /**
+     * The chat template of a GGUF model: {@code tokenizer.chat_template}, with bos/eos taken from
+     * {@code tokenizer.ggml.tokens} at {@code tokenizer.ggml.bos_token_id} / {@code eos_token_id}
+     * (empty when absent or out of range); {@link #CHATML} as a marked fallback when the file has
+     * no template.
+     */
+    public static ChatTemplate fromGguf(GgufFile gguf) {
+        List<Object> tokens = gguf.getArray("tokenizer.ggml.tokens");
+        return orDefault(gguf.getString("tokenizer.chat_template", null),
+                token(tokens, gguf.getLong("tokenizer.ggml.bos_token_id", -1)),
+                token(tokens, gguf.getLong("tokenizer.ggml.eos_token_id", -1)));
+    }
+
+    private static String token(List<Object> tokens, long id) {
+        return id >= 0 && id < tokens.size() && tokens.get((int) id) instanceof String s ? s : "";
+    }
+
     /** The same template reading {@code strftime_now} from {@code clock} (for reproducible renders). */
     public ChatTemplate withClock(Clock clock) {
         return new ChatTemplate(source, bosToken, eosToken, fallback, clock);
@@ -130,6 +149,16 @@ public final class ChatTemplate {
     /** True when the model had no template and {@link #CHATML} stands in for it. */
     public boolean isFallback() {
         return fallback;
+    }
+
+    /** The {@code bos_token} the template sees. */
+    public String bosToken() {
+        return bosToken;
+    }
+
+    /** The {@code eos_token} the template sees. */
+    public String eosToken() {
+        return eosToken;
     }
 
     /** The Jinja source. */
