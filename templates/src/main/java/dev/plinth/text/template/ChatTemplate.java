@@ -34,6 +34,12 @@ import java.util.Objects;
  * {@code strftime_now}, {@code tojson} in Python's layout, Python string methods and the
  * {@code generation} block. A render either returns the exact text or throws
  * {@link ChatTemplateException}; it never returns output it could not compute.
+ *
+ * <p>Known differences from Jinja2 that remain (Jinjava's, not fixed here): {@code +} with an
+ * undefined or none operand concatenates {@code "null"} where Jinja2 raises; printing a boolean or
+ * none gives {@code true}/{@code ""} where Jinja2 gives {@code True}/{@code None}; a method called
+ * on an undefined value gives nothing where Jinja2 raises; slice steps other than {@code [::-1]}
+ * and {@code %} string formatting are rejected.
  */
 public final class ChatTemplate {
     /**
