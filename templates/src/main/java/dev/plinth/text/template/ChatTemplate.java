@@ -36,7 +36,9 @@ import java.util.Objects;
  * {@link ChatTemplateException}; it never returns output it could not compute.
  *
  * <p>Known differences from Jinja2 that remain (Jinjava's, not fixed here): {@code +} with an
- * undefined or none operand concatenates {@code "null"} where Jinja2 raises; printing a boolean or
+ * undefined or none operand raises as in Jinja2 only when that operand is a plain name chain
+ * ({@code a.b[0]}), otherwise Jinjava concatenates {@code "null"}; other arithmetic treats none as
+ * 0; printing a boolean or
  * none gives {@code true}/{@code ""} where Jinja2 gives {@code True}/{@code None}; a method called
  * on an undefined value gives nothing where Jinja2 raises; slice steps other than {@code [::-1]}
  * and {@code %} string formatting are rejected.

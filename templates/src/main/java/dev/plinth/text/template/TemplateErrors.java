@@ -31,6 +31,10 @@ final class TemplateErrors {
         if (unsupported != null) {
             return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), error.getLineno());
         }
+        UndefinedOperand undefined = cause(error.getException(), UndefinedOperand.class);
+        if (undefined != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.ERROR, undefined.getMessage(), error.getLineno());
+        }
         String message = String.valueOf(error.getMessage());
         Matcher named = UNKNOWN_NAME.matcher(message);
         if (named.find()) {

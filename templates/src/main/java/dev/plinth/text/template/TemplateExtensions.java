@@ -30,13 +30,17 @@ final class TemplateExtensions {
     /** The filter that {@code for x in items if cond} is rewritten to (see {@link TemplateSource}). */
     static final String LOOP_FILTER = "py_loop_filter";
 
+    /** The function every plain operand of '+' is wrapped in (see {@link TemplateSource}). */
+    static final String OPERAND_CHECK = "py_operand";
+
     private TemplateExtensions() {
     }
 
     static List<ELFunctionDefinition> functions() {
         return List.of(
                 new ELFunctionDefinition("", "raise_exception", TemplateExtensions.class, "raiseException", Object.class),
-                new ELFunctionDefinition("", "strftime_now", TemplateExtensions.class, "strftimeNow", String.class));
+                new ELFunctionDefinition("", "strftime_now", TemplateExtensions.class, "strftimeNow", String.class),
+                new ELFunctionDefinition("", OPERAND_CHECK, TemplateExtensions.class, "operand", Object.class));
     }
 
     static List<Filter> filters() {
@@ -50,6 +54,14 @@ final class TemplateExtensions {
     /** {@code raise_exception(message)}: aborts rendering with the template's message. */
     public static Object raiseException(Object message) {
         throw new RaisedByTemplate(PythonValues.str(message));
+    }
+
+    /** An operand of '+': Jinja2 raises on an undefined or none one, Jinjava would print "null". */
+    public static Object operand(Object value) {
+        if (value == null) {
+            throw new UndefinedOperand();
+        }
+        return value;
     }
 
     /** {@code strftime_now(format)}: the current local time in Python strftime format. */

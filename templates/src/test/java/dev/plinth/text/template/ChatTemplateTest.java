@@ -153,6 +153,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void plusWithAnUndefinedOperandFailsAsInJinja2() {
+        for (String template : List.of("{{ 'a' + nosuch }}", "{{ nosuch + 'a' }}", "{{ 'a' + messages[0].nokey + 'b' }}",
+                "{% set x = 'p' + messages[0]['nokey'] %}{{ x }}", "{{ 'a' + none }}")) {
+            ChatTemplateException e = failure(template);
+            assertTrue(e.detail().contains("undefined or none operand of '+'"), template + ": " + e);
+        }
+        assertEquals("da|ab|2|a.b.cx", render("{{ nosuch|default('d') + 'a' }}|{{ 'a' + (nosuch or 'b') }}|"
+                + "{{ messages|length - 1 + 0 }}|{{ messages[1].content + 'x' }}"));
+    }
+
+    @Test
     void missingAttributesAreUndefinedAsInJinja2() {
         assertEquals("[][no calls]", render("[{{ messages[0].tool_calls }}]"
                 + "[{{ 'calls' if messages[0].tool_calls is defined and messages[0].tool_calls else 'no calls' }}]"));
