@@ -44,7 +44,7 @@ final class TemplateExtensions {
     }
 
     static List<Filter> filters() {
-        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed(), new LoopFilter());
+        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed(), new LoopFilter(), new Str());
     }
 
     static List<Tag> tags() {
@@ -207,6 +207,20 @@ final class TemplateExtensions {
             for (int i = 0; i < names.length; i++) {
                 interpreter.getContext().put(names[i], values.get(i));
             }
+        }
+    }
+
+    /** {@code value|string}: Python's {@code str()} ({@code {'a': True}}, not Java's {@code {a=true}}). */
+    static final class Str implements Filter {
+        @Override
+        public String getName() {
+            return "string";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            // Jinjava cannot tell undefined from none; undefined (str() == "") is the usual case.
+            return var == null ? "" : PythonValues.str(var);
         }
     }
 

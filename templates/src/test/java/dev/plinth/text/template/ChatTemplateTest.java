@@ -99,6 +99,19 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringFilterIsPythonStr() {
+        assertEquals("{'a': True, 'b': None, 'c': [1, 'x']}|3|x|", render(
+                "{{ {'a': true, 'b': none, 'c': [1, 'x']}|string }}|{{ 3|string }}|{{ 'x'|string }}|{{ nosuch|string }}"));
+    }
+
+    @Test
+    void loopAttributesJinjavaLacksAreRefusedByName() {
+        ChatTemplateException e = failure("{% for m in messages %}{% if loop.previtem %}P{% endif %}{% endfor %}");
+        assertEquals(ChatTemplateException.Kind.UNSUPPORTED, e.kind());
+        assertEquals("loop.previtem", e.detail());
+    }
+
+    @Test
     void tojsonIsPythonJsonDumps() {
         assertEquals("{\"name\": \"f\", \"args\": [1, 2.5, true, null, \"q\\\"\\n\"]}",
                 render("{{ {'name': 'f', 'args': [1, 2.5, true, none, 'q\"\\n']}|tojson }}"));
