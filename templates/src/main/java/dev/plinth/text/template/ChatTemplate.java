@@ -195,6 +195,10 @@ public final class ChatTemplate {
         variables.put("eos_token", eosToken);
         variables.put("tools", null);
         variables.put("documents", null);
+        // Templates test "strftime_now is defined" before calling it; Jinjava keeps functions
+        // apart from variables, so the names are defined as variables too.
+        variables.put("strftime_now", "<function strftime_now>");
+        variables.put("raise_exception", "<function raise_exception>");
         variables.putAll(extraVariables);
         RenderResult result;
         Clock previous = TemplateExtensions.CLOCK.get();

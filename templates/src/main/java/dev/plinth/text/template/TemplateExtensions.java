@@ -33,6 +33,9 @@ final class TemplateExtensions {
     /** The function every plain operand of '+' is wrapped in (see {@link TemplateSource}). */
     static final String OPERAND_CHECK = "py_operand";
 
+    /** The filter that an unknown filter is rewritten to (see {@link TemplateSource}). */
+    static final String UNKNOWN_FILTER = "py_unknown_filter";
+
     private TemplateExtensions() {
     }
 
@@ -44,7 +47,7 @@ final class TemplateExtensions {
     }
 
     static List<Filter> filters() {
-        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed(), new LoopFilter(), new Str());
+        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed(), new LoopFilter(), new Str(), new UnknownFilter());
     }
 
     static List<Tag> tags() {
@@ -207,6 +210,19 @@ final class TemplateExtensions {
             for (int i = 0; i < names.length; i++) {
                 interpreter.getContext().put(names[i], values.get(i));
             }
+        }
+    }
+
+    /** Stands for a filter that does not exist: applying it fails, naming it. */
+    static final class UnknownFilter implements Filter {
+        @Override
+        public String getName() {
+            return UNKNOWN_FILTER;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            throw new UnsupportedConstruct("filter '" + (args.length > 0 ? args[0] : "?") + "'");
         }
     }
 

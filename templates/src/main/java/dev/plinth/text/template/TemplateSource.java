@@ -9,8 +9,8 @@ import java.util.Set;
  * A pass over the template text before Jinjava sees it, for two differences Jinjava would
  * otherwise turn into silently wrong output:
  * <ul>
- * <li>an unknown filter or test renders as nothing in Jinjava; here it is an
- *     {@link ChatTemplateException} naming it and its line;</li>
+ * <li>an unknown filter renders as nothing in Jinjava; here applying it raises an
+ *     {@link ChatTemplateException} naming it (unknown tests and filter blocks are refused up front);</li>
  * <li>Jinjava binds {@code not} tighter than comparisons and tests, so {@code not x is defined}
  *     means {@code (not x) is defined}; Jinja2 (like Python) means {@code not (x is defined)}.
  *     The operand of every unary {@code not} is put in parentheses, up to the next
@@ -133,6 +133,7 @@ final class TemplateSource {
         String[] replacements = new String[n + 1];
         int[] checks = new int[n + 1];
         boolean macroSignature = statement && n > 0 && tokens.get(0).text().equals("macro");
+        replaceUnknownFilters(tokens, replacements, context);
         for (int t = 0; t < n; t++) {
             if (isUnaryNot(tokens, t)) {
                 wrap(opens, closes, t + 1, operandEnd(tokens, t + 1));
@@ -439,8 +440,7 @@ final class TemplateSource {
         for (int t = 0; t + 1 < tokens.size(); t++) {
             Token token = tokens.get(t);
             Token next = tokens.get(t + 1);
-            boolean filterTag = statement && t == 0 && token.text().equals("filter");
-            if ((token.text().equals("|") || filterTag) && next.kind() == Kind.NAME
+            if (statement && t == 0 && token.text().equals("filter") && next.kind() == Kind.NAME
                     && context.getFilter(next.text()) == null) {
                 throw unsupported(source, "filter '" + next.text() + "'", next.start());
             }
@@ -449,6 +449,29 @@ final class TemplateSource {
                 if (test.kind() == Kind.NAME && context.getExpTest(test.text()) == null) {
                     throw unsupported(source, "test '" + test.text() + "'", test.start());
                 }
+            }
+        }
+    }
+
+    /**
+     * Like Jinja2, an unknown filter fails only when it is applied (a template may use one in a
+     * branch it never takes); Jinjava would print nothing, so {@code x|name(args)} becomes
+     * {@code x|py_unknown_filter("name", args)}, which raises.
+     */
+    private static void replaceUnknownFilters(List<Token> tokens, String[] replacements, Context context) {
+        for (int t = 0; t + 1 < tokens.size(); t++) {
+            Token name = tokens.get(t + 1);
+            if (!tokens.get(t).text().equals("|") || name.kind() != Kind.NAME || context.getFilter(name.text()) != null) {
+                continue;
+            }
+            String call = TemplateExtensions.UNKNOWN_FILTER + "(" + literal(name.text());
+            boolean hasParens = t + 2 < tokens.size() && tokens.get(t + 2).text().equals("(");
+            if (!hasParens) {
+                replacements[t + 1] = call + ")";
+            } else {
+                boolean noArguments = t + 3 < tokens.size() && tokens.get(t + 3).text().equals(")");
+                replacements[t + 1] = noArguments ? call : call + ",";
+                replacements[t + 2] = "";
             }
         }
     }

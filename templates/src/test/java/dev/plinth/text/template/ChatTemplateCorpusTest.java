@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Every template of llama.cpp's corpus renders the three-turn conversation, or fails by name. */
 class ChatTemplateCorpusTest {
     /** Renders achieved; a regression below this fails the build. */
-    private static final int MIN_RENDERED = 63;
+    private static final int MIN_RENDERED = 66;
 
     private static final Clock FIXED = Clock.fixed(Instant.parse("2025-03-04T05:06:07Z"), ZoneOffset.UTC);
 
