@@ -40,7 +40,8 @@ import java.util.Objects;
  * ({@code a.b[0]}), otherwise Jinjava concatenates {@code "null"}; other arithmetic treats none as
  * 0; printing a boolean or
  * none gives {@code true}/{@code ""} where Jinja2 gives {@code True}/{@code None}; a method called
- * on an undefined value gives nothing where Jinja2 raises; slice steps other than {@code [::-1]}
+ * on an undefined value gives nothing where Jinja2 raises; looping over none loops zero times
+ * where Jinja2 raises (tool-use templates with tools=None); slice steps other than {@code [::-1]}
  * and {@code %} string formatting are rejected.
  */
 public final class ChatTemplate {
@@ -82,7 +83,8 @@ public final class ChatTemplate {
     /**
      * A chat template from its Jinja source and the model's special tokens (null counts as "").
      *
-     * @throws ChatTemplateException when the template uses a filter or test that is not supported
+     * @throws ChatTemplateException when the template uses a test or a filter block that is not supported
+     *                               (unknown filters fail when applied, as in Jinja2)
      */
     public static ChatTemplate of(String template, String bosToken, String eosToken) {
         return new ChatTemplate(template, bosToken, eosToken, false, Clock.systemDefaultZone());
