@@ -35,6 +35,11 @@ class Jinja2ReferenceTest {
     private static final Instant NOW = Instant.parse("2025-03-04T05:06:07Z");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Debian's interpreter, where apt's python3-jinja2 lives, ahead of whatever python3 is first on PATH. */
+    private static String python() {
+        return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
     /**
      * Tool-use variants that loop over {@code tools} unguarded: transformers passes tools=None and
      * Jinja2 raises "'NoneType' object is not iterable"; Jinjava cannot tell none from undefined
@@ -113,7 +118,7 @@ class Jinja2ReferenceTest {
             c.messages().forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
         }
         Path script = Path.of(Jinja2ReferenceTest.class.getResource("jinja2_reference.py").toURI());
-        Process process = new ProcessBuilder("python3", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process process = new ProcessBuilder(python(), script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(JSON.writeValueAsBytes(request));
         }
@@ -126,7 +131,7 @@ class Jinja2ReferenceTest {
     private static void assumeJinja2() throws InterruptedException {
         boolean available;
         try {
-            Process p = new ProcessBuilder("python3", "-c", "import jinja2").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(python(), "-c", "import jinja2").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             available = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
