@@ -1,8 +1,5 @@
 package dev.plinth.tensor;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.plinth.LlamaCppLibrary;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,67 +7,74 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+
+import dev.plinth.LlamaCppLibrary;
 
 /**
- * llama.cpp's own quantizers and dequantizers (libggml-base), called through java.lang.foreign:
- * the reference for block layouts that nobody here wrote. Skips the calling test when the library
- * is not installed.
+ * ggml's own quantizers and converters from llama.cpp's {@code libggml-base.so}, called through
+ * java.lang.foreign. Constructing one skips the calling test when the library is absent.
  */
 final class GgmlReference {
     private static final Linker LINKER = Linker.nativeLinker();
+    private static final FunctionDescriptor ROW = FunctionDescriptor.ofVoid(
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
 
+    private final SymbolLookup lib;
     private final MethodHandle quantizeChunk;
-    private final MethodHandle quantizeInit;
-    private final MethodHandle typeTraits;
 
     GgmlReference() {
-        SymbolLookup lib = LlamaCppLibrary.ggmlBase();
-        quantizeChunk = LINKER.downcallHandle(lib.find("ggml_quantize_chunk").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-        quantizeInit = LINKER.downcallHandle(lib.find("ggml_quantize_init").orElseThrow(),
-                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
-        typeTraits = LINKER.downcallHandle(lib.find("ggml_get_type_traits").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        lib = LlamaCppLibrary.ggmlBase();
+        quantizeChunk = LINKER.downcallHandle(symbol("ggml_quantize_chunk"), FunctionDescriptor.of(
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     }
 
-    /** {@code rows} rows of {@code perRow} values quantized by ggml, as a heap segment. */
-    MemorySegment quantize(DType type, float[] src, int rows, int perRow) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_FLOAT, src);
-            long bytes = type.byteSize((long) rows * perRow);
-            MemorySegment out = arena.allocate(bytes, 64);
-            quantizeInit.invokeExact(type.ggmlId());
-            long written = (long) quantizeChunk.invokeExact(type.ggmlId(), in, out, 0L, (long) rows, (long) perRow,
-                    MemorySegment.NULL);
-            assertEquals(bytes, written, "ggml_quantize_chunk size for " + type);
-            byte[] heap = new byte[(int) bytes];
-            MemorySegment.copy(out, ValueLayout.JAVA_BYTE, 0, heap, 0, heap.length);
-            return MemorySegment.ofArray(heap);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+    private MemorySegment symbol(String name) {
+        return lib.find(name).orElseThrow(() -> new AssertionError("libggml-base.so exports no " + name));
+    }
+
+    /** ggml's lower-case type name as used in its function names: q4_0, q4_K, ... */
+    static String ggmlName(DType type) {
+        String n = type.name().toLowerCase(Locale.ROOT);
+        return n.endsWith("_k") ? n.substring(0, n.length() - 1) + "K" : n;
+    }
+
+    /** Calls a row function {@code name(const void *x, void *y, int64_t k)}. */
+    void row(String name, MemorySegment x, MemorySegment y, long k) {
+        MethodHandle h = LINKER.downcallHandle(symbol(name), ROW);
+        try {
+            h.invokeExact(x, y, k);
+        } catch (Throwable e) {
+            throw new AssertionError(name, e);
         }
     }
 
-    /** {@code count} values decoded by ggml's to_float for {@code type}. */
-    float[] dequantize(DType type, MemorySegment data, int count) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment traits = ((MemorySegment) typeTraits.invokeExact(type.ggmlId())).reinterpret(56);
-            // struct ggml_type_traits { char* type_name; int64 blck_size; int64 blck_size_interleave;
-            // size_t type_size; bool is_quantized; to_float_t to_float; from_float_t from_float_ref; }
-            assertEquals(type.blockSize(), traits.get(ValueLayout.JAVA_LONG, 8), "ggml block size of " + type);
-            assertEquals(type.blockBytes(), traits.get(ValueLayout.JAVA_LONG, 24), "ggml type size of " + type);
-            MemorySegment toFloat = traits.get(ValueLayout.ADDRESS, 40);
-            MethodHandle h = LINKER.downcallHandle(toFloat,
-                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-            long bytes = type.byteSize(count);
-            MemorySegment in = arena.allocate(bytes, 64);
-            MemorySegment.copy(data, 0, in, 0, bytes);
-            MemorySegment out = arena.allocate(4L * count, 64);
-            h.invokeExact(in, out, (long) count);
-            return out.toArray(ValueLayout.JAVA_FLOAT);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+    void quantizeRowRef(DType type, MemorySegment x, MemorySegment y, long k) {
+        row("quantize_row_" + ggmlName(type) + "_ref", x, y, k);
+    }
+
+    void dequantizeRow(DType type, MemorySegment x, MemorySegment y, long k) {
+        row("dequantize_row_" + ggmlName(type), x, y, k);
+    }
+
+    /** Whether ggml has a {@code dequantize_row_<type>} (it has none for Q8_1). */
+    boolean hasDequantizeRow(DType type) {
+        return lib.find("dequantize_row_" + ggmlName(type)).isPresent();
+    }
+
+    /** {@code ggml_quantize_chunk(type, src, dst, 0, nrows, nPerRow, NULL)}; returns bytes written. */
+    long quantizeChunk(DType type, MemorySegment src, MemorySegment dst, long nrows, long nPerRow) {
+        try {
+            return (long) quantizeChunk.invokeExact(type.ggmlId(), src, dst, 0L, nrows, nPerRow, MemorySegment.NULL);
+        } catch (Throwable e) {
+            throw new AssertionError("ggml_quantize_chunk", e);
         }
+    }
+
+    static MemorySegment copyOf(Arena arena, float[] x) {
+        MemorySegment s = arena.allocate(4L * x.length, 64);
+        MemorySegment.copy(x, 0, s, ValueLayout.JAVA_FLOAT, 0, x.length);
+        return s;
     }
 }

@@ -62,7 +62,7 @@ class MatMulTest {
         return new Weights(new Tensor("w", type, new long[] {n, k}, seg), decoded);
     }
 
-    private static Weights quantWeights(GgmlReference ggml, DType type, Random rnd, int n, int k, boolean offHeap) {
+    private static Weights quantWeights(GgmlMatrices ggml, DType type, Random rnd, int n, int k, boolean offHeap) {
         float[] src = gaussian(rnd, n * k, 1);
         MemorySegment seg = ggml.quantize(type, src, n, k);
         if (offHeap) {
@@ -129,7 +129,7 @@ class MatMulTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedTypesMatchGgml(DType type) {
-        GgmlReference ggml = new GgmlReference();
+        GgmlMatrices ggml = new GgmlMatrices();
         Random rnd = new Random(2000 + type.ordinal());
         int[] ns = {1, 2, 3, 4, 5, 7, 9};
         for (int c = 0; c < 10; c++) {
@@ -144,7 +144,7 @@ class MatMulTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void randomBlockBytesMatchGgml(DType type) {
-        GgmlReference ggml = new GgmlReference();
+        GgmlMatrices ggml = new GgmlMatrices();
         Random rnd = new Random(3000 + type.ordinal());
         for (int c = 0; c < 6; c++) {
             int n = 1 + rnd.nextInt(6);
