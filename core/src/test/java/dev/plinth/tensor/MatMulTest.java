@@ -140,6 +140,26 @@ class MatMulTest {
         }
     }
 
+    /** The same check with Plinth's own {@link Quantization} (no native library needed). */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void allTypesMatchQuantizationReference(DType type) {
+        Random rnd = new Random(4000 + type.ordinal());
+        int[] ns = {1, 2, 3, 4, 5, 7, 9};
+        for (int c = 0; c < 8; c++) {
+            int unit = Math.max(type.blockSize(), 1);
+            int k = unit == 1 ? 1 + rnd.nextInt(70) : unit * (1 + rnd.nextInt(unit == 256 ? 3 : 9));
+            int n = ns[rnd.nextInt(ns.length)];
+            float[] src = gaussian(rnd, n * k, 1);
+            long bytes = type.byteSize((long) n * k);
+            MemorySegment seg = c % 2 == 1 ? Arena.ofAuto().allocate(bytes, 1) : MemorySegment.ofArray(new byte[(int) bytes]);
+            Quantization.quantize(type, src, 0, n * k, seg, 0);
+            float[] decoded = new float[n * k];
+            Quantization.dequantize(type, seg, 0, decoded, 0, n * k);
+            checkAll(type + " n=" + n + " k=" + k, new Weights(new Tensor("w", type, new long[] {n, k}, seg), decoded), rnd);
+        }
+    }
+
     /** Arbitrary block bytes (any scale, any bits), decoded by ggml, exercise every bit path. */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
