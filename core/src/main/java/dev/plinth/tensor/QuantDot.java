@@ -208,16 +208,17 @@ final class QuantDot {
             int xi = xOff + 32 * b;
             float d = f16(seg, p);
             int qh = seg.get(INT, p + 2);
+            // value e (0..31) takes its 5th bit from bit e of qh
             IntVector lowBits = IntVector.broadcast(I, qh << 4);
             IntVector highBits = IntVector.broadcast(I, qh >>> 12);
-            IntVector q0 = bytes(seg, p + 6);
-            IntVector q1 = bytes(seg, p + 14);
-            FloatVector t = floats(q0.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE).and(0x10))).mul(xv(x, xi));
-            t = floats(q1.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10))).fma(xv(x, xi + 8), t);
-            t = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE).and(0x10)))
-                    .fma(xv(x, xi + 16), t);
-            t = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10)))
-                    .fma(xv(x, xi + 24), t);
+            FloatVector t = FloatVector.zero(F);
+            for (int i = 0; i < 2; i++) {
+                IntVector q = bytes(seg, p + 6 + 8 * i);
+                IntVector lanes = i == 0 ? LANE : LANE_PLUS_8;
+                t = floats(q.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, lanes).and(0x10))).fma(xv(x, xi + 8 * i), t);
+                t = floats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, lanes).and(0x10)))
+                        .fma(xv(x, xi + 16 + 8 * i), t);
+            }
             acc = t.fma(FloatVector.broadcast(F, d), acc);
             corr += d * (xs16[2 * b] + xs16[2 * b + 1]);
         }
@@ -232,16 +233,17 @@ final class QuantDot {
             long p = off + 24L * b;
             int xi = xOff + 32 * b;
             int qh = seg.get(INT, p + 4);
+            // value e (0..31) takes its 5th bit from bit e of qh
             IntVector lowBits = IntVector.broadcast(I, qh << 4);
             IntVector highBits = IntVector.broadcast(I, qh >>> 12);
-            IntVector q0 = bytes(seg, p + 8);
-            IntVector q1 = bytes(seg, p + 16);
-            FloatVector t = floats(q0.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE).and(0x10))).mul(xv(x, xi));
-            t = floats(q1.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10))).fma(xv(x, xi + 8), t);
-            t = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE).and(0x10)))
-                    .fma(xv(x, xi + 16), t);
-            t = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10)))
-                    .fma(xv(x, xi + 24), t);
+            FloatVector t = FloatVector.zero(F);
+            for (int i = 0; i < 2; i++) {
+                IntVector q = bytes(seg, p + 8 + 8 * i);
+                IntVector lanes = i == 0 ? LANE : LANE_PLUS_8;
+                t = floats(q.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, lanes).and(0x10))).fma(xv(x, xi + 8 * i), t);
+                t = floats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, lanes).and(0x10)))
+                        .fma(xv(x, xi + 16 + 8 * i), t);
+            }
             acc = t.fma(FloatVector.broadcast(F, f16(seg, p)), acc);
             corr += f16(seg, p + 2) * (xs16[2 * b] + xs16[2 * b + 1]);
         }
