@@ -1,0 +1,54 @@
+package dev.plinth.text.template;
+
+import com.hubspot.jinjava.interpret.TemplateError;
+
+/** Turns Jinjava's collected template errors into one {@link ChatTemplateException}. */
+final class TemplateErrors {
+    private TemplateErrors() {
+    }
+
+    /**
+     * Every error fails the render except a missing attribute or key, which Jinja2 answers with
+     * its undefined value ({@code message.tool_calls} on a plain message).
+     */
+    static boolean isFailure(TemplateError error) {
+        return !(error.getReason() == TemplateError.ErrorReason.UNKNOWN
+                && error.getItem() == TemplateError.ErrorItem.PROPERTY);
+    }
+
+    static ChatTemplateException toException(TemplateError error) {
+        // The first failure is the one Jinja2 would have stopped at; later ones may be its effects.
+        RaisedByTemplate raised = cause(error.getException(), RaisedByTemplate.class);
+        if (raised != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), error.getLineno());
+        }
+        UnsupportedConstruct unsupported = cause(error.getException(), UnsupportedConstruct.class);
+        if (unsupported != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), error.getLineno());
+        }
+        String detail = error.getReason() + " " + error.getItem() + ": " + error.getMessage()
+                + (error.getFieldName() == null ? "" : " [" + error.getFieldName() + "]");
+        return new ChatTemplateException(ChatTemplateException.Kind.ERROR, detail, error.getLineno());
+    }
+
+    static ChatTemplateException fromThrown(RuntimeException e) {
+        RaisedByTemplate raised = cause(e, RaisedByTemplate.class);
+        if (raised != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.RAISED, raised.getMessage(), -1);
+        }
+        UnsupportedConstruct unsupported = cause(e, UnsupportedConstruct.class);
+        if (unsupported != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), -1);
+        }
+        return new ChatTemplateException(ChatTemplateException.Kind.ERROR, e.toString(), -1);
+    }
+
+    private static <T extends Throwable> T cause(Throwable t, Class<T> type) {
+        for (int depth = 0; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}
