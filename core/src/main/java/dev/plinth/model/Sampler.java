@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  */
 public final class Sampler {
 
-    private static final int FIRST_TOP_P_SELECTION = 64;
+    private static final int TOP_P_BUCKETS = 512;
 
     private final SamplingParams params;
     private final int vocabSize;
@@ -168,30 +168,60 @@ public final class Sampler {
         return selectTop(logits, null, vocabSize, k, candidateIds, candidateLogits);
     }
 
-    /** Top-p over the whole vocabulary: select a best-first prefix, doubling it until it holds the mass. */
+    /**
+     * Top-p over the whole vocabulary without sorting it: the probabilities go into buckets by
+     * how far their logit lies below the maximum; the first buckets holding the mass p bound the
+     * nucleus, and only their tokens are sorted for the exact cut. Every token of a later bucket
+     * has a smaller logit than every token of an earlier one, so the cut equals a full sort's.
+     */
     private int topPFromVocabulary(float[] logits) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);
         }
+        double[] mass = new double[TOP_P_BUCKETS];
         double z = 0;
         for (float v : logits) {
-            z += Math.exp(v - max);
+            double e = Math.exp(v - max);
+            z += e;
+            mass[bucket(max - v)] += e;
         }
         double target = params.topP() * z;
-        for (int k = Math.min(FIRST_TOP_P_SELECTION, vocabSize); ; k = Math.min(k * 2, vocabSize)) {
-            int n = selectCandidates(logits, k);
-            double cum = 0;
-            for (int i = 0; i < n; i++) {
-                cum += Math.exp(candidateLogits[i] - max);
-                if (cum >= target) {
-                    return i + 1;
-                }
-            }
-            if (k == vocabSize) {
-                return n;
+        int last = 0;
+        double cum = 0;
+        while (last < TOP_P_BUCKETS - 1 && cum + mass[last] < target) {
+            cum += mass[last++];
+        }
+        int m = 0;
+        for (int i = 0; i < vocabSize; i++) {
+            if (bucket(max - logits[i]) <= last) {
+                m++;
             }
         }
+        ensureCandidateCapacity(m);
+        int[] ids = new int[m];
+        float[] vals = new float[m];
+        int j = 0;
+        for (int i = 0; i < vocabSize; i++) {
+            if (bucket(max - logits[i]) <= last) {
+                ids[j] = i;
+                vals[j++] = logits[i];
+            }
+        }
+        int n = selectTop(vals, ids, m, m, candidateIds, candidateLogits);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(candidateLogits[i] - max);
+            if (sum >= target) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    /** The top-p bucket of a logit lying {@code below} under the maximum: 1/8 nat wide, the last one open. */
+    private static int bucket(float below) {
+        return (int) Math.min(below * 8f, TOP_P_BUCKETS - 1);
     }
 
     /** Top-p over sorted candidates: the shortest prefix whose softmax mass reaches p (at least one). */
@@ -240,12 +270,14 @@ public final class Sampler {
         }
         double z = 0;
         for (int i = 0; i < n; i++) {
-            z += Math.exp(candidateLogits[i] * invT - max);
+            float e = (float) Math.exp(candidateLogits[i] * invT - max);
+            candidateLogits[i] = e; // the logits are not needed again: keep the weights
+            z += e;
         }
         double u = random.nextDouble() * z;
         double cum = 0;
         for (int i = 0; i < n; i++) {
-            cum += Math.exp(candidateLogits[i] * invT - max);
+            cum += candidateLogits[i];
             if (u < cum) {
                 return candidateIds[i];
             }
