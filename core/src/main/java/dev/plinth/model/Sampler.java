@@ -132,6 +132,14 @@ public final class Sampler {
         }
     }
 
+    /** The tokens that survive penalties, top-k, top-p and min-p for these logits, best first when sorted (for tests). */
+    int[] survivors(float[] logits) {
+        System.arraycopy(logits, 0, work, 0, vocabSize);
+        applyPenalties(work);
+        int n = truncate(work);
+        return Arrays.copyOf(candidateIds, n);
+    }
+
     /** Runs top-k, top-p and min-p; leaves the survivors in the candidate arrays and returns their count. */
     private int truncate(float[] logits) {
         int k = params.topK() > 0 ? Math.min(params.topK(), vocabSize) : vocabSize;

@@ -141,6 +141,31 @@ class SamplerTest {
     }
 
     @Test
+    void largeVocabularySurvivorsEqualAFullSortsChain() {
+        SplittableRandom r = new SplittableRandom(2024);
+        for (int trial = 0; trial < 12; trial++) {
+            int vocab = 1000 + r.nextInt(150_000);
+            double sd = 0.5 + r.nextDouble() * 6;
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                logits[i] = (float) (r.nextGaussian() * sd);
+            }
+            float p = (float) (0.05 + r.nextDouble() * 0.94);
+            SamplingParams params = trial % 3 == 2
+                    ? SamplingParams.DEFAULTS.withTopK(1 + r.nextInt(200)).withTopP(p).withMinP((float) r.nextDouble() * 0.2f)
+                    : SamplingParams.DEFAULTS.withoutTruncation().withTopP(p).withTemperature(1f);
+            double[] naive = naiveChain(logits, params, new int[0]);
+            int[] got = new Sampler(params, vocab).survivors(logits);
+            long expected = Arrays.stream(naive).filter(x -> x > 0).count();
+            assertEquals(expected, got.length, "vocab " + vocab + " sd " + sd + " p " + p);
+            for (int t : got) {
+                assertTrue(naive[t] > 0, "token " + t + " logit " + logits[t] + " survivors " + got.length + " first "
+                        + got[0] + " " + logits[got[0]] + " last " + got[got.length - 1] + " " + logits[got[got.length - 1]]);
+            }
+        }
+    }
+
+    @Test
     void logProbsAreTheLogSoftmaxAfterPenalties() {
         SamplingParams p = SamplingParams.greedy().withPenalties(1.5f, 0f, 0f, 8);
         Sampler s = new Sampler(p, LOGITS.length);
