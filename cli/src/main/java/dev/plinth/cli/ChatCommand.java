@@ -72,6 +72,7 @@ final class ChatCommand implements Callable<Integer> {
             int context = usage(() -> runtime.contextLength(options.context));
             GenerationRequest request = usage(() -> options.request(context, runtime.endOfTurnTokens(), extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
+            usage(() -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
             converse(runtime, template, request, context);
         }
         return Main.OK;

@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             GenerationRequest request = usage(() -> options.request(context, Set.of(), List.of()));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
             int[] ids = tokenizer.encode(text, true, false);
-            DecoderSequence sequence = runtime.newSequence(context);
+            DecoderSequence sequence = usage(() -> runtime.newSequence(context));
             if (echo) {
                 console.out().print(text);
                 console.out().flush();

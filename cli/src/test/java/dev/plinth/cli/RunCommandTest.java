@@ -72,6 +72,9 @@ class RunCommandTest {
         Cli r = Cli.run("run", dir().resolve("stories260K.gguf").toString(), "x", "--top-p", "1.5");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("plinth: --top-p and --min-p must lie in [0, 1]"), r.err());
+        Cli huge = Cli.run("run", dir().resolve("stories260K.gguf").toString(), "x", "--ctx", "100000000");
+        assertEquals(2, huge.code());
+        assertTrue(huge.err().startsWith("plinth: a KV cache for 100000000 positions needs"), huge.err());
         Cli missing = Cli.run("run", "/nonexistent/model.gguf", "x");
         assertEquals(1, missing.code());
         assertEquals("plinth: no such file or directory: /nonexistent/model.gguf\n", missing.err());
