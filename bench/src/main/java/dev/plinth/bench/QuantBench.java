@@ -30,6 +30,11 @@ import dev.plinth.tensor.Quantization;
  * bytes read (divide by 1e9), {@code elements} the floats written per second. The primary score
  * is operations per second; quantizedBytes = ops/s x (bytes of {@value #ELEMENTS} elements).
  *
+ * <p>The decoders are Vector API code, which is only fast once C2 has compiled it (interpreted, it
+ * boxes every vector and runs about a thousand times slower). On a busy machine that takes several
+ * seconds, so a run with one-second warm-up ({@code -wi 1 -w 1s}) can report interpreter speed;
+ * use the defaults or at least {@code -wi 4 -w 3s}.
+ *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/plinth-bench.jar QuantBench</pre>
  */
 @State(Scope.Thread)

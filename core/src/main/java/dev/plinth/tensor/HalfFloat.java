@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -34,6 +35,10 @@ public final class HalfFloat {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    // Vector loads and stores go through byte species: on a heap segment backed by a byte[]
+    // (the usual kind) C2 intrinsifies only those, short ones fall back to scalar code
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
     /** The float value of the F16 bit pattern {@code h}. */
     public static float f16ToF32(short h) {
@@ -85,7 +90,8 @@ public final class HalfFloat {
         int i = 0;
         int bound = S16.loopBound(count);
         for (; i < bound; i += S16.length()) {
-            ShortVector h = ShortVector.fromMemorySegment(S16, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            ShortVector h = ByteVector.fromMemorySegment(B256, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .reinterpretAsShorts();
             if (h.and((short) 0x7FFF).compare(VectorOperators.GT, (short) 0x7C00).anyTrue()) {
                 return true;
             }
@@ -135,7 +141,8 @@ public final class HalfFloat {
         int i = 0;
         int bound = S.loopBound(count);
         for (; i < bound; i += S.length()) {
-            ((IntVector) ShortVector.fromMemorySegment(S, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+            ((IntVector) ByteVector.fromMemorySegment(B128, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .reinterpretAsShorts()
                     .convertShape(VectorOperators.S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats()
@@ -159,6 +166,7 @@ public final class HalfFloat {
             IntVector quietNan = bits.lanewise(VectorOperators.LSHR, 16).or(64);
             rounded.blend(quietNan, nan)
                     .convertShape(VectorOperators.I2S, S, 0)
+                    .reinterpretAsBytes()
                     .intoMemorySegment(dst, dstByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
         }
         for (; i < count; i++) {

@@ -88,6 +88,27 @@ class QuantizationTest {
         assertEquals(-1, alone.mismatch(q.asSlice(7, bytes)));
     }
 
+    @ParameterizedTest
+    @EnumSource(names = ALL, mode = EnumSource.Mode.MATCH_ANY)
+    void nonFiniteInputsAndRandomBytesNeverThrow(DType type) {
+        int n = 4 * 256;
+        Random r = new Random(99);
+        float[] x = normal(13, n);
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.MIN_VALUE};
+        for (int i = 0; i < 64; i++) {
+            x[r.nextInt(n)] = specials[r.nextInt(specials.length)];
+        }
+        Arrays.fill(x, 0, 256, Float.MAX_VALUE);
+        MemorySegment q = MemorySegment.ofArray(new byte[(int) type.byteSize(n)]);
+        Quantization.quantize(type, x, 0, n, q, 0);
+        float[] y = new float[n];
+        Quantization.dequantize(type, q, 0, y, 0, n);
+        byte[] noise = new byte[(int) q.byteSize()];
+        r.nextBytes(noise);
+        Quantization.dequantize(type, MemorySegment.ofArray(noise), 0, y, 0, n);
+    }
+
     @Test
     void q8_0LayoutIsHalfScaleThen32SignedBytes() {
         byte[] block = new byte[34];
