@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import dev.plinth.io.gguf.GgufFile;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.Objects;
  *
  * <p>The common case is one line:
  * <pre>{@code
+ * String prompt = ChatTemplate.fromGguf(gguf).render(messages, true);       // a GGUF model
  * String prompt = ChatTemplate.orDefault(templateOrNull, bos, eos).render(messages, true);
  * }</pre>
  *
@@ -32,6 +34,14 @@ import java.util.Objects;
  * {@code strftime_now}, {@code tojson} in Python's layout, Python string methods and the
  * {@code generation} block. A render either returns the exact text or throws
  * {@link ChatTemplateException}; it never returns output it could not compute.
+ *
+ * <p>Known differences from Jinja2 that remain (Jinjava's, not fixed here): {@code +} with an
+ * undefined or none operand raises as in Jinja2 only when that operand is a plain name chain
+ * ({@code a.b[0]}), otherwise Jinjava concatenates {@code "null"}; other arithmetic treats none as
+ * 0; printing a boolean or
+ * none gives {@code true}/{@code ""} where Jinja2 gives {@code True}/{@code None}; a method called
+ * on an undefined value gives nothing where Jinja2 raises; slice steps other than {@code [::-1]}
+ * and {@code %} string formatting are rejected.
  */
 public final class ChatTemplate {
     /**
@@ -122,6 +132,23 @@ public final class ChatTemplate {
                         + chatTemplate.getClass().getSimpleName(), -1);
     }
 
+    /**
+     * The chat template of a GGUF model: {@code tokenizer.chat_template}, with bos/eos taken from
+     * {@code tokenizer.ggml.tokens} at {@code tokenizer.ggml.bos_token_id} / {@code eos_token_id}
+     * (empty when absent or out of range); {@link #CHATML} as a marked fallback when the file has
+     * no template.
+     */
+    public static ChatTemplate fromGguf(GgufFile gguf) {
+        List<Object> tokens = gguf.getArray("tokenizer.ggml.tokens");
+        return orDefault(gguf.getString("tokenizer.chat_template", null),
+                token(tokens, gguf.getLong("tokenizer.ggml.bos_token_id", -1)),
+                token(tokens, gguf.getLong("tokenizer.ggml.eos_token_id", -1)));
+    }
+
+    private static String token(List<Object> tokens, long id) {
+        return id >= 0 && id < tokens.size() && tokens.get((int) id) instanceof String s ? s : "";
+    }
+
     /** The same template reading {@code strftime_now} from {@code clock} (for reproducible renders). */
     public ChatTemplate withClock(Clock clock) {
         return new ChatTemplate(source, bosToken, eosToken, fallback, clock);
@@ -130,6 +157,16 @@ public final class ChatTemplate {
     /** True when the model had no template and {@link #CHATML} stands in for it. */
     public boolean isFallback() {
         return fallback;
+    }
+
+    /** The {@code bos_token} the template sees. */
+    public String bosToken() {
+        return bosToken;
+    }
+
+    /** The {@code eos_token} the template sees. */
+    public String eosToken() {
+        return eosToken;
     }
 
     /** The Jinja source. */

@@ -34,9 +34,17 @@ final class PythonMethodResolver extends ELResolver {
         return result;
     }
 
+    /** Jinja2 loop attributes Jinjava's loop object lacks: refused by name rather than left undefined. */
+    private static final java.util.Set<String> MISSING_LOOP_ATTRIBUTES =
+            java.util.Set.of("previtem", "nextitem", "changed", "depth", "depth0");
+
     /** {@code text[i]}, with Python's negative indices; Jinjava has no indexing of strings. */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
+        if (base instanceof com.hubspot.jinjava.util.ForLoop && property != null
+                && MISSING_LOOP_ATTRIBUTES.contains(property.toString())) {
+            throw new UnsupportedConstruct("loop." + property);
+        }
         if (!(base instanceof String text) || property == null || !property.toString().matches("-?[0-9]{1,9}")) {
             return null;
         }

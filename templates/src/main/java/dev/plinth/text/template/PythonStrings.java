@@ -24,20 +24,20 @@ final class PythonStrings {
             case "endswith" -> anyAffix(s, arg(method, args, 0, 1), false);
             case "split" -> split(s, optionalString(method, args, 0), maxSplit(method, args));
             case "rsplit" -> rsplit(s, optionalString(method, args, 0), maxSplit(method, args));
-            case "splitlines" -> List.copyOf(noArgs(method, args).lines().toList());
-            case "upper" -> noArgs(method, args).toUpperCase(java.util.Locale.ROOT);
-            case "lower" -> noArgs(method, args).toLowerCase(java.util.Locale.ROOT);
-            case "title" -> title(noArgs(method, args));
-            case "capitalize" -> capitalize(noArgs(method, args));
+            case "splitlines" -> List.copyOf(noArgs(s, method, args).lines().toList());
+            case "upper" -> noArgs(s, method, args).toUpperCase(java.util.Locale.ROOT);
+            case "lower" -> noArgs(s, method, args).toLowerCase(java.util.Locale.ROOT);
+            case "title" -> title(noArgs(s, method, args));
+            case "capitalize" -> capitalize(noArgs(s, method, args));
             case "replace" -> replace(s, method, args);
             case "find" -> (long) s.indexOf(requireString(method, arg(method, args, 0, 1)));
             case "rfind" -> (long) s.lastIndexOf(requireString(method, arg(method, args, 0, 1)));
             case "count" -> count(s, requireString(method, arg(method, args, 0, 1)));
             case "join" -> join(s, arg(method, args, 0, 1));
             case "format" -> format(s, args == null ? new Object[0] : args);
-            case "isspace" -> !noArgs(method, args).isEmpty() && s.chars().allMatch(PythonStrings::isSpace);
-            case "isdigit" -> !noArgs(method, args).isEmpty() && s.chars().allMatch(Character::isDigit);
-            case "isalpha" -> !noArgs(method, args).isEmpty() && s.chars().allMatch(Character::isLetter);
+            case "isspace" -> !noArgs(s, method, args).isEmpty() && s.chars().allMatch(PythonStrings::isSpace);
+            case "isdigit" -> !noArgs(s, method, args).isEmpty() && s.chars().allMatch(Character::isDigit);
+            case "isalpha" -> !noArgs(s, method, args).isEmpty() && s.chars().allMatch(Character::isLetter);
             default -> throw new UnsupportedConstruct("string method '" + method + "'");
         };
     }
@@ -124,7 +124,8 @@ final class PythonStrings {
                 return parts;
             }
             if (maxSplit >= 0 && parts.size() == maxSplit) {
-                parts.add(strip(s.substring(i), null, false, true));
+                // Python keeps the remainder as is, trailing whitespace included
+                parts.add(s.substring(i));
                 return parts;
             }
             int start = i;
@@ -232,11 +233,11 @@ final class PythonStrings {
         return out.toString();
     }
 
-    private static String noArgs(String method, Object[] args) {
+    private static String noArgs(String s, String method, Object[] args) {
         if (args != null && args.length > 0) {
             throw new UnsupportedConstruct("str." + method + " with arguments");
         }
-        return "";
+        return s;
     }
 
     private static String charsArg(String method, Object[] args) {

@@ -1,9 +1,14 @@
 package dev.plinth.text.template;
 
 import com.hubspot.jinjava.interpret.TemplateError;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns Jinjava's collected template errors into one {@link ChatTemplateException}. */
 final class TemplateErrors {
+    private static final Pattern UNKNOWN_NAME =
+            Pattern.compile("Could not resolve function '([^']*)'|Unknown tag: ([A-Za-z_][A-Za-z0-9_]*)");
+
     private TemplateErrors() {
     }
 
@@ -25,6 +30,20 @@ final class TemplateErrors {
         UnsupportedConstruct unsupported = cause(error.getException(), UnsupportedConstruct.class);
         if (unsupported != null) {
             return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, unsupported.getMessage(), error.getLineno());
+        }
+        UndefinedOperand undefined = cause(error.getException(), UndefinedOperand.class);
+        if (undefined != null) {
+            return new ChatTemplateException(ChatTemplateException.Kind.ERROR, undefined.getMessage(), error.getLineno());
+        }
+        String message = String.valueOf(error.getMessage());
+        Matcher named = UNKNOWN_NAME.matcher(message);
+        if (named.find()) {
+            String what = named.group(1) != null ? "function '" + named.group(1) + "'" : "tag '" + named.group(2) + "'";
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, what, error.getLineno());
+        }
+        if (message.startsWith("Error parsing")) {
+            return new ChatTemplateException(ChatTemplateException.Kind.UNSUPPORTED, "expression syntax: " + message,
+                    error.getLineno());
         }
         String detail = error.getReason() + " " + error.getItem() + ": " + error.getMessage()
                 + (error.getFieldName() == null ? "" : " [" + error.getFieldName() + "]");

@@ -7,6 +7,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -26,17 +27,24 @@ final class TemplateExtensions {
     /** The filter that {@code x[::-1]} is rewritten to (see {@link TemplateSource}). */
     static final String REVERSED = "py_reversed";
 
+    /** The filter that {@code for x in items if cond} is rewritten to (see {@link TemplateSource}). */
+    static final String LOOP_FILTER = "py_loop_filter";
+
+    /** The function every plain operand of '+' is wrapped in (see {@link TemplateSource}). */
+    static final String OPERAND_CHECK = "py_operand";
+
     private TemplateExtensions() {
     }
 
     static List<ELFunctionDefinition> functions() {
         return List.of(
                 new ELFunctionDefinition("", "raise_exception", TemplateExtensions.class, "raiseException", Object.class),
-                new ELFunctionDefinition("", "strftime_now", TemplateExtensions.class, "strftimeNow", String.class));
+                new ELFunctionDefinition("", "strftime_now", TemplateExtensions.class, "strftimeNow", String.class),
+                new ELFunctionDefinition("", OPERAND_CHECK, TemplateExtensions.class, "operand", Object.class));
     }
 
     static List<Filter> filters() {
-        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed());
+        return List.of(new ToJson(), new Items(), new Extreme("min"), new Extreme("max"), new Reversed(), new LoopFilter(), new Str());
     }
 
     static List<Tag> tags() {
@@ -46,6 +54,14 @@ final class TemplateExtensions {
     /** {@code raise_exception(message)}: aborts rendering with the template's message. */
     public static Object raiseException(Object message) {
         throw new RaisedByTemplate(PythonValues.str(message));
+    }
+
+    /** An operand of '+': Jinja2 raises on an undefined or none one, Jinjava would print "null". */
+    public static Object operand(Object value) {
+        if (value == null) {
+            throw new UndefinedOperand();
+        }
+        return value;
     }
 
     /** {@code strftime_now(format)}: the current local time in Python strftime format. */
@@ -134,6 +150,77 @@ final class TemplateExtensions {
                 value = filter.filter(value, interpreter);
             }
             return PythonValues.str(value);
+        }
+    }
+
+    /** {@code items|py_loop_filter("k, v", "cond")}: the items for which cond holds with the loop target bound. */
+    static final class LoopFilter implements Filter {
+        @Override
+        public String getName() {
+            return LOOP_FILTER;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (args.length != 2) {
+                throw new UnsupportedConstruct("loop filter with " + args.length + " arguments");
+            }
+            String[] names = args[0].split("\\s*,\\s*");
+            List<Object> kept = new ArrayList<>();
+            for (Object item : iterate(var)) {
+                interpreter.enterScope();
+                try {
+                    bind(interpreter, names, item);
+                    Object holds = interpreter.resolveELExpression(args[1], interpreter.getLineNumber());
+                    if (ObjectTruthValue.evaluate(holds)) {
+                        kept.add(item);
+                    }
+                } finally {
+                    interpreter.leaveScope();
+                }
+            }
+            return kept;
+        }
+
+        private static Iterable<?> iterate(Object var) {
+            return switch (var) {
+                case null -> List.of();
+                case Map<?, ?> map -> map.keySet();
+                case Iterable<?> items -> items;
+                default -> throw new UnsupportedConstruct("for ... if over a " + PythonStrings.typeName(var));
+            };
+        }
+
+        private static void bind(JinjavaInterpreter interpreter, String[] names, Object item) {
+            if (names.length == 1) {
+                interpreter.getContext().put(names[0], item);
+                return;
+            }
+            List<?> values = switch (item) {
+                case Map.Entry<?, ?> e -> java.util.Arrays.asList(e.getKey(), e.getValue());
+                case List<?> list -> list;
+                default -> throw new UnsupportedConstruct("unpacking a " + PythonStrings.typeName(item) + " in a for loop");
+            };
+            if (values.size() != names.length) {
+                throw new UnsupportedConstruct("unpacking " + values.size() + " values into " + names.length + " names");
+            }
+            for (int i = 0; i < names.length; i++) {
+                interpreter.getContext().put(names[i], values.get(i));
+            }
+        }
+    }
+
+    /** {@code value|string}: Python's {@code str()} ({@code {'a': True}}, not Java's {@code {a=true}}). */
+    static final class Str implements Filter {
+        @Override
+        public String getName() {
+            return "string";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            // Jinjava cannot tell undefined from none; undefined (str() == "") is the usual case.
+            return var == null ? "" : PythonValues.str(var);
         }
     }
 

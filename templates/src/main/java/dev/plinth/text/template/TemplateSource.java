@@ -17,8 +17,11 @@ import java.util.Set;
  *     {@code and}, {@code or}, {@code if}, {@code else}, comma or closing bracket.</li>
  * <li>Jinjava reads {@code f(a=x|length - 1)} as {@code (a=x|length) - 1} and parses only
  *     simple slice bounds; named-argument values and slice bounds get parentheses too.</li>
+ * <li>Jinjava concatenates {@code "null"} for an undefined operand of {@code +}; plain name
+ *     chains around a binary {@code +} are wrapped in {@code py_operand(...)}, which raises on
+ *     none as Jinja2 does.</li>
  * </ul>
- * Only parentheses and spaces are inserted, so line numbers stay those of the original text. One
+ * Only parentheses, spaces and those helper names are inserted, so line numbers stay those of the original text. One
  * trailing newline is dropped, as Jinja2 does by default.
  */
 final class TemplateSource {
@@ -72,7 +75,8 @@ final class TemplateSource {
                 to--;
             }
             out.append(source, open, from);
-            out.append(rewrite(source, from, to, kind == '%', context));
+            String region = rewrite(source, from, to, kind == '%', context);
+            out.append(kind == '%' ? filteredLoop(region) : region);
             out.append(source, to, close + 2);
             i = close + 2;
         }
@@ -89,14 +93,19 @@ final class TemplateSource {
         return -1;
     }
 
-    /** Where {@code closer} ends the region, skipping string literals. */
+    /** Where {@code closer} ends the region, skipping string literals and balanced braces. */
     private static int regionEnd(String s, int from, String closer) {
+        int braces = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\'' || c == '"') {
                 i = stringEnd(s, i) - 1;
-            } else if (s.startsWith(closer, i)) {
+            } else if (braces == 0 && s.startsWith(closer, i)) {
                 return i;
+            } else if (c == '{') {
+                braces++;
+            } else if (c == '}' && braces > 0) {
+                braces--;
             }
         }
         return -1;
@@ -122,6 +131,7 @@ final class TemplateSource {
         int[] opens = new int[n + 1];
         int[] closes = new int[n + 1];
         String[] replacements = new String[n + 1];
+        int[] checks = new int[n + 1];
         boolean macroSignature = statement && n > 0 && tokens.get(0).text().equals("macro");
         for (int t = 0; t < n; t++) {
             if (isUnaryNot(tokens, t)) {
@@ -144,6 +154,11 @@ final class TemplateSource {
                 // Jinjava lexes "+1" as a signed literal, so "n +1" is a syntax error
                 replacements[t] = "+ ";
             }
+            if (isBinaryPlus(tokens, t)) {
+                // Jinjava concatenates "null" where Jinja2 raises: check plain operands of '+'
+                checkOperand(tokens, leftChainStart(tokens, t), t, checks, closes);
+                checkOperand(tokens, t + 1, rightChainEnd(tokens, t + 1), checks, closes);
+            }
         }
         StringBuilder out = new StringBuilder(to - from + 8);
         int at = from;
@@ -153,6 +168,7 @@ final class TemplateSource {
             out.repeat(")", closes[t]);
             // a space keeps "not(" from reading as a call of a function named not
             out.repeat(" (", opens[t]);
+            out.repeat(TemplateExtensions.OPERAND_CHECK + "(", checks[t]);
             if (t < n && replacements[t] != null) {
                 out.append(replacements[t]);
                 at = pos + tokens.get(t).text().length();
@@ -162,6 +178,42 @@ final class TemplateSource {
         }
         out.append(source, at, to);
         return out.toString();
+    }
+
+    /**
+     * Jinjava ignores the filter of {@code for x in items if cond} and loops over everything;
+     * it becomes {@code for x in (items)|py_loop_filter("x", "cond")}, which keeps the items for
+     * which cond holds, so that {@code loop.index} and {@code loop.last} count only those, as in Jinja2.
+     */
+    static String filteredLoop(String region) {
+        List<Token> tokens = tokenize(region, 0, region.length());
+        if (tokens.isEmpty() || !tokens.get(0).text().equals("for")) {
+            return region;
+        }
+        int in = -1;
+        int depth = 0;
+        for (int t = 1; t < tokens.size(); t++) {
+            Token token = tokens.get(t);
+            String text = token.text();
+            if (token.kind() == Kind.PUNCT && (text.equals("(") || text.equals("[") || text.equals("{"))) {
+                depth++;
+            } else if (token.kind() == Kind.PUNCT && (text.equals(")") || text.equals("]") || text.equals("}"))) {
+                depth--;
+            } else if (depth == 0 && token.kind() == Kind.NAME && in < 0 && text.equals("in")) {
+                in = t;
+            } else if (depth == 0 && token.kind() == Kind.NAME && in > 0 && text.equals("if")) {
+                String target = region.substring(tokens.get(1).start(), tokens.get(in).start()).strip();
+                String items = region.substring(tokens.get(in).start() + 2, token.start()).strip();
+                String condition = region.substring(token.start() + 2).strip();
+                return region.substring(0, tokens.get(0).start()) + "for " + target + " in (" + items + ")|"
+                        + TemplateExtensions.LOOP_FILTER + "(" + literal(target) + ", " + literal(condition) + ") ";
+            }
+        }
+        return region;
+    }
+
+    private static String literal(String text) {
+        return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     private static boolean isReversal(List<Token> tokens, int t) {
@@ -214,6 +266,60 @@ final class TemplateSource {
             }
         }
         return 0;
+    }
+
+    private static boolean isBinaryPlus(List<Token> tokens, int t) {
+        if (t == 0 || t + 1 >= tokens.size() || tokens.get(t).kind() != Kind.PUNCT || !tokens.get(t).text().equals("+")) {
+            return false;
+        }
+        Token previous = tokens.get(t - 1);
+        return previous.kind() == Kind.STRING || previous.kind() == Kind.NUMBER
+                || (previous.kind() == Kind.NAME && !KEYWORDS.contains(previous.text()))
+                || previous.text().equals(")") || previous.text().equals("]");
+    }
+
+    /** Start of the name chain ({@code a.b[0]}) ending just before {@code plus}, or -1. */
+    private static int leftChainStart(List<Token> tokens, int plus) {
+        Token last = tokens.get(plus - 1);
+        if (last.kind() == Kind.STRING || last.kind() == Kind.NUMBER) {
+            return -1;
+        }
+        int start = primaryStart(tokens, plus);
+        boolean plainName = tokens.get(start).kind() == Kind.NAME && !KEYWORDS.contains(tokens.get(start).text());
+        boolean filtered = start > 0 && (tokens.get(start - 1).text().equals("|") || tokens.get(start - 1).text().equals("."));
+        return plainName && !filtered ? start : -1;
+    }
+
+    /** End (exclusive) of the name chain starting at {@code first}, or -1 when it is not a plain chain. */
+    private static int rightChainEnd(List<Token> tokens, int first) {
+        Token head = tokens.get(first);
+        if (head.kind() != Kind.NAME || KEYWORDS.contains(head.text())) {
+            return -1;
+        }
+        int t = first + 1;
+        while (t < tokens.size()) {
+            String text = tokens.get(t).text();
+            if (text.equals(".") && t + 1 < tokens.size() && tokens.get(t + 1).kind() == Kind.NAME) {
+                t += 2;
+            } else if (text.equals("[") || text.equals("(")) {
+                int close = argumentEnd(tokens, t + 1);
+                if (close >= tokens.size()) {
+                    return -1;
+                }
+                t = close + 1;
+            } else {
+                break;
+            }
+        }
+        boolean filtered = t < tokens.size() && (tokens.get(t).text().equals("|") || tokens.get(t).text().equals("is"));
+        return filtered ? -1 : t;
+    }
+
+    private static void checkOperand(List<Token> tokens, int start, int end, int[] checks, int[] closes) {
+        if (start >= 0 && end > start) {
+            checks[start]++;
+            closes[end]++;
+        }
     }
 
     private static boolean isGluedPlus(List<Token> tokens, int t) {
