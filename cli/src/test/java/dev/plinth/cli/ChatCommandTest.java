@@ -1,15 +1,18 @@
 package dev.plinth.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.model.DecoderModel;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.gguf.GgufWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plinth chat} with a scripted standard input on stories260K, which has no chat template
@@ -35,6 +38,26 @@ class ChatCommandTest {
         assertEquals(first + "\n" + second + "\n" + third + "\n", r.out());
         assertTrue(r.err().contains("has no chat template; using ChatML"), r.err());
         assertTrue(r.err().contains("conversation reset"), r.err());
+    }
+
+    /** A Zephyr-style template written into a copy of the GGUF: chat must render it, not ChatML. */
+    private static final String TEMPLATE = "{% for m in messages %}{{ '<|' + m['role'] + '|>\\n' + m['content'] + eos_token + '\\n' }}"
+            + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+
+    @Test
+    void theModelsOwnChatTemplateIsUsed(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.require("models/stories260K/stories260K.gguf");
+        Path withTemplate = tmp.resolve("stories-chat.gguf");
+        try (GgufFile gguf = GgufFile.open(model)) {
+            GgufWriter.copyOf(gguf).put("tokenizer.chat_template", GgufValue.of(TEMPLATE)).write(withTemplate);
+        }
+        Cli r = Cli.runWithInput("/system Be kind\nHello\n", "chat", withTemplate.toString(), "--temperature", "0",
+                "-n", Integer.toString(MAX));
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("ChatML"), r.err());
+        // eos_token is "</s>", which parses as the EOS token; the template text starts without BOS, so BOS is added
+        String expected = expectedReply(withTemplate, "<|system|>\nBe kind</s>\n<|user|>\nHello</s>\n<|assistant|>\n");
+        assertEquals(expected + "\n", r.out());
     }
 
     @Test
