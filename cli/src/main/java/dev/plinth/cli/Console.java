@@ -50,6 +50,24 @@ final class Console {
         }
     }
 
+    /** An informational line (timings, state changes), shown unless {@code --quiet}. */
+    void info(String format, Object... args) {
+        if (verbosity != Verbosity.QUIET) {
+            err.println("plinth: " + String.format(Locale.ROOT, format, args));
+        }
+    }
+
+    /**
+     * A prompt marker for interactive input, on standard error without a newline; shown only when
+     * standard input is the terminal and not {@code --quiet}.
+     */
+    void prompt(String marker) {
+        if (verbosity != Verbosity.QUIET && in == System.in && System.console() != null) {
+            err.print(marker);
+            err.flush();
+        }
+    }
+
     /** A warning, shown unless {@code --quiet}. */
     void warn(String format, Object... args) {
         if (verbosity != Verbosity.QUIET) {

@@ -1,6 +1,9 @@
 package dev.plinth.cli;
 
 import dev.plinth.io.ModelFormatException;
+import dev.plinth.model.ContextOverflowException;
+import dev.plinth.model.UnsupportedModelException;
+import dev.plinth.text.template.ChatTemplateException;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -85,7 +88,9 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main(console))
                 .addSubcommand(new CommandLine.HelpCommand())
                 .addSubcommand(new InspectCommand(console))
-                .addSubcommand(new TokenizeCommand(console));
+                .addSubcommand(new TokenizeCommand(console))
+                .addSubcommand(new RunCommand(console))
+                .addSubcommand(new ChatCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
@@ -121,6 +126,9 @@ public final class Main implements Callable<Integer> {
         return switch (ex) {
             case CliException e -> e.getMessage();
             case ModelFormatException e -> e.getMessage();
+            case ContextOverflowException e -> e.getMessage();
+            case UnsupportedModelException e -> e.getMessage();
+            case ChatTemplateException e -> e.getMessage();
             case NoSuchFileException e -> "no such file or directory: " + e.getFile();
             case AccessDeniedException e -> "permission denied: " + e.getFile();
             case FileSystemException e -> e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());

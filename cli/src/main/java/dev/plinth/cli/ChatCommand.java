@@ -1,0 +1,148 @@
+package dev.plinth.cli;
+
+import dev.plinth.model.ContextOverflowException;
+import dev.plinth.model.GenerationRequest;
+import dev.plinth.model.GenerationResult;
+import dev.plinth.model.Generator;
+import dev.plinth.text.Tokenizer;
+import dev.plinth.text.template.ChatMessage;
+import dev.plinth.text.template.ChatTemplate;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code plinth chat}: a conversation with a model, one user message per line of standard input,
+ * rendered with the model's chat template. Works the same typed at a terminal or piped from a
+ * script: replies go to standard output (one per message, ended by a newline), the prompt marker
+ * and timings to standard error.
+ */
+@Command(name = "chat",
+        description = {"Chat with a model: each line of standard input is a user message; replies go to standard output.",
+                "Commands: /system TEXT (set the system message and start over), /reset (forget the conversation), /exit.",
+                "Uses the model's chat template; a model without one gets ChatML, with a note on standard error."})
+final class ChatCommand implements Callable<Integer> {
+
+    private final Console console;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "A GGUF file, a Hugging Face folder, or a llama2.c checkpoint (with --tokenizer).")
+    Path model;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message to start with.")
+    String system;
+
+    @Mixin
+    SamplingOptions options;
+
+    ChatCommand(Console console) {
+        this.console = console;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, console)) {
+            Tokenizer tokenizer = runtime.tokenizer();
+            String bos = tokenizer.bosId() >= 0 ? tokenizer.piece(tokenizer.bosId()) : "";
+            String eos = tokenizer.eosId() >= 0 ? tokenizer.piece(tokenizer.eosId()) : "";
+            ChatTemplate template = ChatTemplate.orDefault(runtime.chatTemplate(), bos, eos);
+            List<String> extraStops = new ArrayList<>();
+            if (template.isFallback()) {
+                console.warn("%s has no chat template; using ChatML, which this model may not have been trained on", model);
+                extraStops.add("<|im_end|>");
+            }
+            int context = usage(() -> runtime.contextLength(options.context));
+            GenerationRequest request = usage(() -> options.request(context, runtime.endOfTurnTokens(), extraStops));
+            console.debug("seed %d, context %d", request.sampling().seed(), context);
+            usage(() -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
+            converse(runtime, template, request, context);
+        }
+        return Main.OK;
+    }
+
+    private void converse(ModelRuntime runtime, ChatTemplate template, GenerationRequest request, int context)
+            throws IOException {
+        Generator generator = new Generator(runtime.tokenizer());
+        List<ChatMessage> history = new ArrayList<>();
+        if (system != null) {
+            history.add(ChatMessage.system(system));
+        }
+        BufferedReader in = new BufferedReader(new InputStreamReader(console.in(), StandardCharsets.UTF_8));
+        long seed = request.sampling().seed();
+        String line;
+        while (true) {
+            console.prompt("> ");
+            line = in.readLine();
+            if (line == null || line.strip().equals("/exit")) {
+                break;
+            }
+            String input = line.strip();
+            if (input.isEmpty()) {
+                continue;
+            }
+            if (input.equals("/reset")) {
+                history.removeIf(m -> !m.role().equals("system"));
+                console.info("conversation reset");
+                continue;
+            }
+            if (input.equals("/system") || input.startsWith("/system ")) {
+                history.clear();
+                String text = input.substring("/system".length()).strip();
+                if (!text.isEmpty()) {
+                    history.add(ChatMessage.system(text));
+                }
+                console.info("system message set; conversation reset");
+                continue;
+            }
+            history.add(ChatMessage.user(line));
+            String prompt = template.render(history, true);
+            Tokenizer tok = runtime.tokenizer();
+            boolean addBos = tok.bosId() < 0 || !prompt.startsWith(tok.piece(tok.bosId()));
+            int[] ids = tok.encode(prompt, addBos, true);
+            GenerationRequest turn = new GenerationRequest(request.sampling().withSeed(seed++), request.maxTokens(),
+                    request.stopTokens(), request.stopStrings(), -1, false);
+            GenerationResult result;
+            try {
+                result = generator.generate(runtime.newSequence(context), ids, turn, piece -> {
+                    console.out().print(piece);
+                    console.out().flush();
+                });
+            } catch (ContextOverflowException e) {
+                history.removeLast();
+                console.error("the conversation (" + e.promptTokens() + " tokens) no longer fits the context of "
+                        + e.contextLength() + "; /reset, or start with a larger --ctx");
+                continue;
+            }
+            console.out().println();
+            console.out().flush();
+            history.add(ChatMessage.assistant(result.text().strip()));
+            RunCommand.reportTimings(console, result);
+        }
+    }
+
+    private <T> T usage(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

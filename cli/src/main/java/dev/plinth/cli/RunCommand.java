@@ -1,0 +1,112 @@
+package dev.plinth.cli;
+
+import dev.plinth.model.DecoderSequence;
+import dev.plinth.model.GenerationRequest;
+import dev.plinth.model.GenerationResult;
+import dev.plinth.model.Generator;
+import dev.plinth.text.Tokenizer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code plinth run}: complete a prompt with a model, streaming the text to standard output. */
+@Command(name = "run",
+        description = {"Complete a prompt with a model; the generated text streams to standard output.",
+                "Without PROMPT, reads the prompt from standard input. Timings go to standard error."})
+final class RunCommand implements Callable<Integer> {
+
+    private final Console console;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "A GGUF file, a Hugging Face folder, or a llama2.c checkpoint (with --tokenizer).")
+    Path model;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT",
+            description = "The text to complete; standard input when absent.")
+    String prompt;
+
+    @Option(names = "--echo", description = "Print the prompt before the generated text.")
+    boolean echo;
+
+    @Mixin
+    SamplingOptions options;
+
+    RunCommand(Console console) {
+        this.console = console;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        String text = prompt != null ? prompt : readStandardInput(console);
+        long start = System.nanoTime();
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, console)) {
+            console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
+            Tokenizer tokenizer = runtime.tokenizer();
+            int context = usage(() -> runtime.contextLength(options.context));
+            GenerationRequest request = usage(() -> options.request(context, Set.of(), List.of()));
+            console.debug("seed %d, context %d", request.sampling().seed(), context);
+            int[] ids = tokenizer.encode(text, true, false);
+            DecoderSequence sequence = usage(() -> runtime.newSequence(context));
+            if (echo) {
+                console.out().print(text);
+                console.out().flush();
+            }
+            GenerationResult result = new Generator(tokenizer).generate(sequence, ids, request, piece -> {
+                console.out().print(piece);
+                console.out().flush();
+            });
+            String shown = echo ? text + result.text() : result.text();
+            if (!shown.endsWith("\n")) {
+                console.out().println();
+            }
+            console.out().flush();
+            reportTimings(console, result);
+        }
+        return Main.OK;
+    }
+
+    static void reportTimings(Console console, GenerationResult r) {
+        console.info("prefill %d tokens in %.1f ms (%.1f tok/s); decode %d tokens in %.1f ms (%.1f tok/s); finish: %s",
+                r.promptTokens(), r.prefillNanos() / 1e6, r.prefillTokensPerSecond(),
+                r.tokens().length, r.decodeNanos() / 1e6, r.decodeTokensPerSecond(), r.finish().label());
+    }
+
+    private <T> T usage(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    static String readStandardInput(Console console) throws IOException {
+        byte[] bytes = console.in().readAllBytes();
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CliException("standard input is not valid UTF-8 text", e);
+        }
+    }
+}
