@@ -1,0 +1,155 @@
+package dev.plinth.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * IEEE binary16 (F16) and bfloat16 (BF16) conversions, bit-identical with ggml's reference
+ * conversions ({@code ggml_fp16_to_fp32_row}, {@code ggml_fp32_to_fp16_row},
+ * {@code ggml_bf16_to_fp32_row}, {@code ggml_fp32_to_bf16_row}).
+ *
+ * <p>Rounding is to nearest even everywhere. NaNs: F32&rarr;F16 gives ggml's canonical quiet NaN
+ * {@code 0x7E00} (with the sign kept); F16&rarr;F32 and F32&rarr;BF16 keep the payload and set the
+ * quiet bit; BF16&rarr;F32 is a plain widening. Halves are stored little-endian.
+ */
+public final class HalfFloat {
+    private HalfFloat() {
+    }
+
+    static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+
+    /** The float value of the F16 bit pattern {@code h}. */
+    public static float f16ToF32(short h) {
+        if ((h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0) {
+            // NaN: Float.float16ToFloat may or may not quiet a signalling NaN; ggml always does.
+            return Float.intBitsToFloat(((h & 0x8000) << 16) | 0x7FC00000 | ((h & 0x03FF) << 13));
+        }
+        return Float.float16ToFloat(h);
+    }
+
+    /** The F16 bit pattern nearest to {@code f} (ties to even; overflow gives infinity). */
+    public static short f32ToF16(float f) {
+        if (f != f) {
+            return (short) ((Float.floatToRawIntBits(f) >>> 16 & 0x8000) | 0x7E00);
+        }
+        return Float.floatToFloat16(f);
+    }
+
+    /** The float value of the BF16 bit pattern {@code h}. */
+    public static float bf16ToF32(short h) {
+        return Float.intBitsToFloat(h << 16);
+    }
+
+    /** The BF16 bit pattern nearest to {@code f} (ties to even; NaNs made quiet). */
+    public static short f32ToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((bits >>> 16) | 64);
+        }
+        return (short) ((bits + (0x7FFF + ((bits >>> 16) & 1))) >>> 16);
+    }
+
+    /** Widens {@code count} little-endian F16 values at {@code src[srcByteOffset..]} into {@code dst}. */
+    public static void f16ToF32(MemorySegment src, long srcByteOffset, float[] dst, int dstOffset, int count) {
+        checkRange(src, srcByteOffset, 2L * count, dst.length, dstOffset, count);
+        int i = 0;
+        int bound = S.loopBound(count);
+        for (; i < bound; i += S.length()) {
+            f16ToF32Lanes(src, srcByteOffset + 2L * i).intoArray(dst, dstOffset + i);
+        }
+        for (; i < count; i++) {
+            dst[dstOffset + i] = f16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+        }
+    }
+
+    /**
+     * ggml's branch-free F16 to F32 widening, eight lanes at a time: a normal half is rebased by
+     * exponent arithmetic and a scale by 2^-112 (which also quiets NaNs), a subnormal is built as
+     * {@code 0.5 + m*2^-24} in the mantissa of a float of exponent -1, minus 0.5.
+     */
+    private static FloatVector f16ToF32Lanes(MemorySegment src, long offset) {
+        IntVector w = (IntVector) ShortVector.fromMemorySegment(S, src, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0)
+                .lanewise(VectorOperators.LSHL, 16);
+        IntVector sign = w.and(0x80000000);
+        IntVector twoW = w.add(w);
+        FloatVector normalized = twoW.lanewise(VectorOperators.LSHR, 4).add(0xE0 << 23)
+                .reinterpretAsFloats().mul(0x1.0p-112f);
+        FloatVector denormalized = twoW.lanewise(VectorOperators.LSHR, 17).or(126 << 23)
+                .reinterpretAsFloats().sub(0.5f);
+        // unsigned two_w < 2^27: two_w is then non-negative as a signed int too
+        VectorMask<Integer> small = twoW.compare(VectorOperators.ULT, 1 << 27);
+        IntVector magnitude = normalized.reinterpretAsInts()
+                .blend(denormalized.reinterpretAsInts(), small);
+        return magnitude.or(sign).reinterpretAsFloats();
+    }
+
+    /** Narrows {@code count} floats from {@code src} to little-endian F16 at {@code dst[dstByteOffset..]}. */
+    public static void f32ToF16(float[] src, int srcOffset, MemorySegment dst, long dstByteOffset, int count) {
+        checkRange(dst, dstByteOffset, 2L * count, src.length, srcOffset, count);
+        for (int i = 0; i < count; i++) {
+            dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToF16(src[srcOffset + i]));
+        }
+    }
+
+    /** Widens {@code count} little-endian BF16 values at {@code src[srcByteOffset..]} into {@code dst}. */
+    public static void bf16ToF32(MemorySegment src, long srcByteOffset, float[] dst, int dstOffset, int count) {
+        checkRange(src, srcByteOffset, 2L * count, dst.length, dstOffset, count);
+        int i = 0;
+        int bound = S.loopBound(count);
+        for (; i < bound; i += S.length()) {
+            ((IntVector) ShortVector.fromMemorySegment(S, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + i);
+        }
+        for (; i < count; i++) {
+            dst[dstOffset + i] = bf16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+        }
+    }
+
+    /** Narrows {@code count} floats from {@code src} to little-endian BF16 at {@code dst[dstByteOffset..]}. */
+    public static void f32ToBf16(float[] src, int srcOffset, MemorySegment dst, long dstByteOffset, int count) {
+        checkRange(dst, dstByteOffset, 2L * count, src.length, srcOffset, count);
+        int i = 0;
+        int bound = I.loopBound(count);
+        for (; i < bound; i += I.length()) {
+            IntVector bits = FloatVector.fromArray(F, src, srcOffset + i).reinterpretAsInts();
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                    .lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            IntVector quietNan = bits.lanewise(VectorOperators.LSHR, 16).or(64);
+            rounded.blend(quietNan, nan)
+                    .convertShape(VectorOperators.I2S, S, 0)
+                    .intoMemorySegment(dst, dstByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        for (; i < count; i++) {
+            dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToBf16(src[srcOffset + i]));
+        }
+    }
+
+    static void checkRange(MemorySegment seg, long byteOffset, long bytes, int arrayLength, int arrayOffset, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("negative count " + count);
+        }
+        Objects.checkFromIndexSize(arrayOffset, count, arrayLength);
+        Objects.checkFromIndexSize(byteOffset, bytes, seg.byteSize());
+    }
+}

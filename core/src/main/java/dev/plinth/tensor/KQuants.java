@@ -1,0 +1,526 @@
+package dev.plinth.tensor;
+
+import static dev.plinth.tensor.HalfFloat.f16ToF32;
+import static dev.plinth.tensor.HalfFloat.f32ToF16;
+import static dev.plinth.tensor.QuantMath.GROUP_MAX_EPS;
+import static dev.plinth.tensor.QuantMath.makeQ3Quants;
+import static dev.plinth.tensor.QuantMath.makeQkx2Quants;
+import static dev.plinth.tensor.QuantMath.makeQxQuants;
+import static dev.plinth.tensor.QuantMath.nearestInt;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The 256-element super-block ("K") formats, GGUF layout (byte offsets within a block):
+ * <pre>
+ * Q2_K (84):  scales[16] @0 (low nibble scale, high nibble min), qs[64] @16 (2-bit), f16 d @80, f16 dmin @82
+ * Q3_K (110): hmask[32] @0 (3rd bit), qs[64] @32 (low 2 bits), scales[12] @96 (16 x 6-bit), f16 d @108
+ * Q4_K (144): f16 d @0, f16 dmin @2, scales[12] @4 (8 x 6-bit scale + 8 x 6-bit min), qs[128] @16
+ * Q5_K (176): f16 d @0, f16 dmin @2, scales[12] @4, qh[32] @16 (5th bit), qs[128] @48
+ * Q6_K (210): ql[128] @0 (low 4 bits), qh[64] @128 (high 2 bits), int8 scales[16] @192, f16 d @208
+ * Q8_K (292): f32 d @0, int8 qs[256] @4, int16 bsums[16] @260 (sums of 16 quants)
+ * </pre>
+ * Blocks are copied into a byte array and decoded there. Quantizers follow ggml's
+ * {@code quantize_row_*_ref} step by step.
+ */
+final class KQuants {
+    private KQuants() {
+    }
+
+    static final int QK_K = 256;
+
+    private static byte[] load(MemorySegment src, long off, byte[] blk, int n) {
+        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off, blk, 0, n);
+        return blk;
+    }
+
+    private static float half(byte[] b, int at) {
+        return f16ToF32((short) ((b[at] & 0xFF) | b[at + 1] << 8));
+    }
+
+    private static void putHalf(byte[] b, int at, float f) {
+        short h = f32ToF16(f);
+        b[at] = (byte) h;
+        b[at + 1] = (byte) (h >> 8);
+    }
+
+    private static void store(byte[] blk, MemorySegment dst, long off) {
+        MemorySegment.copy(blk, 0, dst, ValueLayout.JAVA_BYTE, off, blk.length);
+    }
+
+    /** ggml's {@code get_scale_min_k4}: scale (j) or min (j + 8) of sub-block j from the 12 packed bytes. */
+    private static int scaleK4(byte[] b, int at, int j) {
+        if (j < 4) {
+            return b[at + j] & 63;
+        }
+        return (b[at + j + 4] & 0xF) | ((b[at + j - 4] & 0xFF) >>> 6) << 4;
+    }
+
+    private static int minK4(byte[] b, int at, int j) {
+        if (j < 4) {
+            return b[at + j + 4] & 63;
+        }
+        return ((b[at + j + 4] & 0xFF) >>> 4) | ((b[at + j] & 0xFF) >>> 6) << 4;
+    }
+
+    /** The 6-bit scale of sub-block j of a Q3_K block, minus 32. */
+    private static int scaleQ3(byte[] b, int at, int j) {
+        int low = j < 8 ? b[at + j] & 0xF : (b[at + j - 8] & 0xFF) >>> 4;
+        int high = ((b[at + 8 + j % 4] & 0xFF) >>> (2 * (j / 4))) & 3;
+        return (low | high << 4) - 32;
+    }
+
+    // ---------------------------------------------------------------- dequantization
+
+    static void dequantizeQ2K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        byte[] b = new byte[84];
+        for (int i = 0; i < blocks; i++, off += 84) {
+            load(src, off, b, 84);
+            float d = half(b, 80);
+            float min = half(b, 82);
+            int is = 0;
+            for (int q = 16; q < 80; q += 32) {
+                for (int shift = 0; shift < 8; shift += 2) {
+                    for (int half = 0; half < 32; half += 16) {
+                        int sc = b[is++] & 0xFF;
+                        float dl = d * (sc & 0xF);
+                        float ml = min * (sc >>> 4);
+                        for (int l = 0; l < 16; l++) {
+                            y[yOff++] = dl * ((b[q + half + l] >> shift) & 3) - ml;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void dequantizeQ3K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        byte[] b = new byte[110];
+        for (int i = 0; i < blocks; i++, off += 110) {
+            load(src, off, b, 110);
+            float dAll = half(b, 108);
+            int is = 0;
+            int m = 1;
+            for (int q = 32; q < 96; q += 32) {
+                for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
+                    for (int half = 0; half < 32; half += 16) {
+                        float dl = dAll * scaleQ3(b, 96, is++);
+                        for (int l = 0; l < 16; l++) {
+                            int low = (b[q + half + l] >> shift) & 3;
+                            int sub = (b[half + l] & m) != 0 ? 0 : 4;
+                            y[yOff++] = dl * (low - sub);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void dequantizeQ4K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        byte[] b = new byte[144];
+        for (int i = 0; i < blocks; i++, off += 144) {
+            load(src, off, b, 144);
+            float d = half(b, 0);
+            float min = half(b, 2);
+            for (int j = 0, q = 16; j < 8; j += 2, q += 32) {
+                float d1 = d * scaleK4(b, 4, j);
+                float m1 = min * minK4(b, 4, j);
+                float d2 = d * scaleK4(b, 4, j + 1);
+                float m2 = min * minK4(b, 4, j + 1);
+                for (int l = 0; l < 32; l++) {
+                    y[yOff + l] = d1 * (b[q + l] & 0xF) - m1;
+                    y[yOff + 32 + l] = d2 * ((b[q + l] & 0xFF) >>> 4) - m2;
+                }
+                yOff += 64;
+            }
+        }
+    }
+
+    static void dequantizeQ5K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        byte[] b = new byte[176];
+        for (int i = 0; i < blocks; i++, off += 176) {
+            load(src, off, b, 176);
+            float d = half(b, 0);
+            float min = half(b, 2);
+            int u1 = 1;
+            int u2 = 2;
+            for (int j = 0, q = 48; j < 8; j += 2, q += 32, u1 <<= 2, u2 <<= 2) {
+                float d1 = d * scaleK4(b, 4, j);
+                float m1 = min * minK4(b, 4, j);
+                float d2 = d * scaleK4(b, 4, j + 1);
+                float m2 = min * minK4(b, 4, j + 1);
+                for (int l = 0; l < 32; l++) {
+                    int qh = b[16 + l];
+                    y[yOff + l] = d1 * ((b[q + l] & 0xF) + ((qh & u1) != 0 ? 16 : 0)) - m1;
+                    y[yOff + 32 + l] = d2 * (((b[q + l] & 0xFF) >>> 4) + ((qh & u2) != 0 ? 16 : 0)) - m2;
+                }
+                yOff += 64;
+            }
+        }
+    }
+
+    static void dequantizeQ6K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        byte[] b = new byte[210];
+        for (int i = 0; i < blocks; i++, off += 210) {
+            load(src, off, b, 210);
+            float d = half(b, 208);
+            for (int n = 0, ql = 0, qh = 128, sc = 192; n < QK_K; n += 128, ql += 64, qh += 32, sc += 8) {
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16;
+                    int h = b[qh + l] & 0xFF;
+                    int q1 = ((b[ql + l] & 0xF) | (h & 3) << 4) - 32;
+                    int q2 = ((b[ql + l + 32] & 0xF) | ((h >>> 2) & 3) << 4) - 32;
+                    int q3 = (((b[ql + l] & 0xFF) >>> 4) | ((h >>> 4) & 3) << 4) - 32;
+                    int q4 = (((b[ql + l + 32] & 0xFF) >>> 4) | ((h >>> 6) & 3) << 4) - 32;
+                    y[yOff + n + l] = d * b[sc + is] * q1;
+                    y[yOff + n + l + 32] = d * b[sc + is + 2] * q2;
+                    y[yOff + n + l + 64] = d * b[sc + is + 4] * q3;
+                    y[yOff + n + l + 96] = d * b[sc + is + 6] * q4;
+                }
+            }
+            yOff += QK_K;
+        }
+    }
+
+    static void dequantizeQ8K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
+        for (int i = 0; i < blocks; i++, off += 292) {
+            float d = src.get(HalfFloat.FLOAT_LE, off);
+            for (int j = 0; j < QK_K; j++) {
+                y[yOff++] = d * src.get(ValueLayout.JAVA_BYTE, off + 4 + j);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- quantization
+
+    /** Packs 2-bit levels: byte l of each 32-byte group holds elements l, l+32, l+64, l+96 of a 128 chunk. */
+    private static void pack2Bit(byte[] L, byte[] b, int at) {
+        for (int j = 0; j < QK_K; j += 128) {
+            for (int l = 0; l < 32; l++) {
+                b[at + j / 4 + l] = (byte) (L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
+            }
+        }
+    }
+
+    static void quantizeQ2K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[84];
+        byte[] L = new byte[QK_K];
+        byte[] laux = new byte[16];
+        float[] weights = new float[16];
+        float[] mins = new float[16];
+        float[] scales = new float[16];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 84) {
+            java.util.Arrays.fill(b, (byte) 0);
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int j = 0; j < 16; j++) {
+                for (int l = 0; l < 16; l++) {
+                    weights[l] = Math.abs(x[xOff + 16 * j + l]);
+                }
+                scales[j] = makeQkx2Quants(16, 3, x, xOff + 16 * j, weights, L, 16 * j, mins, j, laux,
+                        -0.5f, 0.1f, 15, true);
+                if (scales[j] > maxScale) {
+                    maxScale = scales[j];
+                }
+                if (mins[j] > maxMin) {
+                    maxMin = mins[j];
+                }
+            }
+            if (maxScale > 0) {
+                float iscale = 15.f / maxScale;
+                for (int j = 0; j < 16; j++) {
+                    b[j] = (byte) nearestInt(iscale * scales[j]);
+                }
+                putHalf(b, 80, maxScale / 15.f);
+            } else {
+                putHalf(b, 80, 0.f);
+            }
+            if (maxMin > 0) {
+                float iscale = 15.f / maxMin;
+                for (int j = 0; j < 16; j++) {
+                    b[j] |= (byte) (nearestInt(iscale * mins[j]) << 4);
+                }
+                putHalf(b, 82, maxMin / 15.f);
+            } else {
+                putHalf(b, 82, 0.f);
+            }
+            float dAll = half(b, 80);
+            float dminAll = half(b, 82);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * (b[j] & 0xF);
+                if (d == 0) {
+                    continue;
+                }
+                float dm = dminAll * ((b[j] & 0xFF) >>> 4);
+                for (int ii = 0; ii < 16; ii++) {
+                    int l = nearestInt((x[xOff + 16 * j + ii] + dm) / d);
+                    L[16 * j + ii] = (byte) Math.max(0, Math.min(3, l));
+                }
+            }
+            pack2Bit(L, b, 16);
+            store(b, dst, off);
+        }
+    }
+
+    static void quantizeQ3K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[110];
+        byte[] L = new byte[QK_K];
+        float[] scales = new float[16];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 110) {
+            java.util.Arrays.fill(b, (byte) 0);
+            float maxScale = 0;
+            float amax = 0;
+            for (int j = 0; j < 16; j++) {
+                scales[j] = makeQ3Quants(16, 4, x, xOff + 16 * j, L, 16 * j, true);
+                float scale = Math.abs(scales[j]);
+                if (scale > amax) {
+                    amax = scale;
+                    maxScale = scales[j];
+                }
+            }
+            if (maxScale != 0) {
+                float iscale = -32.f / maxScale;
+                for (int j = 0; j < 16; j++) {
+                    byte l = (byte) nearestInt(iscale * scales[j]);
+                    l = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                    if (j < 8) {
+                        b[96 + j] = (byte) (l & 0xF);
+                    } else {
+                        b[96 + j - 8] |= (byte) ((l & 0xF) << 4);
+                    }
+                    l >>= 4;
+                    b[96 + 8 + j % 4] |= (byte) (l << (2 * (j / 4)));
+                }
+                putHalf(b, 108, 1 / iscale);
+            } else {
+                putHalf(b, 108, 0.f);
+            }
+            float dAll = half(b, 108);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * scaleQ3(b, 96, j);
+                if (d == 0) {
+                    continue;
+                }
+                for (int ii = 0; ii < 16; ii++) {
+                    int l = nearestInt(x[xOff + 16 * j + ii] / d);
+                    L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
+            }
+            int m = 0;
+            int hm = 1;
+            for (int j = 0; j < QK_K; j++) {
+                if (L[j] > 3) {
+                    b[m] |= (byte) hm;
+                    L[j] -= 4;
+                }
+                if (++m == 32) {
+                    m = 0;
+                    hm <<= 1;
+                }
+            }
+            pack2Bit(L, b, 32);
+            store(b, dst, off);
+        }
+    }
+
+    /**
+     * The shared first half of Q4_K and Q5_K: per 32-element sub-block, fit scale and min with
+     * {@code make_qkx2_quants}, pack them as 6-bit integers relative to the largest, then
+     * re-quantize every element against the rounded (f16) scales. Leaves levels in {@code L}.
+     */
+    private static void quantizeScaleMinBlock(float[] x, int xOff, byte[] b, byte[] L, int nmax,
+            float rmin, float rdelta, int nstep, float[] weights, float[] mins, float[] scales, byte[] laux) {
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            int at = xOff + 32 * j;
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) {
+                sumX2 += x[at + l] * x[at + l];
+            }
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) {
+                weights[l] = avX + Math.abs(x[at + l]);
+            }
+            scales[j] = makeQkx2Quants(32, nmax, x, at, weights, L, 32 * j, mins, j, laux, rmin, rdelta, nstep, false);
+            if (scales[j] > maxScale) {
+                maxScale = scales[j];
+            }
+            if (mins[j] > maxMin) {
+                maxMin = mins[j];
+            }
+        }
+        float invScale = maxScale > 0 ? 63.f / maxScale : 0.f;
+        float invMin = maxMin > 0 ? 63.f / maxMin : 0.f;
+        for (int j = 0; j < 8; j++) {
+            int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
+            int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
+            if (j < 4) {
+                b[4 + j] = (byte) ls;
+                b[4 + j + 4] = (byte) lm;
+            } else {
+                b[4 + j + 4] = (byte) ((ls & 0xF) | (lm & 0xF) << 4);
+                b[4 + j - 4] |= (byte) ((ls >>> 4) << 6);
+                b[4 + j] |= (byte) ((lm >>> 4) << 6);
+            }
+        }
+        putHalf(b, 0, maxScale / 63.f);
+        putHalf(b, 2, maxMin / 63.f);
+        float dAll = half(b, 0);
+        float dminAll = half(b, 2);
+        for (int j = 0; j < 8; j++) {
+            float d = dAll * scaleK4(b, 4, j);
+            if (d == 0) {
+                continue;
+            }
+            float dm = dminAll * minK4(b, 4, j);
+            for (int ii = 0; ii < 32; ii++) {
+                int l = nearestInt((x[xOff + 32 * j + ii] + dm) / d);
+                L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, l));
+            }
+        }
+    }
+
+    static void quantizeQ4K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[144];
+        byte[] L = new byte[QK_K];
+        byte[] laux = new byte[32];
+        float[] weights = new float[32];
+        float[] mins = new float[8];
+        float[] scales = new float[8];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 144) {
+            java.util.Arrays.fill(b, (byte) 0);
+            quantizeScaleMinBlock(x, xOff, b, L, 15, -1.f, 0.1f, 20, weights, mins, scales, laux);
+            for (int j = 0, q = 16; j < QK_K; j += 64, q += 32) {
+                for (int l = 0; l < 32; l++) {
+                    b[q + l] = (byte) (L[j + l] | L[j + l + 32] << 4);
+                }
+            }
+            store(b, dst, off);
+        }
+    }
+
+    static void quantizeQ5K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[176];
+        byte[] L = new byte[QK_K];
+        byte[] laux = new byte[32];
+        float[] weights = new float[32];
+        float[] mins = new float[8];
+        float[] scales = new float[8];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 176) {
+            java.util.Arrays.fill(b, (byte) 0);
+            quantizeScaleMinBlock(x, xOff, b, L, 31, -0.5f, 0.1f, 15, weights, mins, scales, laux);
+            int m1 = 1;
+            int m2 = 2;
+            for (int n = 0, ql = 48; n < QK_K; n += 64, ql += 32, m1 <<= 2, m2 <<= 2) {
+                for (int j = 0; j < 32; j++) {
+                    int l1 = L[n + j];
+                    if (l1 > 15) {
+                        l1 -= 16;
+                        b[16 + j] |= (byte) m1;
+                    }
+                    int l2 = L[n + j + 32];
+                    if (l2 > 15) {
+                        l2 -= 16;
+                        b[16 + j] |= (byte) m2;
+                    }
+                    b[ql + j] = (byte) (l1 | l2 << 4);
+                }
+            }
+            store(b, dst, off);
+        }
+    }
+
+    static void quantizeQ6K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[210];
+        byte[] L = new byte[QK_K];
+        float[] scales = new float[16];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 210) {
+            java.util.Arrays.fill(b, (byte) 0);
+            float maxScale = 0;
+            float maxAbsScale = 0;
+            for (int ib = 0; ib < 16; ib++) {
+                float scale = makeQxQuants(16, 32, x, xOff + 16 * ib, L, 16 * ib, 1);
+                scales[ib] = scale;
+                float absScale = Math.abs(scale);
+                if (absScale > maxAbsScale) {
+                    maxAbsScale = absScale;
+                    maxScale = scale;
+                }
+            }
+            if (maxAbsScale < GROUP_MAX_EPS) {
+                putHalf(b, 208, 0.f);
+                store(b, dst, off);
+                continue;
+            }
+            float iscale = -128.f / maxScale;
+            putHalf(b, 208, 1 / iscale);
+            for (int ib = 0; ib < 16; ib++) {
+                b[192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+            }
+            float dAll = half(b, 208);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * b[192 + j];
+                if (d == 0) {
+                    continue;
+                }
+                for (int ii = 0; ii < 16; ii++) {
+                    int l = nearestInt(x[xOff + 16 * j + ii] / d);
+                    L[16 * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                }
+            }
+            for (int j = 0, ql = 0, qh = 128; j < QK_K; j += 128, ql += 64, qh += 32) {
+                for (int l = 0; l < 32; l++) {
+                    int q1 = L[j + l] & 0xF;
+                    int q2 = L[j + l + 32] & 0xF;
+                    int q3 = L[j + l + 64] & 0xF;
+                    int q4 = L[j + l + 96] & 0xF;
+                    b[ql + l] = (byte) (q1 | q3 << 4);
+                    b[ql + l + 32] = (byte) (q2 | q4 << 4);
+                    b[qh + l] = (byte) ((L[j + l] >> 4) | (L[j + l + 32] >> 4) << 2
+                            | (L[j + l + 64] >> 4) << 4 | (L[j + l + 96] >> 4) << 6);
+                }
+            }
+            store(b, dst, off);
+        }
+    }
+
+    static void quantizeQ8K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        byte[] b = new byte[292];
+        for (int i = 0; i < blocks; i++, xOff += QK_K, off += 292) {
+            java.util.Arrays.fill(b, (byte) 0);
+            float max = 0;
+            float amax = 0;
+            for (int j = 0; j < QK_K; j++) {
+                float ax = Math.abs(x[xOff + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[xOff + j];
+                }
+            }
+            if (amax == 0) {
+                // ggml leaves bsums untouched here; Plinth writes the true sums, zero
+                store(b, dst, off);
+                continue;
+            }
+            float iscale = -127.f / max;
+            for (int j = 0; j < QK_K; j++) {
+                b[4 + j] = (byte) Math.min(127, nearestInt(iscale * x[xOff + j]));
+            }
+            for (int j = 0; j < 16; j++) {
+                int sum = 0;
+                for (int ii = 0; ii < 16; ii++) {
+                    sum += b[4 + 16 * j + ii];
+                }
+                b[260 + 2 * j] = (byte) sum;
+                b[260 + 2 * j + 1] = (byte) (sum >> 8);
+            }
+            int bits = Float.floatToRawIntBits(1 / iscale);
+            for (int k = 0; k < 4; k++) {
+                b[k] = (byte) (bits >>> (8 * k));
+            }
+            store(b, dst, off);
+        }
+    }
+}

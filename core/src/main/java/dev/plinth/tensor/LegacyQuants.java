@@ -1,0 +1,247 @@
+package dev.plinth.tensor;
+
+import static dev.plinth.tensor.HalfFloat.SHORT_LE;
+import static dev.plinth.tensor.HalfFloat.f16ToF32;
+import static dev.plinth.tensor.HalfFloat.f32ToF16;
+import static dev.plinth.tensor.QuantMath.roundHalfAway;
+import static dev.plinth.tensor.QuantMath.truncToInt;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The 32-element block formats Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and Q8_1, GGUF layout:
+ * <pre>
+ * Q4_0: f16 d, 16 bytes of nibbles (low nibbles are elements 0..15, high nibbles 16..31); x = (q-8)*d
+ * Q4_1: f16 d, f16 m, 16 bytes of nibbles; x = q*d + m
+ * Q5_0: f16 d, u32 qh (bit j = 5th bit of element j), 16 bytes of nibbles; x = (q-16)*d
+ * Q5_1: f16 d, f16 m, u32 qh, 16 bytes of nibbles; x = q*d + m
+ * Q8_0: f16 d, 32 int8; x = q*d
+ * Q8_1: f16 d, f16 s (= d * sum q), 32 int8; x = q*d
+ * </pre>
+ * Quantizers follow ggml's {@code quantize_row_*_ref}, including C's float to int conversions.
+ */
+final class LegacyQuants {
+    private LegacyQuants() {
+    }
+
+    static final int QK = 32;
+    private static final ValueLayout.OfInt INT_LE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+
+    // ---------------------------------------------------------------- dequantization
+
+    static void dequantizeQ4_0(MemorySegment src, long off, float[] dst, int dOff, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 18, dOff += QK) {
+            float d = f16ToF32(src.get(SHORT_LE, off));
+            for (int j = 0; j < 16; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, off + 2 + j) & 0xFF;
+                dst[dOff + j] = ((q & 0x0F) - 8) * d;
+                dst[dOff + j + 16] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+
+    static void dequantizeQ4_1(MemorySegment src, long off, float[] dst, int dOff, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 20, dOff += QK) {
+            float d = f16ToF32(src.get(SHORT_LE, off));
+            float m = f16ToF32(src.get(SHORT_LE, off + 2));
+            for (int j = 0; j < 16; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, off + 4 + j) & 0xFF;
+                dst[dOff + j] = (q & 0x0F) * d + m;
+                dst[dOff + j + 16] = (q >>> 4) * d + m;
+            }
+        }
+    }
+
+    static void dequantizeQ5_0(MemorySegment src, long off, float[] dst, int dOff, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 22, dOff += QK) {
+            float d = f16ToF32(src.get(SHORT_LE, off));
+            int qh = src.get(INT_LE, off + 2);
+            for (int j = 0; j < 16; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, off + 6 + j) & 0xFF;
+                int h0 = (qh >>> j << 4) & 0x10;
+                int h1 = (qh >>> (j + 12)) & 0x10;
+                dst[dOff + j] = (((q & 0x0F) | h0) - 16) * d;
+                dst[dOff + j + 16] = (((q >>> 4) | h1) - 16) * d;
+            }
+        }
+    }
+
+    static void dequantizeQ5_1(MemorySegment src, long off, float[] dst, int dOff, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 24, dOff += QK) {
+            float d = f16ToF32(src.get(SHORT_LE, off));
+            float m = f16ToF32(src.get(SHORT_LE, off + 2));
+            int qh = src.get(INT_LE, off + 4);
+            for (int j = 0; j < 16; j++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, off + 8 + j) & 0xFF;
+                int h0 = (qh >>> j << 4) & 0x10;
+                int h1 = (qh >>> (j + 12)) & 0x10;
+                dst[dOff + j] = ((q & 0x0F) | h0) * d + m;
+                dst[dOff + j + 16] = ((q >>> 4) | h1) * d + m;
+            }
+        }
+    }
+
+    /** Q8_0 and Q8_1 differ only in where the int8 quants start ({@code qsAt} = 2 or 4). */
+    static void dequantizeQ8(MemorySegment src, long off, int blockBytes, int qsAt, float[] dst, int dOff, int blocks) {
+        for (int b = 0; b < blocks; b++, off += blockBytes, dOff += QK) {
+            float d = f16ToF32(src.get(SHORT_LE, off));
+            for (int j = 0; j < QK; j += 8) {
+                ((FloatVector) ByteVector.fromMemorySegment(B64, src, off + qsAt + j, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F256, 0))
+                        .mul(d)
+                        .intoArray(dst, dOff + j);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- quantization
+
+    static void quantizeQ4_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 18) {
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = x[xOff + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(15, (byte) truncToInt(x[xOff + j] * id + 8.5f)) & 0xFF;
+                int q1 = Math.min(15, (byte) truncToInt(x[xOff + 16 + j] * id + 8.5f)) & 0xFF;
+                dst.set(ValueLayout.JAVA_BYTE, off + 2 + j, (byte) (q0 | q1 << 4));
+            }
+        }
+    }
+
+    static void quantizeQ4_1(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 20) {
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                float v = x[xOff + j];
+                if (v < min) {
+                    min = v;
+                }
+                if (v > max) {
+                    max = v;
+                }
+            }
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            dst.set(SHORT_LE, off + 2, f32ToF16(min));
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(15, (byte) truncToInt((x[xOff + j] - min) * id + 0.5f)) & 0xFF;
+                int q1 = Math.min(15, (byte) truncToInt((x[xOff + 16 + j] - min) * id + 0.5f)) & 0xFF;
+                dst.set(ValueLayout.JAVA_BYTE, off + 4 + j, (byte) (q0 | q1 << 4));
+            }
+        }
+    }
+
+    static void quantizeQ5_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 22) {
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = x[xOff + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            int qh = 0;
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(31, (byte) truncToInt(x[xOff + j] * id + 16.5f)) & 0xFF;
+                int q1 = Math.min(31, (byte) truncToInt(x[xOff + 16 + j] * id + 16.5f)) & 0xFF;
+                dst.set(ValueLayout.JAVA_BYTE, off + 6 + j, (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4));
+                qh |= ((q0 & 0x10) >>> 4) << j;
+                qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+            }
+            dst.set(INT_LE, off + 2, qh);
+        }
+    }
+
+    static void quantizeQ5_1(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 24) {
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                float v = x[xOff + j];
+                if (v < min) {
+                    min = v;
+                }
+                if (v > max) {
+                    max = v;
+                }
+            }
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            dst.set(SHORT_LE, off + 2, f32ToF16(min));
+            int qh = 0;
+            for (int j = 0; j < 16; j++) {
+                // ggml converts straight to uint8_t here, without the MIN(31, ...) of the other formats
+                int q0 = truncToInt((x[xOff + j] - min) * id + 0.5f) & 0xFF;
+                int q1 = truncToInt((x[xOff + 16 + j] - min) * id + 0.5f) & 0xFF;
+                dst.set(ValueLayout.JAVA_BYTE, off + 8 + j, (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4));
+                qh |= ((q0 & 0x10) >>> 4) << j;
+                qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+            }
+            dst.set(INT_LE, off + 4, qh);
+        }
+    }
+
+    static void quantizeQ8_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 34) {
+            float d = absMax(x, xOff) / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            for (int j = 0; j < QK; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, off + 2 + j, (byte) truncToInt(roundHalfAway(x[xOff + j] * id)));
+            }
+        }
+    }
+
+    static void quantizeQ8_1(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
+        for (int b = 0; b < blocks; b++, xOff += QK, off += 36) {
+            float d = absMax(x, xOff) / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, f32ToF16(d));
+            int sum = 0;
+            for (int j = 0; j < QK; j++) {
+                byte q = (byte) truncToInt(roundHalfAway(x[xOff + j] * id));
+                dst.set(ValueLayout.JAVA_BYTE, off + 4 + j, q);
+                sum += q;
+            }
+            dst.set(SHORT_LE, off + 2, f32ToF16(sum * d));
+        }
+    }
+
+    /** ggml's {@code amax = MAX(amax, fabsf(v))}, operand order kept (it decides what a NaN does). */
+    private static float absMax(float[] x, int xOff) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            float a = Math.abs(x[xOff + j]);
+            amax = amax > a ? amax : a;
+        }
+        return amax;
+    }
+}
