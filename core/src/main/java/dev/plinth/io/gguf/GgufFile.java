@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +31,7 @@ public final class GgufFile implements AutoCloseable {
             return shape.clone();
         }
 
+        /** Number of elements (the reader has checked that it fits in a long). */
         public long elementCount() {
             long n = 1;
             for (long d : shape) {
@@ -50,6 +50,7 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, GgufValue> metadata;
     private final List<TensorInfo> tensors;
     private final Map<String, TensorInfo> tensorsByName;
+    private final long headerEnd;
     private final long dataStart;
     private final int alignment;
 
@@ -65,11 +66,15 @@ public final class GgufFile implements AutoCloseable {
             byName.put(t.name(), t);
         }
         this.tensorsByName = Collections.unmodifiableMap(byName);
+        this.headerEnd = header.headerEnd();
         this.dataStart = header.dataStart();
         this.alignment = header.alignment();
     }
 
-    /** Maps and parses {@code path}; throws {@link ModelFormatException} for a malformed file. */
+    /**
+     * Maps and parses {@code path}; throws {@link ModelFormatException} (naming the file, the field
+     * and its byte offset) for a malformed file. Files of any size are mapped whole, zero-copy.
+     */
     public static GgufFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -80,6 +85,15 @@ public final class GgufFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * Parses a GGUF image already in memory; {@code label} names it in error messages. The
+     * segment must stay alive as long as the result is used; closing the result does nothing.
+     */
+    static GgufFile parse(Path label, MemorySegment image) throws ModelFormatException {
+        GgufHeaderParser.Header header = new GgufHeaderParser(label, image).parse();
+        return new GgufFile(label, null, image, header);
     }
 
     public Path path() {
@@ -94,7 +108,12 @@ public final class GgufFile implements AutoCloseable {
         return alignment;
     }
 
-    /** Byte offset in the file where tensor data begin. */
+    /** Byte offset just after the last tensor info, before the padding that aligns the data. */
+    long headerEnd() {
+        return headerEnd;
+    }
+
+    /** Byte offset in the file where tensor data begin (the header end rounded up to the alignment). */
     public long dataStart() {
         return dataStart;
     }
@@ -161,10 +180,8 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
-    }
-
-    static List<Object> newList(long count) {
-        return new ArrayList<>((int) Math.min(count, 1 << 16));
+        if (arena != null) {
+            arena.close();
+        }
     }
 }

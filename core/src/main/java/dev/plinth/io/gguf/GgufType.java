@@ -23,6 +23,14 @@ public enum GgufType {
         return fixedBytes;
     }
 
+    /** Whether values of this type are integers (BOOL is not). */
+    public boolean isInteger() {
+        return switch (this) {
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> true;
+            default -> false;
+        };
+    }
+
     /** The type with this id, or null. */
     public static GgufType fromId(long id) {
         for (GgufType t : values()) {
