@@ -1,15 +1,15 @@
 package dev.plinth.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.plinth.SharedData;
-import dev.plinth.text.Tokenizer;
+import dev.plinth.text.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * all-MiniLM-L6-v2 as shipped in langchain4j's Maven artifact: Plinth reads the ONNX file's
- * initializers and runs its own encoder; ONNX Runtime runs the same graph. Both get the same token
+ * all-MiniLM-L6-v2 as shipped in langchain4j's Maven artifact: Plinth tokenizes with its WordPiece
+ * (ids checked against HF tokenizers via DJL), reads the ONNX file's initializers and runs its own
+ * encoder; ONNX Runtime runs the same graph. Both get the same token
  * ids; ONNX Runtime's token states are pooled the way sentence-transformers does (mask-aware mean,
  * L2), Plinth's come from {@link Embedder}.
  */
@@ -51,7 +52,7 @@ class MiniLmConformanceTest {
         Random rnd = new Random(20261128);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < SENTENCES; i++) {
-            int len = 1 + rnd.nextInt(i % 5 == 0 ? 320 : 50);
+            int len = 1 + rnd.nextInt(i % 10 == 0 ? 320 : 40);
             int start = rnd.nextInt(words.length - len);
             out.add(String.join(" ", java.util.Arrays.copyOfRange(words, start, start + len)));
         }
@@ -68,11 +69,14 @@ class MiniLmConformanceTest {
              BertModel model = BertModel.load(onnx)) {
             BertConfig c = model.config();
             assertEquals(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12f), c);
-            Embedder embedder = Embedder.meanNormalized(model, new DjlTokenizer(hf));
+            Embedder embedder = Embedder.meanNormalized(model, Tokenizers.fromTokenizerJson(tokJson));
             List<int[]> ids = new ArrayList<>();
             int maxLen = 0;
             for (String t : texts) {
                 int[] x = embedder.tokenize(t);
+                assertArrayEquals(truncate(hf.encode(t).getIds()), x, "Plinth's WordPiece ids are HF's: " + t);
+                assertEquals(101, x[0], "[CLS] first");
+                assertEquals(102, x[x.length - 1], "[SEP] last, also after truncation");
                 ids.add(x);
                 maxLen = Math.max(maxLen, x.length);
             }
@@ -95,6 +99,17 @@ class MiniLmConformanceTest {
             assertEquals(256, maxLen, "the longest spans reach the 256-token limit");
             assertTrue(min >= 0.9999, "min cosine " + min);
         }
+    }
+
+    /** HF's ids cut to 256 tokens the way sentence-transformers does: the final [SEP] kept. */
+    static int[] truncate(long[] ids) {
+        int n = Math.min(ids.length, 256);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (int) ids[i];
+        }
+        out[n - 1] = (int) ids[ids.length - 1];
+        return out;
     }
 
     /** ONNX Runtime's last_hidden_state, padded batches with an attention mask, mean-pooled over the mask, L2. */
@@ -166,44 +181,5 @@ class MiniLmConformanceTest {
             bb += (double) b[i] * b[i];
         }
         return ab / Math.sqrt(aa * bb);
-    }
-
-    /** HF tokenizers (DJL) as a {@link Tokenizer}, until Plinth's WordPiece reader is on this branch. */
-    record DjlTokenizer(HuggingFaceTokenizer hf) implements Tokenizer {
-        @Override
-        public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-            Encoding e = hf.encode(text, addSpecial, false);
-            long[] ids = e.getIds();
-            int[] out = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = (int) ids[i];
-            }
-            return out;
-        }
-
-        @Override
-        public String decode(int[] ids) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String piece(int id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int vocabSize() {
-            return 30522;
-        }
-
-        @Override
-        public int bosId() {
-            return 101;
-        }
-
-        @Override
-        public int eosId() {
-            return 102;
-        }
     }
 }
