@@ -246,9 +246,9 @@ public final class BertModel implements AutoCloseable {
         int h = config.hiddenSize();
         int f = config.intermediateSize();
         float eps = config.layerNormEps();
-        MatMul.matmul(l.q, x, tokens, b.q);
-        MatMul.matmul(l.k, x, tokens, b.k);
-        MatMul.matmul(l.v, x, tokens, b.v);
+        linear(l.q, x, tokens, b.q);
+        linear(l.k, x, tokens, b.k);
+        linear(l.v, x, tokens, b.v);
         Parallel.parallelFor(tokens, 16, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 Activations.add(b.q, t * h, b.q, t * h, l.bq, 0, h);
@@ -257,7 +257,7 @@ public final class BertModel implements AutoCloseable {
             }
         });
         attention(b, starts);
-        MatMul.matmul(l.o, b.ctx, tokens, b.tmp);
+        linear(l.o, b.ctx, tokens, b.tmp);
         Parallel.parallelFor(tokens, 16, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int r = t * h;
@@ -266,14 +266,14 @@ public final class BertModel implements AutoCloseable {
                 Norms.layerNorm(x, r, x, r, l.ln1w, l.ln1b, 0, h, eps);
             }
         });
-        MatMul.matmul(l.up, x, tokens, b.ffn);
+        linear(l.up, x, tokens, b.ffn);
         Parallel.parallelFor(tokens, 4, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 Activations.add(b.ffn, t * f, b.ffn, t * f, l.bUp, 0, f);
                 Activations.geluErf(b.ffn, t * f, f);
             }
         });
-        MatMul.matmul(l.down, b.ffn, tokens, b.tmp);
+        linear(l.down, b.ffn, tokens, b.tmp);
         Parallel.parallelFor(tokens, 16, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int r = t * h;
@@ -282,6 +282,27 @@ public final class BertModel implements AutoCloseable {
                 Norms.layerNorm(x, r, x, r, l.ln2w, l.ln2b, 0, h, eps);
             }
         });
+    }
+
+    /** Tokens per matrix product: a block of activations stays in L2 while the weights stream past it. */
+    static final int ROW_BLOCK = 128;
+
+    /** {@code y[tokens, n] = x[tokens, k] · W^T}, in row blocks (the kernel streams all of x once per 4 weight rows). */
+    private static void linear(Tensor w, float[] x, int tokens, float[] y) {
+        if (tokens <= ROW_BLOCK) {
+            MatMul.matmul(w, x, tokens, y);
+            return;
+        }
+        int n = (int) w.dim(0);
+        int k = (int) w.dim(1);
+        float[] xb = new float[ROW_BLOCK * k];
+        float[] yb = new float[ROW_BLOCK * n];
+        for (int t0 = 0; t0 < tokens; t0 += ROW_BLOCK) {
+            int m = Math.min(ROW_BLOCK, tokens - t0);
+            System.arraycopy(x, t0 * k, xb, 0, m * k);
+            MatMul.matmul(w, xb, m, yb);
+            System.arraycopy(yb, 0, y, t0 * n, m * n);
+        }
     }
 
     /** Scaled dot-product attention of every head of every sequence, each (sequence, head) one task. */
