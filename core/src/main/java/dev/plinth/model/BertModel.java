@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A BERT-family encoder (BERT, MiniLM, BGE, E5) with its weights: word, position and token-type
@@ -90,7 +91,7 @@ public final class BertModel implements AutoCloseable {
             SafetensorsModel st = SafetensorsModel.open(path);
             return build(config, BertWeights.of(st, path), st);
         }
-        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".gguf")) {
             GgufFile g = GgufFile.open(path);
             return build(() -> BertConfig.fromGguf(g), BertWeights.of(g), g);

@@ -5,8 +5,10 @@ import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.onnx.OnnxModel;
 import dev.plinth.io.safetensors.SafetensorsModel;
 import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -165,11 +167,11 @@ interface BertWeights {
         if (w.dtype() != DType.F32 && w.dtype() != DType.F16 && w.dtype() != DType.BF16) {
             throw new ModelFormatException(file, w.name(), -1, "MatMul weight of type " + w.dtype() + " is not supported");
         }
-        Tensor f = dev.plinth.tensor.Quantization.toF32(w);
+        Tensor f = Quantization.toF32(w);
         int in = (int) w.dim(0);
         int out = (int) w.dim(1);
         float[] src = new float[in * out];
-        MemorySegment.copy(f.data(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, src, 0, src.length);
+        MemorySegment.copy(f.data(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, src, 0, src.length);
         float[] dst = new float[src.length];
         for (int i = 0; i < in; i++) {
             for (int o = 0; o < out; o++) {

@@ -2,6 +2,7 @@ package dev.plinth.model;
 
 import dev.plinth.text.Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public final class Embedder {
         if (ids.length <= maxTokens) {
             return ids;
         }
-        int[] cut = java.util.Arrays.copyOf(ids, maxTokens);
+        int[] cut = Arrays.copyOf(ids, maxTokens);
         cut[maxTokens - 1] = ids[ids.length - 1];
         return cut;
     }

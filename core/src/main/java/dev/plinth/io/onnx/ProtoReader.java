@@ -36,14 +36,6 @@ final class ProtoReader {
         return pos;
     }
 
-    Path file() {
-        return file;
-    }
-
-    MemorySegment segment() {
-        return seg;
-    }
-
     /** The next field's tag (field number &lt;&lt; 3 | wire type). */
     long readTag(String message) throws ModelFormatException {
         long at = pos;
