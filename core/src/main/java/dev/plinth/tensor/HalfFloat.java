@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -33,6 +34,11 @@ public final class HalfFloat {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    // Vector loads and stores go through byte species: on a heap segment backed by a byte[]
+    // (the usual kind) C2 intrinsifies only those, short ones fall back to scalar code
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
     /** The float value of the F16 bit pattern {@code h}. */
     public static float f16ToF32(short h) {
@@ -68,44 +74,65 @@ public final class HalfFloat {
     /** Widens {@code count} little-endian F16 values at {@code src[srcByteOffset..]} into {@code dst}. */
     public static void f16ToF32(MemorySegment src, long srcByteOffset, float[] dst, int dstOffset, int count) {
         checkRange(src, srcByteOffset, 2L * count, dst.length, dstOffset, count);
-        int i = 0;
-        int bound = S.loopBound(count);
-        for (; i < bound; i += S.length()) {
-            f16ToF32Lanes(src, srcByteOffset + 2L * i).intoArray(dst, dstOffset + i);
+        // a plain loop over the intrinsic, which C2 turns into packed vcvtph2ps
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT_LE, srcByteOffset + 2L * i));
         }
-        for (; i < count; i++) {
-            dst[dstOffset + i] = f16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+        // the intrinsic may keep a signalling NaN signalling (the interpreter does); ggml quiets it
+        if (hasNaN(src, srcByteOffset, count)) {
+            for (int i = 0; i < count; i++) {
+                dst[dstOffset + i] = f16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+            }
         }
     }
 
-    /**
-     * ggml's branch-free F16 to F32 widening, eight lanes at a time: a normal half is rebased by
-     * exponent arithmetic and a scale by 2^-112 (which also quiets NaNs), a subnormal is built as
-     * {@code 0.5 + m*2^-24} in the mantissa of a float of exponent -1, minus 0.5.
-     */
-    private static FloatVector f16ToF32Lanes(MemorySegment src, long offset) {
-        IntVector w = (IntVector) ShortVector.fromMemorySegment(S, src, offset, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.S2I, I, 0)
-                .lanewise(VectorOperators.LSHL, 16);
-        IntVector sign = w.and(0x80000000);
-        IntVector twoW = w.add(w);
-        FloatVector normalized = twoW.lanewise(VectorOperators.LSHR, 4).add(0xE0 << 23)
-                .reinterpretAsFloats().mul(0x1.0p-112f);
-        FloatVector denormalized = twoW.lanewise(VectorOperators.LSHR, 17).or(126 << 23)
-                .reinterpretAsFloats().sub(0.5f);
-        // unsigned two_w < 2^27: two_w is then non-negative as a signed int too
-        VectorMask<Integer> small = twoW.compare(VectorOperators.ULT, 1 << 27);
-        IntVector magnitude = normalized.reinterpretAsInts()
-                .blend(denormalized.reinterpretAsInts(), small);
-        return magnitude.or(sign).reinterpretAsFloats();
+    private static boolean hasNaN(MemorySegment src, long offset, int count) {
+        int i = 0;
+        int bound = S16.loopBound(count);
+        for (; i < bound; i += S16.length()) {
+            ShortVector h = ByteVector.fromMemorySegment(B256, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .reinterpretAsShorts();
+            if (h.and((short) 0x7FFF).compare(VectorOperators.GT, (short) 0x7C00).anyTrue()) {
+                return true;
+            }
+        }
+        for (; i < count; i++) {
+            if ((src.get(SHORT_LE, offset + 2L * i) & 0x7FFF) > 0x7C00) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Narrows {@code count} floats from {@code src} to little-endian F16 at {@code dst[dstByteOffset..]}. */
     public static void f32ToF16(float[] src, int srcOffset, MemorySegment dst, long dstByteOffset, int count) {
         checkRange(dst, dstByteOffset, 2L * count, src.length, srcOffset, count);
+        // a plain loop over the intrinsic, which C2 turns into packed vcvtps2ph
         for (int i = 0; i < count; i++) {
-            dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToF16(src[srcOffset + i]));
+            dst.set(SHORT_LE, dstByteOffset + 2L * i, Float.floatToFloat16(src[srcOffset + i]));
         }
+        // Java keeps NaN payload bits; ggml writes its canonical quiet NaN
+        if (hasNaN(src, srcOffset, count)) {
+            for (int i = 0; i < count; i++) {
+                dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToF16(src[srcOffset + i]));
+            }
+        }
+    }
+
+    private static boolean hasNaN(float[] src, int offset, int count) {
+        int i = 0;
+        int bound = F.loopBound(count);
+        for (; i < bound; i += F.length()) {
+            if (FloatVector.fromArray(F, src, offset + i).test(VectorOperators.IS_NAN).anyTrue()) {
+                return true;
+            }
+        }
+        for (; i < count; i++) {
+            if (Float.isNaN(src[offset + i])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Widens {@code count} little-endian BF16 values at {@code src[srcByteOffset..]} into {@code dst}. */
@@ -114,7 +141,8 @@ public final class HalfFloat {
         int i = 0;
         int bound = S.loopBound(count);
         for (; i < bound; i += S.length()) {
-            ((IntVector) ShortVector.fromMemorySegment(S, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+            ((IntVector) ByteVector.fromMemorySegment(B128, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .reinterpretAsShorts()
                     .convertShape(VectorOperators.S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats()
@@ -138,6 +166,7 @@ public final class HalfFloat {
             IntVector quietNan = bits.lanewise(VectorOperators.LSHR, 16).or(64);
             rounded.blend(quietNan, nan)
                     .convertShape(VectorOperators.I2S, S, 0)
+                    .reinterpretAsBytes()
                     .intoMemorySegment(dst, dstByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
         }
         for (; i < count; i++) {

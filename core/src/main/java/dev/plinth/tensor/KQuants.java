@@ -2,6 +2,9 @@ package dev.plinth.tensor;
 
 import static dev.plinth.tensor.HalfFloat.f16ToF32;
 import static dev.plinth.tensor.HalfFloat.f32ToF16;
+import static dev.plinth.tensor.LegacyQuants.ints8;
+import static dev.plinth.tensor.LegacyQuants.load8;
+import static dev.plinth.tensor.LegacyQuants.toFloats;
 import static dev.plinth.tensor.QuantMath.GROUP_MAX_EPS;
 import static dev.plinth.tensor.QuantMath.makeQ3Quants;
 import static dev.plinth.tensor.QuantMath.makeQkx2Quants;
@@ -10,6 +13,10 @@ import static dev.plinth.tensor.QuantMath.nearestInt;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The 256-element super-block ("K") formats, GGUF layout (byte offsets within a block):
@@ -21,7 +28,7 @@ import java.lang.foreign.ValueLayout;
  * Q6_K (210): ql[128] @0 (low 4 bits), qh[64] @128 (high 2 bits), int8 scales[16] @192, f16 d @208
  * Q8_K (292): f32 d @0, int8 qs[256] @4, int16 bsums[16] @260 (sums of 16 quants)
  * </pre>
- * Blocks are copied into a byte array and decoded there. Quantizers follow ggml's
+ * Dequantizers decode eight quants at a time with the Vector API. Quantizers follow ggml's
  * {@code quantize_row_*_ref} step by step.
  */
 final class KQuants {
@@ -29,11 +36,6 @@ final class KQuants {
     }
 
     static final int QK_K = 256;
-
-    private static byte[] load(MemorySegment src, long off, byte[] blk, int n) {
-        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off, blk, 0, n);
-        return blk;
-    }
 
     private static float half(byte[] b, int at) {
         return f16ToF32((short) ((b[at] & 0xFF) | b[at + 1] << 8));
@@ -64,6 +66,12 @@ final class KQuants {
         return ((b[at + j + 4] & 0xFF) >>> 4) | ((b[at + j] & 0xFF) >>> 6) << 4;
     }
 
+    private static int scaleQ3(MemorySegment src, long at, int j) {
+        int low = j < 8 ? src.get(ValueLayout.JAVA_BYTE, at + j) & 0xF : (src.get(ValueLayout.JAVA_BYTE, at + j - 8) & 0xFF) >>> 4;
+        int high = ((src.get(ValueLayout.JAVA_BYTE, at + 8 + j % 4) & 0xFF) >>> (2 * (j / 4))) & 3;
+        return (low | high << 4) - 32;
+    }
+
     /** The 6-bit scale of sub-block j of a Q3_K block, minus 32. */
     private static int scaleQ3(byte[] b, int at, int j) {
         int low = j < 8 ? b[at + j] & 0xF : (b[at + j - 8] & 0xFF) >>> 4;
@@ -73,22 +81,30 @@ final class KQuants {
 
     // ---------------------------------------------------------------- dequantization
 
+    private static float halfAt(MemorySegment src, long at) {
+        return f16ToF32(src.get(HalfFloat.SHORT_LE, at));
+    }
+
+    private static byte byteAt(MemorySegment src, long at) {
+        return src.get(ValueLayout.JAVA_BYTE, at);
+    }
+
     static void dequantizeQ2K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] b = new byte[84];
         for (int i = 0; i < blocks; i++, off += 84) {
-            load(src, off, b, 84);
-            float d = half(b, 80);
-            float min = half(b, 82);
+            float d = halfAt(src, off + 80);
+            float min = halfAt(src, off + 82);
             int is = 0;
             for (int q = 16; q < 80; q += 32) {
                 for (int shift = 0; shift < 8; shift += 2) {
                     for (int half = 0; half < 32; half += 16) {
-                        int sc = b[is++] & 0xFF;
+                        int sc = byteAt(src, off + is++) & 0xFF;
                         float dl = d * (sc & 0xF);
                         float ml = min * (sc >>> 4);
-                        for (int l = 0; l < 16; l++) {
-                            y[yOff++] = dl * ((b[q + half + l] >> shift) & 3) - ml;
+                        for (int l = 0; l < 16; l += 8) {
+                            ByteVector v = load8(src, off + q + half + l).lanewise(VectorOperators.LSHR, shift);
+                            toFloats(v.and((byte) 3)).mul(dl).sub(ml).intoArray(y, yOff + l);
                         }
+                        yOff += 16;
                     }
                 }
             }
@@ -96,21 +112,23 @@ final class KQuants {
     }
 
     static void dequantizeQ3K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] b = new byte[110];
         for (int i = 0; i < blocks; i++, off += 110) {
-            load(src, off, b, 110);
-            float dAll = half(b, 108);
+            float dAll = halfAt(src, off + 108);
             int is = 0;
             int m = 1;
             for (int q = 32; q < 96; q += 32) {
                 for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
                     for (int half = 0; half < 32; half += 16) {
-                        float dl = dAll * scaleQ3(b, 96, is++);
-                        for (int l = 0; l < 16; l++) {
-                            int low = (b[q + half + l] >> shift) & 3;
-                            int sub = (b[half + l] & m) != 0 ? 0 : 4;
-                            y[yOff++] = dl * (low - sub);
+                        float dl = dAll * scaleQ3(src, off + 96, is++);
+                        for (int l = 0; l < 16; l += 8) {
+                            ByteVector low = load8(src, off + q + half + l).lanewise(VectorOperators.LSHR, shift)
+                                    .and((byte) 3);
+                            // elements whose high bit is clear are 4 lower
+                            ByteVector hm = load8(src, off + half + l).and((byte) m);
+                            ByteVector v = low.sub((byte) 4, hm.compare(VectorOperators.EQ, 0));
+                            toFloats(v).mul(dl).intoArray(y, yOff + l);
                         }
+                        yOff += 16;
                     }
                 }
             }
@@ -118,19 +136,20 @@ final class KQuants {
     }
 
     static void dequantizeQ4K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] b = new byte[144];
+        byte[] scales = new byte[12];
         for (int i = 0; i < blocks; i++, off += 144) {
-            load(src, off, b, 144);
-            float d = half(b, 0);
-            float min = half(b, 2);
+            float d = halfAt(src, off);
+            float min = halfAt(src, off + 2);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + 4, scales, 0, 12);
             for (int j = 0, q = 16; j < 8; j += 2, q += 32) {
-                float d1 = d * scaleK4(b, 4, j);
-                float m1 = min * minK4(b, 4, j);
-                float d2 = d * scaleK4(b, 4, j + 1);
-                float m2 = min * minK4(b, 4, j + 1);
-                for (int l = 0; l < 32; l++) {
-                    y[yOff + l] = d1 * (b[q + l] & 0xF) - m1;
-                    y[yOff + 32 + l] = d2 * ((b[q + l] & 0xFF) >>> 4) - m2;
+                float d1 = d * scaleK4(scales, 0, j);
+                float m1 = min * minK4(scales, 0, j);
+                float d2 = d * scaleK4(scales, 0, j + 1);
+                float m2 = min * minK4(scales, 0, j + 1);
+                for (int l = 0; l < 32; l += 8) {
+                    IntVector v = ints8(src, off + q + l);
+                    toFloats(v.and(0xF)).mul(d1).sub(m1).intoArray(y, yOff + l);
+                    toFloats(v.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(d2).sub(m2).intoArray(y, yOff + 32 + l);
                 }
                 yOff += 64;
             }
@@ -138,22 +157,24 @@ final class KQuants {
     }
 
     static void dequantizeQ5K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] b = new byte[176];
+        byte[] scales = new byte[12];
         for (int i = 0; i < blocks; i++, off += 176) {
-            load(src, off, b, 176);
-            float d = half(b, 0);
-            float min = half(b, 2);
-            int u1 = 1;
-            int u2 = 2;
-            for (int j = 0, q = 48; j < 8; j += 2, q += 32, u1 <<= 2, u2 <<= 2) {
-                float d1 = d * scaleK4(b, 4, j);
-                float m1 = min * minK4(b, 4, j);
-                float d2 = d * scaleK4(b, 4, j + 1);
-                float m2 = min * minK4(b, 4, j + 1);
-                for (int l = 0; l < 32; l++) {
-                    int qh = b[16 + l];
-                    y[yOff + l] = d1 * ((b[q + l] & 0xF) + ((qh & u1) != 0 ? 16 : 0)) - m1;
-                    y[yOff + 32 + l] = d2 * (((b[q + l] & 0xFF) >>> 4) + ((qh & u2) != 0 ? 16 : 0)) - m2;
+            float d = halfAt(src, off);
+            float min = halfAt(src, off + 2);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + 4, scales, 0, 12);
+            for (int j = 0, q = 48, shift = 0; j < 8; j += 2, q += 32, shift += 2) {
+                float d1 = d * scaleK4(scales, 0, j);
+                float m1 = min * minK4(scales, 0, j);
+                float d2 = d * scaleK4(scales, 0, j + 1);
+                float m2 = min * minK4(scales, 0, j + 1);
+                for (int l = 0; l < 32; l += 8) {
+                    IntVector v = ints8(src, off + q + l);
+                    // bit `shift` of qh is the 5th bit of the low nibble's element, bit shift+1 the high one's
+                    IntVector qh = ints8(src, off + 16 + l).lanewise(VectorOperators.ASHR, shift);
+                    IntVector lo = v.and(0xF).or(qh.and(1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector hi = v.lanewise(VectorOperators.ASHR, 4).and(0xF).or(qh.and(2).lanewise(VectorOperators.LSHL, 3));
+                    toFloats(lo).mul(d1).sub(m1).intoArray(y, yOff + l);
+                    toFloats(hi).mul(d2).sub(m2).intoArray(y, yOff + 32 + l);
                 }
                 yOff += 64;
             }
@@ -161,34 +182,46 @@ final class KQuants {
     }
 
     static void dequantizeQ6K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] b = new byte[210];
         for (int i = 0; i < blocks; i++, off += 210) {
-            load(src, off, b, 210);
-            float d = half(b, 208);
+            float d = halfAt(src, off + 208);
             for (int n = 0, ql = 0, qh = 128, sc = 192; n < QK_K; n += 128, ql += 64, qh += 32, sc += 8) {
-                for (int l = 0; l < 32; l++) {
-                    int is = l / 16;
-                    int h = b[qh + l] & 0xFF;
-                    int q1 = ((b[ql + l] & 0xF) | (h & 3) << 4) - 32;
-                    int q2 = ((b[ql + l + 32] & 0xF) | ((h >>> 2) & 3) << 4) - 32;
-                    int q3 = (((b[ql + l] & 0xFF) >>> 4) | ((h >>> 4) & 3) << 4) - 32;
-                    int q4 = (((b[ql + l + 32] & 0xFF) >>> 4) | ((h >>> 6) & 3) << 4) - 32;
-                    y[yOff + n + l] = d * b[sc + is] * q1;
-                    y[yOff + n + l + 32] = d * b[sc + is + 2] * q2;
-                    y[yOff + n + l + 64] = d * b[sc + is + 4] * q3;
-                    y[yOff + n + l + 96] = d * b[sc + is + 6] * q4;
+                // one call site: C2 inlines it once and stays under its node budget
+                for (int k = 0; k < 8; k++) {
+                    int l = 8 * (k >> 1);
+                    int half = k & 1;
+                    int is = l / 16 + 2 * half;
+                    // ggml multiplies (d * scale) first, then the quant
+                    q6Lanes(src, off + ql + l + 32 * half, off + qh + l, 2 * half, d * byteAt(src, off + sc + is),
+                            d * byteAt(src, off + sc + is + 4), y, yOff + n + l + 32 * half);
                 }
             }
             yOff += QK_K;
         }
     }
 
+    /**
+     * Eight Q6_K bytes of low bits at {@code qsAt} hold two outputs: low nibbles (high bits at
+     * {@code shift} of qh) go to {@code y[at..]}, high nibbles (high bits at shift + 4) to
+     * {@code y[at + 64..]}. Kept apart, with scalar arguments only, so that C2 can compile it on its
+     * own when the caller is too big to inline more vector code (vectors would otherwise be boxed).
+     */
+    private static void q6Lanes(MemorySegment src, long qsAt, long qhAt, int shift, float scaleLow,
+            float scaleHigh, float[] y, int at) {
+        ByteVector q = load8(src, qsAt);
+        ByteVector h = load8(src, qhAt).lanewise(VectorOperators.LSHR, shift);
+        ByteVector low = q.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+        ByteVector high = q.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30));
+        toFloats(low.sub((byte) 32)).mul(scaleLow).intoArray(y, at);
+        toFloats(high.sub((byte) 32)).mul(scaleHigh).intoArray(y, at + 64);
+    }
+
     static void dequantizeQ8K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
         for (int i = 0; i < blocks; i++, off += 292) {
             float d = src.get(HalfFloat.FLOAT_LE, off);
-            for (int j = 0; j < QK_K; j++) {
-                y[yOff++] = d * src.get(ValueLayout.JAVA_BYTE, off + 4 + j);
+            for (int j = 0; j < QK_K; j += 8) {
+                toFloats(load8(src, off + 4 + j)).mul(d).intoArray(y, yOff + j);
             }
+            yOff += QK_K;
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,16 +37,46 @@ final class LegacyQuants {
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
     // ---------------------------------------------------------------- dequantization
+
+    /** Eight consecutive bytes of a block. */
+    static ByteVector load8(MemorySegment src, long at) {
+        return ByteVector.fromMemorySegment(B64, src, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Eight small integers (byte lanes) as floats; exact, like C's int to float conversion. */
+    static FloatVector toFloats(ByteVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F256, 0);
+    }
+
+    /** Eight consecutive bytes of a block, sign-extended to int lanes (x86 has no byte shifts). */
+    static IntVector ints8(MemorySegment src, long at) {
+        return (IntVector) load8(src, at).convertShape(VectorOperators.B2I, I256, 0);
+    }
+
+    /** Int lanes as floats, exactly as C converts an int to float. */
+    static FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** 0x10 in the lanes whose bit of {@code bits} (lane i: bit i) is set, else 0. */
+    static ByteVector fifthBits(int bits) {
+        return ByteVector.zero(B64).blend((byte) 0x10,
+                ByteVector.broadcast(B64, (byte) bits).and(LANE_BITS).compare(VectorOperators.NE, 0));
+    }
+
+    private static final ByteVector LANE_BITS = ByteVector.fromArray(B64,
+            new byte[] {1, 2, 4, 8, 16, 32, 64, (byte) 128}, 0);
 
     static void dequantizeQ4_0(MemorySegment src, long off, float[] dst, int dOff, int blocks) {
         for (int b = 0; b < blocks; b++, off += 18, dOff += QK) {
             float d = f16ToF32(src.get(SHORT_LE, off));
-            for (int j = 0; j < 16; j++) {
-                int q = src.get(ValueLayout.JAVA_BYTE, off + 2 + j) & 0xFF;
-                dst[dOff + j] = ((q & 0x0F) - 8) * d;
-                dst[dOff + j + 16] = ((q >>> 4) - 8) * d;
+            for (int j = 0; j < 16; j += 8) {
+                ByteVector q = load8(src, off + 2 + j);
+                toFloats(q.and((byte) 0x0F).sub((byte) 8)).mul(d).intoArray(dst, dOff + j);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(dst, dOff + 16 + j);
             }
         }
     }
@@ -54,10 +85,10 @@ final class LegacyQuants {
         for (int b = 0; b < blocks; b++, off += 20, dOff += QK) {
             float d = f16ToF32(src.get(SHORT_LE, off));
             float m = f16ToF32(src.get(SHORT_LE, off + 2));
-            for (int j = 0; j < 16; j++) {
-                int q = src.get(ValueLayout.JAVA_BYTE, off + 4 + j) & 0xFF;
-                dst[dOff + j] = (q & 0x0F) * d + m;
-                dst[dOff + j + 16] = (q >>> 4) * d + m;
+            for (int j = 0; j < 16; j += 8) {
+                ByteVector q = load8(src, off + 4 + j);
+                toFloats(q.and((byte) 0x0F)).mul(d).add(m).intoArray(dst, dOff + j);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4)).mul(d).add(m).intoArray(dst, dOff + 16 + j);
             }
         }
     }
@@ -66,12 +97,12 @@ final class LegacyQuants {
         for (int b = 0; b < blocks; b++, off += 22, dOff += QK) {
             float d = f16ToF32(src.get(SHORT_LE, off));
             int qh = src.get(INT_LE, off + 2);
-            for (int j = 0; j < 16; j++) {
-                int q = src.get(ValueLayout.JAVA_BYTE, off + 6 + j) & 0xFF;
-                int h0 = (qh >>> j << 4) & 0x10;
-                int h1 = (qh >>> (j + 12)) & 0x10;
-                dst[dOff + j] = (((q & 0x0F) | h0) - 16) * d;
-                dst[dOff + j + 16] = (((q >>> 4) | h1) - 16) * d;
+            for (int j = 0; j < 16; j += 8) {
+                ByteVector q = load8(src, off + 6 + j);
+                toFloats(q.and((byte) 0x0F).or(fifthBits(qh >>> j)).sub((byte) 16))
+                        .mul(d).intoArray(dst, dOff + j);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> (j + 16))).sub((byte) 16))
+                        .mul(d).intoArray(dst, dOff + 16 + j);
             }
         }
     }
@@ -81,12 +112,11 @@ final class LegacyQuants {
             float d = f16ToF32(src.get(SHORT_LE, off));
             float m = f16ToF32(src.get(SHORT_LE, off + 2));
             int qh = src.get(INT_LE, off + 4);
-            for (int j = 0; j < 16; j++) {
-                int q = src.get(ValueLayout.JAVA_BYTE, off + 8 + j) & 0xFF;
-                int h0 = (qh >>> j << 4) & 0x10;
-                int h1 = (qh >>> (j + 12)) & 0x10;
-                dst[dOff + j] = ((q & 0x0F) | h0) * d + m;
-                dst[dOff + j + 16] = ((q >>> 4) | h1) * d + m;
+            for (int j = 0; j < 16; j += 8) {
+                ByteVector q = load8(src, off + 8 + j);
+                toFloats(q.and((byte) 0x0F).or(fifthBits(qh >>> j))).mul(d).add(m).intoArray(dst, dOff + j);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> (j + 16))))
+                        .mul(d).add(m).intoArray(dst, dOff + 16 + j);
             }
         }
     }
@@ -96,10 +126,7 @@ final class LegacyQuants {
         for (int b = 0; b < blocks; b++, off += blockBytes, dOff += QK) {
             float d = f16ToF32(src.get(SHORT_LE, off));
             for (int j = 0; j < QK; j += 8) {
-                ((FloatVector) ByteVector.fromMemorySegment(B64, src, off + qsAt + j, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F256, 0))
-                        .mul(d)
-                        .intoArray(dst, dOff + j);
+                toFloats(load8(src, off + qsAt + j)).mul(d).intoArray(dst, dOff + j);
             }
         }
     }

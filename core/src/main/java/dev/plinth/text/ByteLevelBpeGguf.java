@@ -13,12 +13,17 @@ final class ByteLevelBpeGguf {
     }
 
     static ByteLevelBpeTokenizer load(GgufFile gguf) throws java.io.IOException {
+        return load(gguf, null);
+    }
+
+    /** Loads {@code gguf}, pre-tokenizing as {@code preOverride} says when it is not null. */
+    static ByteLevelBpeTokenizer load(GgufFile gguf, String preOverride) throws java.io.IOException {
         String modelType = gguf.getString("tokenizer.ggml.model", null);
         if (!"gpt2".equals(modelType)) {
             throw new ModelFormatException(gguf.path(), "tokenizer.ggml.model", -1,
                     "is '" + modelType + "', expected 'gpt2' for a byte-level BPE vocabulary");
         }
-        String pre = gguf.getString("tokenizer.ggml.pre", "");
+        String pre = preOverride != null ? preOverride : gguf.getString("tokenizer.ggml.pre", "");
         LlamaCppPreTypes.Spec spec = LlamaCppPreTypes.of(pre);
         if (spec == null) {
             throw new UnsupportedTokenizerException(gguf.path(), "tokenizer.ggml.pre", pre,

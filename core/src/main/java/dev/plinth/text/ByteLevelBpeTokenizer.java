@@ -29,12 +29,17 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     record LlamaCpp(String preType, List<String> regexes) implements Source {
     }
 
-    /** A tokenizer.json; {@code preTokenizer} and {@code postProcessor} are its JSON text. */
-    record HfJson(String preTokenizer, String postProcessor) implements Source {
+    /** A tokenizer.json; {@code normalizer}, {@code preTokenizer} and {@code postProcessor} are its JSON text. */
+    record HfJson(String normalizer, String preTokenizer, String postProcessor) implements Source {
     }
 
     private final BpeModel model;
     private final List<PreSplit> steps;
+    /** True when byte-level mapping is the last step: pieces are then cached before it, as typed. */
+    private final boolean byteLevelLast;
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> pieceCache =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int PIECE_CACHE_LIMIT = 1 << 16;
     private final int[] types;
     private final SpecialTokens specials;
     private final int bos;
@@ -46,7 +51,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     ByteLevelBpeTokenizer(BpeModel model, List<PreSplit> steps, int[] types, SpecialTokens specials,
                           int bos, int eos, int[] prefix, int[] suffix, Source source) {
         this.model = model;
-        this.steps = List.copyOf(steps);
+        this.byteLevelLast = !steps.isEmpty() && steps.getLast() instanceof HfSplits.ByteLevelMark;
+        this.steps = List.copyOf(byteLevelLast ? steps.subList(0, steps.size() - 1) : steps);
         this.types = types;
         this.specials = specials;
         this.bos = bos;
@@ -92,7 +98,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         if (text.isEmpty()) {
             return;
         }
-        List<String> pieces = new ArrayList<>();
+        List<String> pieces = new ArrayList<>(text.length() / 4 + 4);
         pieces.add(text);
         for (PreSplit step : steps) {
             List<String> next = new ArrayList<>(pieces.size() * 2 + 8);
@@ -102,7 +108,19 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             pieces = next;
         }
         for (String p : pieces) {
-            model.encode(p, out);
+            if (byteLevelLast) {
+                int[] ids = pieceCache.get(p);
+                if (ids == null) {
+                    ids = model.encodeUncached(ByteLevel.encode(p));
+                    if (pieceCache.size() >= PIECE_CACHE_LIMIT) {
+                        pieceCache.clear();
+                    }
+                    pieceCache.put(p, ids);
+                }
+                out.addAll(ids);
+            } else {
+                model.encode(p, out);
+            }
         }
     }
 

@@ -42,7 +42,18 @@ final class LlamaCppSplits {
 
     /** Code points of {@code s}. */
     static int[] codePoints(String s) {
-        return s.codePoints().toArray();
+        int n = s.length();
+        int[] cp = new int[n];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                cp[count++] = Character.toCodePoint(c, s.charAt(++i));
+            } else {
+                cp[count++] = c;
+            }
+        }
+        return count == n ? cp : java.util.Arrays.copyOf(cp, count);
     }
 
     /** Cuts {@code s} at code point boundaries {@code ends} (exclusive ends, ascending). */

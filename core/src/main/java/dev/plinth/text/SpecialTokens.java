@@ -43,6 +43,8 @@ final class SpecialTokens {
 
     private final List<Entry> entries;
     private final Matching matching;
+    /** Entries by their first char, longest first, for left-to-right scanning. */
+    private final java.util.Map<Character, List<Entry>> byFirstChar = new java.util.HashMap<>();
 
     SpecialTokens(List<Entry> entries, Matching matching) {
         List<Entry> sorted = new ArrayList<>();
@@ -55,6 +57,9 @@ final class SpecialTokens {
                 .thenComparingInt(Entry::id));
         this.entries = List.copyOf(sorted);
         this.matching = matching;
+        for (Entry e : this.entries) {
+            byFirstChar.computeIfAbsent(e.text().charAt(0), c -> new ArrayList<>()).add(e);
+        }
     }
 
     List<Entry> entries() {
@@ -92,8 +97,12 @@ final class SpecialTokens {
     private List<Fragment> splitLlamaCpp(String text, boolean parseSpecial) {
         List<Fragment> fragments = new ArrayList<>();
         fragments.add(new Text(text));
+        java.util.BitSet present = new java.util.BitSet(128);
+        for (int i = 0; i < text.length(); i++) {
+            present.set(text.charAt(i));
+        }
         for (Entry e : entries) {
-            if (e.special() && !parseSpecial) {
+            if ((e.special() && !parseSpecial) || !present.get(e.text().charAt(0))) {
                 continue;
             }
             List<Fragment> next = new ArrayList<>(fragments.size() + 2);
@@ -148,7 +157,8 @@ final class SpecialTokens {
         int i = 0;
         while (i < text.length()) {
             Entry best = null;
-            for (Entry e : entries) { // longest first, so the first hit is the longest at i
+            List<Entry> candidates = byFirstChar.getOrDefault(text.charAt(i), List.of());
+            for (Entry e : candidates) { // longest first, so the first hit is the longest at i
                 if ((!e.special() || parseSpecial) && text.startsWith(e.text(), i)) {
                     best = e;
                     break;

@@ -164,13 +164,13 @@ final class SpmTokenizer implements Tokenizer {
         }
         boolean lastUnk = false;
         for (int i = 0; i != -1; i = next[i]) {
-            String symbol = word.substring(start[i], start[i] + len[i]);
-            int id = vocab.id(symbol);
+            int id = vocab.id(word, start[i], start[i] + len[i]);
             if (id >= 0) {
                 out.add(id);
                 lastUnk = false;
                 continue;
             }
+            String symbol = word.substring(start[i], start[i] + len[i]);
             if (fallback.bytes() && appendBytes(symbol, out)) {
                 lastUnk = false;
                 continue;
@@ -201,7 +201,7 @@ final class SpmTokenizer implements Tokenizer {
         double priority;
         switch (rule) {
             case ByScore s -> {
-                int id = vocab.id(word.substring(from, to));
+                int id = vocab.id(word, from, to);
                 if (id < 0) {
                     return;
                 }

@@ -139,9 +139,19 @@ final class TokenizerJson {
         return id;
     }
 
-    private static SpecialTokens addedTokens(Path file, JsonNode root, Vocabulary vocab) throws IOException {
+    /**
+     * Added tokens, matched on the raw text. A token marked {@code normalized} that the
+     * normalizer would change is refused: HF matches it on normalized text, which Plinth does not do.
+     */
+    private static SpecialTokens addedTokens(Path file, JsonNode root, Vocabulary vocab,
+            java.util.function.UnaryOperator<String> normalizer) throws IOException {
         List<SpecialTokens.Entry> entries = new ArrayList<>();
         for (JsonNode t : root.path("added_tokens")) {
+            String content = t.path("content").asText();
+            if (t.path("normalized").asBoolean(false) && !normalizer.apply(content).equals(content)) {
+                throw new UnsupportedTokenizerException(file, "added_tokens.normalized", "true for '" + content + "'",
+                        "false, or true for a token the normalizer leaves unchanged");
+            }
             if (t.path("single_word").asBoolean(false)) {
                 throw new UnsupportedTokenizerException(file, "added_tokens.single_word", "true", "false");
             }
@@ -235,7 +245,8 @@ final class TokenizerJson {
         int[][] pp = postProcessor(file, root.path("post_processor"), vocab);
         JsonNode decoder = root.path("decoder");
         String prefix = model.path("continuing_subword_prefix").asText("##");
-        return new WordPieceTokenizer(vocab, addedTokens(file, root, vocab), WordPieceTokenizer.Dialect.HUGGING_FACE, n,
+        java.util.function.UnaryOperator<String> normalize = c -> lowercase ? c.toLowerCase(java.util.Locale.ROOT) : c;
+        return new WordPieceTokenizer(vocab, addedTokens(file, root, vocab, normalize), WordPieceTokenizer.Dialect.HUGGING_FACE, n,
                 prefix, model.path("max_input_chars_per_word").asInt(100), unkId, pp[0], pp[1],
                 pp[0].length > 0 ? pp[0][0] : -1, -1, decoder.path("cleanup").asBoolean(true));
     }
@@ -315,7 +326,9 @@ final class TokenizerJson {
         int[][] pp = postProcessor(file, root.path("post_processor"), vocab);
         int bos = vocab.id("<s>");
         int eos = vocab.id("</s>");
-        return new SpmTokenizer(vocab, addedTokens(file, root, vocab), new SpmTokenizer.ByRank(ranks), prefix, split,
+        boolean prefixes = prepend;
+        java.util.function.UnaryOperator<String> normalize = c -> (prefixes ? "\u2581" : "") + c.replace(' ', '\u2581');
+        return new SpmTokenizer(vocab, addedTokens(file, root, vocab, normalize), new SpmTokenizer.ByRank(ranks), prefix, split,
                 new SpmTokenizer.Fallback(model.path("byte_fallback").asBoolean(false), unkId,
                         model.path("fuse_unk").asBoolean(false)),
                 pp[0], pp[1], pp[0].length > 0 ? pp[0][0] : bos, eos, prefix != SpmTokenizer.SpacePrefix.NEVER);

@@ -24,6 +24,8 @@ final class Vocabulary {
     private final float[] scores;
     private final int[] types;
     private final Map<String, Integer> ids;
+    /** Open-addressing table of ids by piece hash, for lookups of a text range without a copy. */
+    private final int[] table;
     private final int maxPieceChars;
 
     Vocabulary(String[] pieces, float[] scores, int[] types) {
@@ -43,6 +45,45 @@ final class Vocabulary {
             max = Math.max(max, pieces[i].length());
         }
         this.maxPieceChars = max;
+        int capacity = Integer.highestOneBit(Math.max(4, pieces.length * 2)) << 1;
+        this.table = new int[capacity];
+        java.util.Arrays.fill(table, -1);
+        for (int i = 0; i < pieces.length; i++) {
+            int slot = hash(pieces[i], 0, pieces[i].length()) & (capacity - 1);
+            while (table[slot] >= 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            table[slot] = i;
+        }
+    }
+
+    private static int hash(String s, int from, int to) {
+        int h = 0;
+        for (int i = from; i < to; i++) {
+            h = 31 * h + s.charAt(i);
+        }
+        // murmur3's finalizer: spreads String-style hashes so that linear probing stays short
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        return h ^ (h >>> 16);
+    }
+
+    /** The id of the piece equal to {@code s[from, to)}, or -1; no copy of the range is made. */
+    int id(String s, int from, int to) {
+        int mask = table.length - 1;
+        int len = to - from;
+        for (int slot = hash(s, from, to) & mask; ; slot = (slot + 1) & mask) {
+            int id = table[slot];
+            if (id < 0) {
+                return -1;
+            }
+            String p = pieces[id];
+            if (p.length() == len && s.regionMatches(from, p, 0, len)) {
+                return id;
+            }
+        }
     }
 
     /**

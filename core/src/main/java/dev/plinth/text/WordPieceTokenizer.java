@@ -134,7 +134,7 @@ final class WordPieceTokenizer implements Tokenizer {
         for (int i = 0; i < n && ok; ) {
             ok = false;
             for (int j = Math.min(n, i + vocab.maxPieceChars()); j > i; j--) {
-                int id = vocab.id(word.substring(i, j));
+                int id = vocab.id(word, i, j);
                 if (id >= 0) {
                     tokens.add(id);
                     i = j;

@@ -51,7 +51,7 @@ class Llama2cTokenizerTest {
     @Test
     void agreesWithLlamaCppOnTheConvertedVocabulary() throws Exception {
         Tokenizer llama2c = Tokenizers.fromLlama2c(SharedData.require("models/stories260K/tok512.bin"));
-        List<String> strings = ConformanceStrings.sample(1000);
+        List<String> strings = TokenizerSamples.first(1000);
         int same = 0;
         try (GgufFile gguf = GgufFile.open(SharedData.require("models/stories260K/stories260K.gguf"))) {
             Tokenizer spm = Tokenizers.fromGguf(gguf);

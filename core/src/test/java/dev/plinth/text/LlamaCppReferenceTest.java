@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Plinth's GGUF tokenizers give the ids of llama.cpp itself (its prebuilt library, called through
- * java.lang.foreign) on the shared conformance strings, with special tokens neither added nor
+ * java.lang.foreign) on the shared conformance strings (SentencePiece, WordPiece and byte-level
+ * vocabularies), with special tokens neither added nor
  * parsed, and with both, and on strings studded with the vocabulary's special-token texts.
  */
 class LlamaCppReferenceTest {
@@ -28,13 +29,17 @@ class LlamaCppReferenceTest {
 
     @BeforeAll
     static void sample() {
-        strings = ConformanceStrings.sample(1000);
+        strings = TokenizerSamples.first(1000);
     }
 
     static Stream<String> vocabularies() {
         return Stream.of("tokenizer-vectors/ggml-vocab-llama-spm.gguf", "tokenizer-vectors/ggml-vocab-phi-3.gguf",
                 "tokenizer-vectors/ggml-vocab-bert-bge.gguf", "tokenizer-vectors/ggml-vocab-baichuan.gguf",
-                "models/stories260K/stories260K.gguf");
+                "models/stories260K/stories260K.gguf", "tokenizer-vectors/ggml-vocab-gpt-2.gguf",
+                "tokenizer-vectors/ggml-vocab-falcon.gguf", "tokenizer-vectors/ggml-vocab-starcoder.gguf",
+                "tokenizer-vectors/ggml-vocab-deepseek-coder.gguf", "tokenizer-vectors/ggml-vocab-deepseek-llm.gguf",
+                "tokenizer-vectors/ggml-vocab-mpt.gguf", "tokenizer-vectors/ggml-vocab-refact.gguf",
+                "tokenizer-vectors/ggml-vocab-gpt-neox.gguf");
     }
 
     @ParameterizedTest
@@ -100,6 +105,7 @@ class LlamaCppReferenceTest {
         return switch (t) {
             case SpmTokenizer spm -> spm.specialTokens();
             case WordPieceTokenizer wp -> wp.specialTokens();
+            case ByteLevelBpeTokenizer bpe -> bpe.specialTokens();
             default -> null;
         };
     }
