@@ -36,6 +36,11 @@ class MiniLmConformanceTest {
     static Path dir;
 
     static Path resource(String name) throws IOException {
+        return resource(dir, name);
+    }
+
+    /** Copies a resource of the langchain4j artifact into {@code dir} (ONNX Runtime and mmap need a file). */
+    static Path resource(Path dir, String name) throws IOException {
         Path out = dir.resolve(name);
         if (!Files.exists(out)) {
             try (InputStream in = MiniLmConformanceTest.class.getResourceAsStream("/" + name)) {
