@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Re-types the tensors of a GGUF model as llama.cpp's {@code llama-quantize} does (see
@@ -34,15 +35,32 @@ public final class GgufQuantizer {
     private GgufQuantizer() {
     }
 
+    /**
+     * A model about to be written as GGUF: version, metadata in order, tensors (under GGUF names)
+     * with their current types, and where to read each one when it is written.
+     */
+    record Model(int version, Map<String, GgufValue> metadata, List<TypeRules.Source> tensors,
+                 Function<String, Tensor> reader) {
+        static Model of(GgufFile g) {
+            List<TypeRules.Source> sources = new ArrayList<>();
+            for (GgufFile.TensorInfo t : g.tensorInfos()) {
+                sources.add(new TypeRules.Source(t.name(), t.dtype(), t.shape()));
+            }
+            return new Model(g.version(), g.metadata(), sources, g::tensor);
+        }
+
+        int layers() {
+            Object arch = metadata.get("general.architecture") == null ? null
+                    : metadata.get("general.architecture").value();
+            GgufValue n = metadata.get(arch + ".block_count");
+            return n == null ? 0 : (int) n.asLong();
+        }
+    }
+
     /** The type each tensor of {@code in} gets under {@code target}, in the order they are written. */
     public static Map<String, DType> plan(GgufFile in, QuantType target) {
-        List<TypeRules.Source> sources = new ArrayList<>();
-        for (GgufFile.TensorInfo t : in.tensorInfos()) {
-            sources.add(new TypeRules.Source(t.name(), t.dtype(), t.shape()));
-        }
-        String arch = in.getString("general.architecture", "");
-        int layers = (int) in.getLong(arch + ".block_count", 0);
-        return TypeRules.plan(sources, target, layers);
+        Model m = Model.of(in);
+        return TypeRules.plan(m.tensors(), target, m.layers());
     }
 
     /** Quantizes the GGUF file {@code in} to {@code out} (written atomically). */
@@ -54,7 +72,11 @@ public final class GgufQuantizer {
 
     /** Quantizes an open GGUF file to {@code out} (written atomically). */
     public static void quantize(GgufFile in, Path out, QuantType target, Listener listener) throws IOException {
-        Map<String, DType> plan = plan(in, target);
+        write(Model.of(in), out, target, listener);
+    }
+
+    static void write(Model in, Path out, QuantType target, Listener listener) throws IOException {
+        Map<String, DType> plan = TypeRules.plan(in.tensors(), target, in.layers());
         GgufWriter w = new GgufWriter().version(in.version());
         in.metadata().forEach((k, v) -> {
             if (!k.equals("general.quantization_version") && !k.equals("general.file_type") && !k.startsWith("split.")) {
@@ -66,7 +88,7 @@ public final class GgufQuantizer {
         try (ScratchFile scratch = new ScratchFile(out)) {
             int i = 0;
             for (Map.Entry<String, DType> e : plan.entrySet()) {
-                Tensor t = in.tensor(e.getKey());
+                Tensor t = in.reader().apply(e.getKey());
                 listener.tensor(i++, plan.size(), t.name(), t.dtype(), e.getValue());
                 scratch.add(convert(t, e.getValue()));
             }
