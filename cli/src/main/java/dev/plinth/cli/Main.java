@@ -87,6 +87,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new InspectCommand(console))
                 .addSubcommand(new TokenizeCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
+                .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
