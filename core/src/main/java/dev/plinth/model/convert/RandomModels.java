@@ -166,9 +166,10 @@ public final class RandomModels {
             w.put(p + "attention.key_length", GgufValue.ofUint32(c.headDim()));
             w.put(p + "attention.value_length", GgufValue.ofUint32(c.headDim()));
         }
-        w.put("general.file_type", GgufValue.ofUint32(type.llamaFtype()));
-        w.put("general.quantization_version", GgufValue.ofUint32(GgufQuantizer.QUANTIZATION_VERSION));
         spmVocabulary(w, c.vocabSize());
+        // last and in this order, as llama-quantize leaves them: a mix written here equals the quantized F32 model
+        w.put("general.quantization_version", GgufValue.ofUint32(GgufQuantizer.QUANTIZATION_VERSION));
+        w.put("general.file_type", GgufValue.ofUint32(type.llamaFtype()));
     }
 
     /** A SentencePiece vocabulary llama.cpp accepts: special and byte tokens, then unique letter strings. */
