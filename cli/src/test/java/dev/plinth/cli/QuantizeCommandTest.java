@@ -82,4 +82,24 @@ class QuantizeCommandTest {
         assertTrue(r.err().contains("unknown preset 'gpt-5'"), r.err());
         assertFalse(Cli.run("--help").out().contains("dev"), "dev is hidden from the main help");
     }
+
+    @Test
+    void hostileInputsFailWithOneLineAndNoOutputFile() throws Exception {
+        Path junk = dir.resolve("junk.gguf");
+        Files.write(junk, new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, 127});
+        Path out = dir.resolve("out.gguf");
+        Cli r = Cli.run("quantize", junk.toString(), out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("plinth: ") && r.err().contains("junk.gguf"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(out));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary or scratch file is left behind");
+        }
+        Cli missing = Cli.run("quantize", dir.resolve("absent.gguf").toString(), out.toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+        Cli same = Cli.run("quantize", junk.toString(), junk.toString());
+        assertEquals(2, same.code());
+    }
 }

@@ -9,7 +9,6 @@ import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -106,7 +105,4 @@ public final class GgufQuantizer {
         return type == DType.F32 ? f32 : Quantization.quantize(f32, type);
     }
 
-    static Comparator<String> order() {
-        return TypeRules.LLAMA_CPP_ORDER;
-    }
 }

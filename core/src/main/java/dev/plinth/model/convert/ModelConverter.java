@@ -2,7 +2,6 @@ package dev.plinth.model.convert;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
-import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.hf.HfConfig;
@@ -10,19 +9,16 @@ import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.tensor.DType;
-import dev.plinth.tensor.HalfFloat;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
