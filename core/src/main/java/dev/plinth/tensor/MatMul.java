@@ -84,24 +84,30 @@ public final class MatMul {
             case Q4_K -> {
                 float[] xs = QuantDot.blockSums16(x, xOff, k);
                 Parallel.parallelFor(n, grain, (s, e) -> {
+                    float[] ds = new float[k / 16];
+                    float[] dm = new float[k / 16];
                     for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q4_k(seg, r * rowBytes, x, xOff, xs, k);
+                        y[yOff + r] = QuantDot.q4_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
                     }
                 });
             }
             case Q5_K -> {
                 float[] xs = QuantDot.blockSums16(x, xOff, k);
                 Parallel.parallelFor(n, grain, (s, e) -> {
+                    float[] ds = new float[k / 16];
+                    float[] dm = new float[k / 16];
                     for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q5_k(seg, r * rowBytes, x, xOff, xs, k);
+                        y[yOff + r] = QuantDot.q5_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
                     }
                 });
             }
             case Q6_K -> {
                 float[] xs = QuantDot.blockSums16(x, xOff, k);
                 Parallel.parallelFor(n, grain, (s, e) -> {
+                    float[] ds = new float[k / 16];
+                    float[] dm = new float[k / 16];
                     for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q6_k(seg, r * rowBytes, x, xOff, xs, k);
+                        y[yOff + r] = QuantDot.q6_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
                     }
                 });
             }

@@ -28,6 +28,7 @@ final class QuantDot {
     static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
@@ -207,16 +208,17 @@ final class QuantDot {
             int xi = xOff + 32 * b;
             float d = f16(seg, p);
             int qh = seg.get(INT, p + 2);
+            // value e (0..31) takes its 5th bit from bit e of qh
             IntVector lowBits = IntVector.broadcast(I, qh << 4);
             IntVector highBits = IntVector.broadcast(I, qh >>> 12);
-            IntVector q0 = bytes(seg, p + 6);
-            IntVector q1 = bytes(seg, p + 14);
-            FloatVector t = floats(q0.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE).and(0x10))).mul(xv(x, xi));
-            t = floats(q1.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10))).fma(xv(x, xi + 8), t);
-            t = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE).and(0x10)))
-                    .fma(xv(x, xi + 16), t);
-            t = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10)))
-                    .fma(xv(x, xi + 24), t);
+            FloatVector t = FloatVector.zero(F);
+            for (int i = 0; i < 2; i++) {
+                IntVector q = bytes(seg, p + 6 + 8 * i);
+                IntVector lanes = i == 0 ? LANE : LANE_PLUS_8;
+                t = floats(q.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, lanes).and(0x10))).fma(xv(x, xi + 8 * i), t);
+                t = floats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, lanes).and(0x10)))
+                        .fma(xv(x, xi + 16 + 8 * i), t);
+            }
             acc = t.fma(FloatVector.broadcast(F, d), acc);
             corr += d * (xs16[2 * b] + xs16[2 * b + 1]);
         }
@@ -231,16 +233,17 @@ final class QuantDot {
             long p = off + 24L * b;
             int xi = xOff + 32 * b;
             int qh = seg.get(INT, p + 4);
+            // value e (0..31) takes its 5th bit from bit e of qh
             IntVector lowBits = IntVector.broadcast(I, qh << 4);
             IntVector highBits = IntVector.broadcast(I, qh >>> 12);
-            IntVector q0 = bytes(seg, p + 8);
-            IntVector q1 = bytes(seg, p + 16);
-            FloatVector t = floats(q0.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE).and(0x10))).mul(xv(x, xi));
-            t = floats(q1.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10))).fma(xv(x, xi + 8), t);
-            t = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE).and(0x10)))
-                    .fma(xv(x, xi + 16), t);
-            t = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, LANE_PLUS_8).and(0x10)))
-                    .fma(xv(x, xi + 24), t);
+            FloatVector t = FloatVector.zero(F);
+            for (int i = 0; i < 2; i++) {
+                IntVector q = bytes(seg, p + 8 + 8 * i);
+                IntVector lanes = i == 0 ? LANE : LANE_PLUS_8;
+                t = floats(q.and(0xF).or(lowBits.lanewise(VectorOperators.LSHR, lanes).and(0x10))).fma(xv(x, xi + 8 * i), t);
+                t = floats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits.lanewise(VectorOperators.LSHR, lanes).and(0x10)))
+                        .fma(xv(x, xi + 16 + 8 * i), t);
+            }
             acc = t.fma(FloatVector.broadcast(F, f16(seg, p)), acc);
             corr += f16(seg, p + 2) * (xs16[2 * b] + xs16[2 * b + 1]);
         }
@@ -263,128 +266,123 @@ final class QuantDot {
         return ((seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 0xFF) >> 4) | ((seg.get(ValueLayout.JAVA_BYTE, s + j) & 0xFF) >> 6 << 4);
     }
 
-    static float q4_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k) {
+    static float q4_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k, float[] ds, float[] dm) {
+        kScales(seg, off, 144, k, ds, dm);
         FloatVector acc = FloatVector.zero(F);
         float corr = 0;
-        int supers = k / 256;
-        for (int sb = 0; sb < supers; sb++) {
-            long p = off + 144L * sb;
-            float d = f16(seg, p);
-            float dmin = f16(seg, p + 2);
-            long sc = p + 4;
-            for (int j = 0; j < 4; j++) {
-                long q = p + 16 + 32L * j;
-                int xi = xOff + 256 * sb + 64 * j;
-                IntVector q0 = bytes(seg, q);
-                IntVector q1 = bytes(seg, q + 8);
-                IntVector q2 = bytes(seg, q + 16);
-                IntVector q3 = bytes(seg, q + 24);
-                FloatVector lo = floats(q0.and(0xF)).mul(xv(x, xi));
-                lo = floats(q1.and(0xF)).fma(xv(x, xi + 8), lo);
-                lo = floats(q2.and(0xF)).fma(xv(x, xi + 16), lo);
-                lo = floats(q3.and(0xF)).fma(xv(x, xi + 24), lo);
-                FloatVector hi = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(xv(x, xi + 32));
-                hi = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(xv(x, xi + 40), hi);
-                hi = floats(q2.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(xv(x, xi + 48), hi);
-                hi = floats(q3.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(xv(x, xi + 56), hi);
-                acc = lo.fma(FloatVector.broadcast(F, d * kScale(seg, sc, 2 * j)), acc);
-                acc = hi.fma(FloatVector.broadcast(F, d * kScale(seg, sc, 2 * j + 1)), acc);
-                int g = 16 * sb + 4 * j;
-                corr += dmin * (kMin(seg, sc, 2 * j) * (xs16[g] + xs16[g + 1]) + kMin(seg, sc, 2 * j + 1) * (xs16[g + 2] + xs16[g + 3]));
-            }
+        int subs = k / 32;
+        // one flat loop over 32-value sub-blocks keeps the body small enough for C2 to inline every
+        // vector operation; sub-block s reads the low (even s) or high (odd s) nibbles of 32 bytes
+        for (int s = 0; s < subs; s++) {
+            long q = off + 144L * (s >> 3) + 16 + 32L * ((s & 7) >> 1);
+            int shift = (s & 1) << 2;
+            int xi = xOff + 32 * s;
+            FloatVector t = floats(bytes(seg, q).lanewise(VectorOperators.ASHR, shift).and(0xF)).mul(xv(x, xi));
+            t = floats(bytes(seg, q + 8).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(x, xi + 8), t);
+            t = floats(bytes(seg, q + 16).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(x, xi + 16), t);
+            t = floats(bytes(seg, q + 24).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(x, xi + 24), t);
+            acc = t.fma(FloatVector.broadcast(F, ds[s]), acc);
+            corr += dm[s] * (xs16[2 * s] + xs16[2 * s + 1]);
         }
         return acc.reduceLanes(VectorOperators.ADD) - corr;
     }
 
-    static float q5_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        float corr = 0;
-        int supers = k / 256;
-        for (int sb = 0; sb < supers; sb++) {
-            long p = off + 176L * sb;
+    /**
+     * Scale (d·sc) and minimum (dmin·m) of every 32-value sub-block of a Q4_K/Q5_K row, into
+     * {@code ds} and {@code dm} (k/32 entries each).
+     */
+    static void kScales(MemorySegment seg, long off, int blockBytes, int k, float[] ds, float[] dm) {
+        for (int sb = 0; sb < k / 256; sb++) {
+            long p = off + (long) blockBytes * sb;
             float d = f16(seg, p);
             float dmin = f16(seg, p + 2);
-            long sc = p + 4;
-            // qh bit 2j (2j+1) of byte l is the 5th bit of element 64j + l (64j + 32 + l); shifted
-            // left by 4 so that bit 2j lands on bit 4, then right by 2 after each chunk.
-            IntVector h0 = bytes(seg, p + 16).lanewise(VectorOperators.LSHL, 4);
-            IntVector h1 = bytes(seg, p + 24).lanewise(VectorOperators.LSHL, 4);
-            IntVector h2 = bytes(seg, p + 32).lanewise(VectorOperators.LSHL, 4);
-            IntVector h3 = bytes(seg, p + 40).lanewise(VectorOperators.LSHL, 4);
+            long a = seg.get(LONG, p + 4);
+            int b = seg.get(INT, p + 12);
             for (int j = 0; j < 4; j++) {
-                long q = p + 48 + 32L * j;
-                int xi = xOff + 256 * sb + 64 * j;
-                IntVector q0 = bytes(seg, q);
-                IntVector q1 = bytes(seg, q + 8);
-                IntVector q2 = bytes(seg, q + 16);
-                IntVector q3 = bytes(seg, q + 24);
-                FloatVector lo = floats(q0.and(0xF).or(h0.and(0x10))).mul(xv(x, xi));
-                lo = floats(q1.and(0xF).or(h1.and(0x10))).fma(xv(x, xi + 8), lo);
-                lo = floats(q2.and(0xF).or(h2.and(0x10))).fma(xv(x, xi + 16), lo);
-                lo = floats(q3.and(0xF).or(h3.and(0x10))).fma(xv(x, xi + 24), lo);
-                h0 = h0.lanewise(VectorOperators.ASHR, 1);
-                h1 = h1.lanewise(VectorOperators.ASHR, 1);
-                h2 = h2.lanewise(VectorOperators.ASHR, 1);
-                h3 = h3.lanewise(VectorOperators.ASHR, 1);
-                FloatVector hi = floats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h0.and(0x10))).mul(xv(x, xi + 32));
-                hi = floats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h1.and(0x10))).fma(xv(x, xi + 40), hi);
-                hi = floats(q2.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h2.and(0x10))).fma(xv(x, xi + 48), hi);
-                hi = floats(q3.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h3.and(0x10))).fma(xv(x, xi + 56), hi);
-                h0 = h0.lanewise(VectorOperators.ASHR, 1);
-                h1 = h1.lanewise(VectorOperators.ASHR, 1);
-                h2 = h2.lanewise(VectorOperators.ASHR, 1);
-                h3 = h3.lanewise(VectorOperators.ASHR, 1);
-                acc = lo.fma(FloatVector.broadcast(F, d * kScale(seg, sc, 2 * j)), acc);
-                acc = hi.fma(FloatVector.broadcast(F, d * kScale(seg, sc, 2 * j + 1)), acc);
-                int g = 16 * sb + 4 * j;
-                corr += dmin * (kMin(seg, sc, 2 * j) * (xs16[g] + xs16[g + 1]) + kMin(seg, sc, 2 * j + 1) * (xs16[g + 2] + xs16[g + 3]));
+                int q = (int) (a >>> (8 * j)) & 0xFF;
+                int m = (int) (a >>> (8 * j + 32)) & 0xFF;
+                int c = (b >>> (8 * j)) & 0xFF;
+                ds[8 * sb + j] = d * (q & 63);
+                dm[8 * sb + j] = dmin * (m & 63);
+                ds[8 * sb + 4 + j] = d * ((c & 0xF) | (q >> 6) << 4);
+                dm[8 * sb + 4 + j] = dmin * ((c >> 4) | (m >> 6) << 4);
             }
+        }
+    }
+
+    static float q5_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k, float[] ds, float[] dm) {
+        kScales(seg, off, 176, k, ds, dm);
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        int subs = k / 32;
+        // as Q4_K; the 5th bit of value l of sub-block s is bit (s mod 8) of qh[l]
+        for (int s = 0; s < subs; s++) {
+            long p = off + 176L * (s >> 3);
+            long q = p + 48 + 32L * ((s & 7) >> 1);
+            int shift = (s & 1) << 2;
+            int hs = s & 7;
+            int xi = xOff + 32 * s;
+            FloatVector t = FloatVector.zero(F);
+            for (int i = 0; i < 32; i += 8) {
+                IntVector lo = bytes(seg, q + i).lanewise(VectorOperators.ASHR, shift).and(0xF);
+                IntVector hi = bytes(seg, p + 16 + i).lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, hs).and(0x10);
+                t = floats(lo.or(hi)).fma(xv(x, xi + i), t);
+            }
+            acc = t.fma(FloatVector.broadcast(F, ds[s]), acc);
+            corr += dm[s] * (xs16[2 * s] + xs16[2 * s + 1]);
         }
         return acc.reduceLanes(VectorOperators.ADD) - corr;
     }
 
-    static float q6_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k) {
+    /**
+     * The eight 6-bit scales (into {@code sm[0..8)}) and minimums ({@code sm[8..16)}) of a
+     * Q4_K/Q5_K super-block, from its 12 packed bytes: sub-blocks 0-3 keep theirs in the low six
+     * bits of bytes 0-3 and 4-7; sub-blocks 4-7 take four bits from bytes 8-11 and their top two
+     * from the spare high bits of bytes 0-7.
+     */
+    static void kScalesMins(MemorySegment seg, long s, int[] sm) {
+        long a = seg.get(LONG, s);
+        int b = seg.get(INT, s + 8);
+        for (int j = 0; j < 4; j++) {
+            int q = (int) (a >>> (8 * j)) & 0xFF;
+            int m = (int) (a >>> (8 * j + 32)) & 0xFF;
+            int c = (b >>> (8 * j)) & 0xFF;
+            sm[j] = q & 63;
+            sm[8 + j] = m & 63;
+            sm[4 + j] = (c & 0xF) | (q >> 6) << 4;
+            sm[12 + j] = (c >> 4) | (m >> 6) << 4;
+        }
+    }
+
+    static float q6_k(MemorySegment seg, long off, float[] x, int xOff, float[] xs16, int k, float[] ds, float[] dm) {
+        for (int u = 0; u < k / 16; u++) {
+            long p = off + 210L * (u >> 4);
+            int h = (u >> 3) & 1;
+            int r = (u >> 1) & 3;
+            ds[u] = f16(seg, p + 208) * seg.get(ValueLayout.JAVA_BYTE, p + 192 + 8 * h + (u & 1) + 2 * r);
+        }
         FloatVector acc = FloatVector.zero(F);
         float corr = 0;
-        int supers = k / 256;
-        for (int sb = 0; sb < supers; sb++) {
-            long p = off + 210L * sb;
-            float d = f16(seg, p + 208);
-            for (int h = 0; h < 2; h++) {
-                long ql = p + 64L * h;
-                long qh = p + 128 + 32L * h;
-                long sc = p + 192 + 8L * h;
-                int xb = xOff + 256 * sb + 128 * h;
-                for (int s = 0; s < 2; s++) {
-                    // lanes l = 16s .. 16s+15 in two groups of eight; scales sc[s], sc[s+2], sc[s+4], sc[s+6]
-                    FloatVector t1 = FloatVector.zero(F);
-                    FloatVector t2 = FloatVector.zero(F);
-                    FloatVector t3 = FloatVector.zero(F);
-                    FloatVector t4 = FloatVector.zero(F);
-                    for (int g = 0; g < 2; g++) {
-                        int l = 16 * s + 8 * g;
-                        IntVector a = bytes(seg, ql + l);
-                        IntVector c = bytes(seg, ql + l + 32);
-                        IntVector hb = bytes(seg, qh + l).lanewise(VectorOperators.LSHL, 4);
-                        t1 = floats(a.and(0xF).or(hb.and(0x30))).fma(xv(x, xb + l), t1);
-                        t2 = floats(c.and(0xF).or(hb.lanewise(VectorOperators.ASHR, 2).and(0x30))).fma(xv(x, xb + l + 32), t2);
-                        t3 = floats(a.lanewise(VectorOperators.ASHR, 4).and(0xF).or(hb.lanewise(VectorOperators.ASHR, 4).and(0x30)))
-                                .fma(xv(x, xb + l + 64), t3);
-                        t4 = floats(c.lanewise(VectorOperators.ASHR, 4).and(0xF).or(hb.lanewise(VectorOperators.ASHR, 6).and(0x30)))
-                                .fma(xv(x, xb + l + 96), t4);
-                    }
-                    float d1 = d * seg.get(ValueLayout.JAVA_BYTE, sc + s);
-                    float d2 = d * seg.get(ValueLayout.JAVA_BYTE, sc + s + 2);
-                    float d3 = d * seg.get(ValueLayout.JAVA_BYTE, sc + s + 4);
-                    float d4 = d * seg.get(ValueLayout.JAVA_BYTE, sc + s + 6);
-                    acc = t1.fma(FloatVector.broadcast(F, d1), acc);
-                    acc = t2.fma(FloatVector.broadcast(F, d2), acc);
-                    acc = t3.fma(FloatVector.broadcast(F, d3), acc);
-                    acc = t4.fma(FloatVector.broadcast(F, d4), acc);
-                    int g16 = (256 * sb + 128 * h) / 16 + s;
-                    corr += d1 * xs16[g16] + d2 * xs16[g16 + 2] + d3 * xs16[g16 + 4] + d4 * xs16[g16 + 6];
-                }
-            }
+        // sub-block u of 16 values: half h, quarter r, sixteen s. Low 4 bits: low nibbles of ql
+        // bytes 0..31 (r=0) or 32..63 (r=1), high nibbles for r=2,3; high 2 bits: qh bits 2r, 2r+1
+        for (int u = 0; u < k / 16; u++) {
+            long p = off + 210L * (u >> 4);
+            int h = (u >> 3) & 1;
+            int r = (u >> 1) & 3;
+            int s = u & 1;
+            long ql = p + 64L * h + 32L * (r & 1) + 16L * s;
+            long qh = p + 128 + 32L * h + 16L * s;
+            int nibShift = 4 * (r >> 1);
+            int hShift = 2 * r;
+            int xi = xOff + 16 * u;
+            IntVector lo0 = bytes(seg, ql).lanewise(VectorOperators.ASHR, nibShift).and(0xF);
+            IntVector hi0 = bytes(seg, qh).lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, hShift).and(0x30);
+            IntVector lo1 = bytes(seg, ql + 8).lanewise(VectorOperators.ASHR, nibShift).and(0xF);
+            IntVector hi1 = bytes(seg, qh + 8).lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, hShift).and(0x30);
+            FloatVector t = floats(lo0.or(hi0)).mul(xv(x, xi));
+            t = floats(lo1.or(hi1)).fma(xv(x, xi + 8), t);
+            acc = t.fma(FloatVector.broadcast(F, ds[u]), acc);
+            corr += ds[u] * xs16[u];
         }
         return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
     }
