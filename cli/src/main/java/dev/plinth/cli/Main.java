@@ -90,7 +90,10 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new InspectCommand(console))
                 .addSubcommand(new TokenizeCommand(console))
                 .addSubcommand(new RunCommand(console))
-                .addSubcommand(new ChatCommand(console));
+                .addSubcommand(new ChatCommand(console))
+                .addSubcommand(new QuantizeCommand(console))
+                .addSubcommand(new EmbedCommand(console))
+                .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
