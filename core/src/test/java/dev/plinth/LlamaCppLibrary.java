@@ -26,6 +26,27 @@ public final class LlamaCppLibrary {
         return load("libggml-base.so");
     }
 
+    /**
+     * Symbols of {@code libllama.v0.4.0.so}, after ggml's CPU backend variants in the same folder
+     * were registered ({@code ggml_backend_load_all_from_path}); skips the calling test when absent.
+     */
+    public static synchronized SymbolLookup llama() {
+        if (llama == null) {
+            SymbolLookup ggml = load("libggml.v0.4.0.so");
+            try (Arena a = Arena.ofConfined()) {
+                java.lang.foreign.Linker.nativeLinker().downcallHandle(ggml.findOrThrow("ggml_backend_load_all_from_path"),
+                        java.lang.foreign.FunctionDescriptor.ofVoid(java.lang.foreign.ValueLayout.ADDRESS))
+                        .invokeExact(a.allocateFrom(directory().toAbsolutePath().toString()));
+            } catch (Throwable t) {
+                throw new AssertionError("ggml_backend_load_all_from_path failed", t);
+            }
+            llama = load("libllama.v0.4.0.so");
+        }
+        return llama;
+    }
+
+    private static SymbolLookup llama;
+
     private static SymbolLookup load(String file) {
         Path lib = directory().resolve(file);
         if (!Files.isRegularFile(lib)) {

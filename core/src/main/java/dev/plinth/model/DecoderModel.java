@@ -1,0 +1,520 @@
+package dev.plinth.model;
+
+import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
+import dev.plinth.tensor.Activations;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.MatMul;
+import dev.plinth.tensor.Norms;
+import dev.plinth.tensor.Parallel;
+import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.Rope;
+import dev.plinth.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A llama-family decoder (llama, mistral, qwen2, qwen3) running on weights that stay memory-mapped
+ * in whatever dtype {@link MatMul} takes. One forward pass serves prefill (all prompt tokens as
+ * one matrix product per weight) and decode (one token, matrix-vector products), for one sequence
+ * or several at once, each with its own {@link Session} (positions and KV cache).
+ *
+ * <pre>{@code
+ * try (DecoderModel m = DecoderModel.open(path)) {
+ *     DecoderModel.Session s = m.newSession(512);
+ *     float[] logits = m.forward(s, promptIds);   // next-token logits after the prompt
+ *     logits = m.forward(s, new int[] {nextId});  // one more step
+ * }
+ * }</pre>
+ *
+ * <p>A model is not thread-safe: one forward call at a time (each call already uses every core).
+ */
+public final class DecoderModel implements AutoCloseable {
+
+    /** Prompt tokens processed per pass: bounds activation memory for long prompts. */
+    static final int CHUNK = 256;
+
+    private final DecoderConfig config;
+    private final ModelFile owned;
+    private final Tensor embedding;
+    private final Tensor output;
+    private final float[] outputNorm;
+    private final List<Layer> layers;
+    private final Scratch scratch = new Scratch();
+    private final float[] freqFactors;
+
+    /** One transformer block's weights: matrices as mapped tensors, small vectors as floats. */
+    private record Layer(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, float[] bq, float[] bk,
+                         float[] bv, float[] qNorm, float[] kNorm, float[] ffnNorm, Tensor gate, Tensor up,
+                         Tensor down) {
+    }
+
+    private DecoderModel(DecoderConfig config, ModelFile file, boolean owns, TensorNames names) {
+        this.config = config;
+        this.owned = owns ? file : null;
+        this.freqFactors = config.ropeFreqFactors();
+        int h = config.hiddenSize();
+        embedding = matrix(file, names.embedding(), config.vocabSize(), h, false);
+        Tensor out = file.tensor(names.output());
+        output = out == null ? embedding : matrix(file, names.output(), config.vocabSize(), h, true);
+        if (!MatMul.supported(output.dtype())) {
+            throw new UnsupportedModelException(output.name() + " has dtype " + output.dtype() + "; "
+                    + supportedTypes());
+        }
+        outputNorm = vector(file, names.outputNorm(), h);
+        List<Layer> list = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            list.add(layer(file, names, i));
+        }
+        layers = List.copyOf(list);
+    }
+
+    /** Opens a GGUF file, a Hugging Face folder or a llama2.c checkpoint; closing the model closes it. */
+    public static DecoderModel open(Path path) throws IOException {
+        ModelFile file = ModelFiles.open(path);
+        try {
+            return new DecoderModel(DecoderConfig.of(file), file, true, TensorNames.of(file.format()));
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** A model over an already open file, which the caller keeps and closes after the model. */
+    public static DecoderModel of(ModelFile file) {
+        return new DecoderModel(DecoderConfig.of(file), file, false, TensorNames.of(file.format()));
+    }
+
+    public DecoderConfig config() {
+        return config;
+    }
+
+    /** Number of logits per position. */
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /** A fresh sequence with a KV cache for {@code contextLength} positions (allocated now). */
+    public Session newSession(int contextLength) {
+        return new Session(config, contextLength);
+    }
+
+    /** Feeds {@code tokens} to {@code session} and returns the logits after its last token. */
+    public float[] forward(Session session, int[] tokens) {
+        float[] out = new float[config.vocabSize()];
+        forward(session, tokens, out);
+        return out;
+    }
+
+    /** {@link #forward(Session, int[])} into {@code logits} (length vocabSize), allocating nothing. */
+    public void forward(Session session, int[] tokens, float[] logits) {
+        for (int from = 0; from < tokens.length; from += CHUNK) {
+            int to = Math.min(tokens.length, from + CHUNK);
+            run(new Session[] {session}, new int[][] {Arrays.copyOfRange(tokens, from, to)}, false, logits);
+        }
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to produce logits for");
+        }
+    }
+
+    /** Feeds {@code tokens} and returns the logits of every position, row-major {@code [tokens.length, vocab]}. */
+    public float[] forwardAll(Session session, int[] tokens) {
+        int vocab = config.vocabSize();
+        float[] out = new float[Math.multiplyExact(tokens.length, vocab)];
+        float[] chunk = new float[Math.min(tokens.length, CHUNK) * vocab];
+        for (int from = 0; from < tokens.length; from += CHUNK) {
+            int to = Math.min(tokens.length, from + CHUNK);
+            run(new Session[] {session}, new int[][] {Arrays.copyOfRange(tokens, from, to)}, true, chunk);
+            System.arraycopy(chunk, 0, out, from * vocab, (to - from) * vocab);
+        }
+        return out;
+    }
+
+    /**
+     * Feeds {@code tokens[i]} to {@code sessions[i]} for every i in one pass (one matrix product per
+     * weight for all sequences) and returns each sequence's logits after its last token.
+     */
+    public float[][] forwardBatch(Session[] sessions, int[][] tokens) {
+        if (sessions.length != tokens.length) {
+            throw new IllegalArgumentException(sessions.length + " sessions but " + tokens.length + " token lists");
+        }
+        int vocab = config.vocabSize();
+        float[] flat = new float[sessions.length * vocab];
+        run(sessions, tokens, false, flat);
+        float[][] out = new float[sessions.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        }
+        return out;
+    }
+
+    /**
+     * Greedy decoding: the prompt, then up to {@code maxNewTokens} arg-max tokens, stopping after
+     * {@code stopToken} (negative for none). Returns the new tokens only.
+     */
+    public int[] generateGreedy(int[] prompt, int maxNewTokens, int stopToken) {
+        Session s = newSession(Math.min(config.contextLength(), prompt.length + maxNewTokens));
+        if (prompt.length + maxNewTokens > s.capacity()) {
+            s = newSession(prompt.length + maxNewTokens);
+        }
+        int[] out = new int[maxNewTokens];
+        float[] logits = new float[config.vocabSize()];
+        int[] step = new int[1];
+        forward(s, prompt, logits);
+        int n = 0;
+        while (n < maxNewTokens) {
+            int next = argmax(logits);
+            out[n++] = next;
+            if (next == stopToken || n == maxNewTokens) {
+                break;
+            }
+            step[0] = next;
+            forward(s, step, logits);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Index of the largest value (the first on ties). */
+    public static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) {
+            owned.close();
+        }
+    }
+
+    // ---- the forward pass ----
+
+    private void run(Session[] sessions, int[][] tokens, boolean all, float[] logits) {
+        int rows = 0;
+        for (int i = 0; i < sessions.length; i++) {
+            rows = Math.addExact(rows, check(sessions[i], tokens[i], i, sessions));
+        }
+        int outRows = all ? rows : sessions.length;
+        if (logits.length < (long) outRows * config.vocabSize()) {
+            throw new IllegalArgumentException("logits array of " + logits.length + " floats is too small for " + outRows
+                    + " x " + config.vocabSize());
+        }
+        if (rows == 0) {
+            return;
+        }
+        Scratch s = scratch;
+        s.ensure(config, rows, outRows);
+        for (Session session : sessions) {
+            s.maxContext = Math.max(s.maxContext, session.capacity());
+        }
+        Session[] rowSession = s.rowSession;
+        int r = 0;
+        for (int i = 0; i < sessions.length; i++) {
+            for (int j = 0; j < tokens[i].length; j++, r++) {
+                rowSession[r] = sessions[i];
+                s.rowPos[r] = sessions[i].position + j;
+                embed(tokens[i][j], s.x, r * config.hiddenSize());
+                Rope.angles(s.rowPos[r], config.rotaryDim(), config.ropeBase(), freqFactors, s.cos[r], s.sin[r]);
+            }
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            layer(l, layers.get(l), rows, s);
+        }
+        finalLogits(sessions, tokens, all, rows, s, logits);
+        for (int i = 0; i < sessions.length; i++) {
+            sessions[i].position += tokens[i].length;
+        }
+        Arrays.fill(rowSession, 0, rows, null);
+    }
+
+    private int check(Session session, int[] toks, int index, Session[] sessions) {
+        if (session.config != config) {
+            throw new IllegalArgumentException("session " + index + " belongs to another model");
+        }
+        for (int j = 0; j < index; j++) {
+            if (sessions[j] == session) {
+                throw new IllegalArgumentException("session " + index + " appears twice in one batch");
+            }
+        }
+        if (toks.length > session.capacity() - session.position) {
+            throw new IllegalStateException("session " + index + " is at position " + session.position + " of "
+                    + session.capacity() + "; " + toks.length + " more tokens do not fit its context");
+        }
+        for (int t : toks) {
+            if (t < 0 || t >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+        return toks.length;
+    }
+
+    private void embed(int token, float[] x, int off) {
+        int h = config.hiddenSize();
+        long rowBytes = embedding.dtype().byteSize(h);
+        Quantization.dequantize(embedding.dtype(), embedding.data(), token * rowBytes, x, off, h);
+    }
+
+    private void layer(int l, Layer w, int rows, Scratch s) {
+        DecoderConfig c = config;
+        int h = c.hiddenSize();
+        rmsNormRows(s.x, s.xn, w.attnNorm, rows, h);
+        MatMul.matmul(w.wq, s.xn, rows, s.q);
+        MatMul.matmul(w.wk, s.xn, rows, s.k);
+        MatMul.matmul(w.wv, s.xn, rows, s.v);
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        Parallel.parallelFor(rows, 1, (a, b) -> {
+            for (int r = a; r < b; r++) {
+                positionRow(w, s, r, qDim, kvDim, l);
+            }
+        });
+        attention(l, rows, s);
+        MatMul.matmul(w.wo, s.att, rows, s.o);
+        Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
+        rmsNormRows(s.x, s.xn, w.ffnNorm, rows, h);
+        MatMul.matmul(w.gate, s.xn, rows, s.g);
+        MatMul.matmul(w.up, s.xn, rows, s.u);
+        int f = c.ffnSize();
+        Activations.swiglu(s.g, 0, s.g, 0, s.u, 0, rows * f);
+        MatMul.matmul(w.down, s.g, rows, s.o);
+        Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
+    }
+
+    /** Biases, per-head norms and RoPE for one row, then its key and value into the cache. */
+    private void positionRow(Layer w, Scratch s, int r, int qDim, int kvDim, int l) {
+        DecoderConfig c = config;
+        int qo = r * qDim;
+        int ko = r * kvDim;
+        if (w.bq != null) {
+            Activations.add(s.q, qo, s.q, qo, w.bq, 0, qDim);
+            Activations.add(s.k, ko, s.k, ko, w.bk, 0, kvDim);
+            Activations.add(s.v, ko, s.v, ko, w.bv, 0, kvDim);
+        }
+        int hd = c.headDim();
+        if (w.qNorm != null) {
+            for (int i = 0; i < c.heads(); i++) {
+                Norms.rmsNorm(s.q, qo + i * hd, s.q, qo + i * hd, w.qNorm, 0, hd, c.rmsEps());
+            }
+            for (int i = 0; i < c.kvHeads(); i++) {
+                Norms.rmsNorm(s.k, ko + i * hd, s.k, ko + i * hd, w.kNorm, 0, hd, c.rmsEps());
+            }
+        }
+        if (c.ropeLayout() == DecoderConfig.RopeLayout.NEOX) {
+            Rope.rotateNeox(s.q, qo, c.heads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
+            Rope.rotateNeox(s.k, ko, c.kvHeads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
+        } else {
+            Rope.rotateInterleaved(s.q, qo, c.heads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
+            Rope.rotateInterleaved(s.k, ko, c.kvHeads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
+        }
+        Session seq = s.rowSession[r];
+        int at = s.rowPos[r] * kvDim;
+        System.arraycopy(s.k, ko, seq.keys[l], at, kvDim);
+        System.arraycopy(s.v, ko, seq.values[l], at, kvDim);
+    }
+
+    private void attention(int l, int rows, Scratch s) {
+        DecoderConfig c = config;
+        int heads = c.heads();
+        int group = heads / c.kvHeads();
+        int hd = c.headDim();
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int window = c.slidingWindow();
+        Parallel.parallelFor(rows * heads, 1, (a, b) -> {
+            float[] scores = Attention.scores(s.maxContext);
+            for (int task = a; task < b; task++) {
+                int r = task / heads;
+                int head = task % heads;
+                Session seq = s.rowSession[r];
+                int pos = s.rowPos[r];
+                int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                Attention.head(s.q, r * qDim + head * hd, seq.keys[l], seq.values[l], (head / group) * hd, kvDim,
+                        first, pos, hd, scale, scores, s.att, r * qDim + head * hd);
+            }
+        });
+    }
+
+    private void finalLogits(Session[] sessions, int[][] tokens, boolean all, int rows, Scratch s, float[] logits) {
+        int h = config.hiddenSize();
+        int outRows;
+        if (all) {
+            rmsNormRows(s.x, s.xn, outputNorm, rows, h);
+            outRows = rows;
+        } else {
+            int r = 0;
+            for (int i = 0; i < sessions.length; i++) {
+                r += tokens[i].length;
+                if (tokens[i].length == 0) {
+                    throw new IllegalArgumentException("sequence " + i + " has no tokens to produce logits for");
+                }
+                Norms.rmsNorm(s.xn, i * h, s.x, (r - 1) * h, outputNorm, 0, h, config.rmsEps());
+            }
+            outRows = sessions.length;
+        }
+        MatMul.matmul(output, s.xn, outRows, logits);
+    }
+
+    private void rmsNormRows(float[] x, float[] out, float[] weight, int rows, int h) {
+        float eps = config.rmsEps();
+        Parallel.parallelFor(rows, 4, (a, b) -> {
+            for (int r = a; r < b; r++) {
+                Norms.rmsNorm(out, r * h, x, r * h, weight, 0, h, eps);
+            }
+        });
+    }
+
+    // ---- loading ----
+
+    private Layer layer(ModelFile f, TensorNames n, int i) {
+        DecoderConfig c = config;
+        int h = c.hiddenSize();
+        boolean bias = c.qkvBias();
+        return new Layer(vector(f, n.layer(i, "attn_norm"), h),
+                matrix(f, n.layer(i, "attn_q"), c.qDim(), h, true),
+                matrix(f, n.layer(i, "attn_k"), c.kvDim(), h, true),
+                matrix(f, n.layer(i, "attn_v"), c.kvDim(), h, true),
+                matrix(f, n.layer(i, "attn_output"), h, c.qDim(), true),
+                bias ? vector(f, n.bias(i, "attn_q"), c.qDim()) : null,
+                bias ? vector(f, n.bias(i, "attn_k"), c.kvDim()) : null,
+                bias ? vector(f, n.bias(i, "attn_v"), c.kvDim()) : null,
+                c.qkNorm() ? vector(f, n.layer(i, "attn_q_norm"), c.headDim()) : null,
+                c.qkNorm() ? vector(f, n.layer(i, "attn_k_norm"), c.headDim()) : null,
+                vector(f, n.layer(i, "ffn_norm"), h),
+                matrix(f, n.layer(i, "ffn_gate"), c.ffnSize(), h, true),
+                matrix(f, n.layer(i, "ffn_up"), c.ffnSize(), h, true),
+                matrix(f, n.layer(i, "ffn_down"), h, c.ffnSize(), true));
+    }
+
+    private static Tensor require(ModelFile f, String name) {
+        Tensor t = f.tensor(name);
+        if (t == null) {
+            throw new UnsupportedModelException(f.path() + ": tensor " + name + " is missing");
+        }
+        return t;
+    }
+
+    private static Tensor matrix(ModelFile f, String name, int rows, int cols, boolean forMatMul) {
+        Tensor t = require(f, name);
+        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+            throw new UnsupportedModelException(f.path() + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
+                    + ", expected [" + rows + ", " + cols + "]");
+        }
+        boolean ok = forMatMul ? MatMul.supported(t.dtype()) : Quantization.supports(t.dtype());
+        if (!ok) {
+            throw new UnsupportedModelException(f.path() + ": tensor " + name + " has dtype " + t.dtype() + "; "
+                    + supportedTypes());
+        }
+        if (t.data().byteSize() < t.dtype().byteSize((long) rows * cols)) {
+            throw new UnsupportedModelException(f.path() + ": tensor " + name + " holds fewer bytes than its shape needs");
+        }
+        return t;
+    }
+
+    private static float[] vector(ModelFile f, String name, int n) {
+        Tensor t = require(f, name);
+        if (t.elementCount() != n || !Quantization.supports(t.dtype())) {
+            throw new UnsupportedModelException(f.path() + ": tensor " + name + " (" + t.dtype() + " "
+                    + Arrays.toString(t.shape()) + ") should hold " + n + " values");
+        }
+        return Quantization.toF32(t).data().toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    private static String supportedTypes() {
+        List<String> ok = new ArrayList<>();
+        for (DType d : DType.values()) {
+            if (MatMul.supported(d)) {
+                ok.add(d.name());
+            }
+        }
+        return "weight matrices must be one of " + ok;
+    }
+
+    // ---- per-sequence state ----
+
+    /**
+     * One sequence: its position and F32 KV cache, preallocated for a fixed number of positions.
+     * Belongs to the model that made it.
+     */
+    public static final class Session {
+        private final DecoderConfig config;
+        private final float[][] keys;
+        private final float[][] values;
+        private final int capacity;
+        private int position;
+
+        Session(DecoderConfig config, int contextLength) {
+            if (contextLength <= 0) {
+                throw new IllegalArgumentException("context length must be positive, was " + contextLength);
+            }
+            long perLayer = (long) contextLength * config.kvDim();
+            long bytes = perLayer * 2 * config.layers() * Float.BYTES;
+            if (perLayer > Integer.MAX_VALUE - 8 || bytes > Runtime.getRuntime().maxMemory()) {
+                throw new IllegalArgumentException("a KV cache for " + contextLength + " positions needs " + bytes
+                        + " bytes; the heap allows " + Runtime.getRuntime().maxMemory() + " (use a shorter context)");
+            }
+            this.config = config;
+            this.capacity = contextLength;
+            keys = new float[config.layers()][(int) perLayer];
+            values = new float[config.layers()][(int) perLayer];
+        }
+
+        /** Tokens fed so far (the position of the next one). */
+        public int position() {
+            return position;
+        }
+
+        /** Positions the cache holds. */
+        public int capacity() {
+            return capacity;
+        }
+
+        /** Forgets everything after the first {@code length} positions (0 resets the sequence). */
+        public void truncate(int length) {
+            if (length < 0 || length > position) {
+                throw new IllegalArgumentException("cannot truncate a sequence of " + position + " tokens to " + length);
+            }
+            position = length;
+        }
+    }
+
+    /** Activation buffers, grown to the largest batch seen and reused. */
+    private static final class Scratch {
+        float[] x = new float[0], xn = x, q = x, k = x, v = x, att = x, o = x, g = x, u = x;
+        float[][] cos = new float[0][], sin = cos;
+        int[] rowPos = new int[0];
+        Session[] rowSession = new Session[0];
+        int rows = -1;
+        int maxContext;
+
+        void ensure(DecoderConfig c, int n, int outRows) {
+            if (n <= rows && outRows <= rows) {
+                return;
+            }
+            int m = Math.max(n, outRows);
+            x = new float[m * c.hiddenSize()];
+            xn = new float[m * c.hiddenSize()];
+            o = new float[m * c.hiddenSize()];
+            q = new float[m * c.qDim()];
+            att = new float[m * c.qDim()];
+            k = new float[m * c.kvDim()];
+            v = new float[m * c.kvDim()];
+            g = new float[m * c.ffnSize()];
+            u = new float[m * c.ffnSize()];
+            cos = new float[m][c.rotaryDim() / 2];
+            sin = new float[m][c.rotaryDim() / 2];
+            rowPos = new int[m];
+            rowSession = new Session[m];
+            rows = m;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.plinth.model;
+
+/** Where a format keeps each decoder weight: llama.cpp's GGUF names or Hugging Face's. */
+sealed interface TensorNames {
+
+    String embedding();
+
+    String output();
+
+    String outputNorm();
+
+    /** Weight of {@code role} (a GGUF role name such as {@code attn_q}) in block {@code i}. */
+    String layer(int i, String role);
+
+    /** Bias of {@code role} in block {@code i}. */
+    String bias(int i, String role);
+
+    static TensorNames of(String format) {
+        return switch (format) {
+            case "GGUF", "llama2.c" -> new Gguf();
+            case "Hugging Face folder", "safetensors" -> new HuggingFace();
+            default -> throw new UnsupportedModelException("no decoder tensor names for format " + format);
+        };
+    }
+
+    /** llama.cpp's names (llama2.c checkpoints are read under the same names). */
+    record Gguf() implements TensorNames {
+        public String embedding() {
+            return "token_embd.weight";
+        }
+
+        public String output() {
+            return "output.weight";
+        }
+
+        public String outputNorm() {
+            return "output_norm.weight";
+        }
+
+        public String layer(int i, String role) {
+            return "blk." + i + "." + role + ".weight";
+        }
+
+        public String bias(int i, String role) {
+            return "blk." + i + "." + role + ".bias";
+        }
+    }
+
+    /** transformers' LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM names. */
+    record HuggingFace() implements TensorNames {
+        public String embedding() {
+            return "model.embed_tokens.weight";
+        }
+
+        public String output() {
+            return "lm_head.weight";
+        }
+
+        public String outputNorm() {
+            return "model.norm.weight";
+        }
+
+        public String layer(int i, String role) {
+            return "model.layers." + i + "." + module(role) + ".weight";
+        }
+
+        public String bias(int i, String role) {
+            return "model.layers." + i + "." + module(role) + ".bias";
+        }
+
+        private static String module(String role) {
+            return switch (role) {
+                case "attn_norm" -> "input_layernorm";
+                case "attn_q" -> "self_attn.q_proj";
+                case "attn_k" -> "self_attn.k_proj";
+                case "attn_v" -> "self_attn.v_proj";
+                case "attn_output" -> "self_attn.o_proj";
+                case "attn_q_norm" -> "self_attn.q_norm";
+                case "attn_k_norm" -> "self_attn.k_norm";
+                case "ffn_norm" -> "post_attention_layernorm";
+                case "ffn_gate" -> "mlp.gate_proj";
+                case "ffn_up" -> "mlp.up_proj";
+                case "ffn_down" -> "mlp.down_proj";
+                default -> throw new IllegalArgumentException(role);
+            };
+        }
+    }
+}
