@@ -85,7 +85,8 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main(console))
                 .addSubcommand(new CommandLine.HelpCommand())
                 .addSubcommand(new InspectCommand(console))
-                .addSubcommand(new TokenizeCommand(console));
+                .addSubcommand(new TokenizeCommand(console))
+                .addSubcommand(new BenchCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
