@@ -7,7 +7,7 @@
 #
 # usage: bench/llama-cpp-compare.sh [--quick] [--shapes "smollm2-135m tinyllama-1.1b"] [--types "F16 Q8_0 Q4_0 Q4_K_M"]
 #   --quick   SmolLM2-135M shape only, pp128/tg32, 2 repetitions (a smoke run of a few minutes)
-# environment: THREADS (2), REPS (3), PP (512), TG (128)
+# environment: THREADS (2), REPS (3), PP (512), TG (128), PLINTH_JAVA_OPTS (extra JVM flags for Plinth)
 # Models and node-llama-cpp are kept under bench/out/ (git-ignored) and reused by later runs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,7 +47,8 @@ if [ ! -f "$jar" ] || [ -n "$(find core/src/main cli/src/main pom.xml core/pom.x
   log "building Plinth"
   ./mvnw -B -q -pl cli -am package -DskipTests >&2
 fi
-java_opts=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC)
+# the flags ./plinth runs with; PLINTH_JAVA_OPTS adds more (e.g. "-Xmn8m" to try a smaller young generation)
+java_opts=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${PLINTH_JAVA_OPTS:-})
 
 log "measuring memory bandwidth (triad, 256 MiB arrays)"
 bw=$("$JAVA_HOME/bin/java" -Xmx1g bench/Triad.java 256 5 1 2 2>/dev/null)
@@ -96,6 +97,7 @@ for shape in $shapes; do
     rss_ok=$([ -n "$p_rss" ] && [ "$p_rss" -le "$rss_budget" ] && echo yes || echo NO)
     mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
     rows+=("| $shape | $type | $(mib "$size") | $(printf '%.1f ± %.1f' "$p_pp" "$p_pp_sd") | $(printf '%.1f ± %.1f' "$l_pp" "$l_pp_sd") | $(ratio "$p_pp" "$l_pp") | $(printf '%.2f ± %.2f' "$p_tg" "$p_tg_sd") | $(printf '%.2f ± %.2f' "$l_tg" "$l_tg_sd") | $(ratio "$p_tg" "$l_tg") | $limit | $(mib "${p_rss:-0}") ($rss_ok) |")
+    log "row: ${rows[-1]}"
     if [ "$shape" = tinyllama-1.1b ] && [ "$type" = Q8_0 ]; then
       log "cold start: first token of $file in a fresh JVM"
       c_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -Xss4m -jar "$jar" bench "$file" -t "$threads" -p 0 -n 1 -r 1 -w 0 2>/dev/null)
