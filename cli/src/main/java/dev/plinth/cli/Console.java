@@ -39,6 +39,10 @@ final class Console {
         return verbosity == Verbosity.VERBOSE;
     }
 
+    boolean quiet() {
+        return verbosity == Verbosity.QUIET;
+    }
+
     void setVerbosity(Verbosity verbosity) {
         this.verbosity = verbosity;
     }

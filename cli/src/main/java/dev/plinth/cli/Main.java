@@ -86,7 +86,9 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new CommandLine.HelpCommand())
                 .addSubcommand(new InspectCommand(console))
                 .addSubcommand(new TokenizeCommand(console))
-                .addSubcommand(new BenchCommand(console));
+                .addSubcommand(new BenchCommand(console))
+                .addSubcommand(new QuantizeCommand(console))
+                .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));

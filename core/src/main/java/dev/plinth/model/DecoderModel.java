@@ -112,6 +112,10 @@ public final class DecoderModel implements AutoCloseable {
 
     /** {@link #forward(Session, int[])} into {@code logits} (length vocabSize), allocating nothing. */
     public void forward(Session session, int[] tokens, float[] logits) {
+        if (tokens.length <= CHUNK) {
+            run(new Session[] {session}, new int[][] {tokens}, false, logits);
+            return;
+        }
         for (int from = 0; from < tokens.length; from += CHUNK) {
             int to = Math.min(tokens.length, from + CHUNK);
             run(new Session[] {session}, new int[][] {Arrays.copyOfRange(tokens, from, to)}, false, logits);
@@ -210,6 +214,11 @@ public final class DecoderModel implements AutoCloseable {
         }
         if (rows == 0) {
             return;
+        }
+        int widest = Math.max(Math.max(config.hiddenSize(), config.qDim()), config.ffnSize());
+        if ((long) rows * widest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows + " tokens in one batch need activations beyond a Java array; "
+                    + "feed fewer at a time");
         }
         Scratch s = scratch;
         s.ensure(config, rows, outRows);

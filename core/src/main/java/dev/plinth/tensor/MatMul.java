@@ -171,10 +171,15 @@ public final class MatMul {
         checkRange("B", b.length, 0, (long) n * k);
         checkRange("C", c.length, 0, (long) m * n);
         int tiles = (n + TILE - 1) / TILE;
+        // blocks of A rows small enough to stay in L2 while every B tile of the chunk passes by
+        int mBlock = Math.max(2, Math.min(m, (64 * 1024) / Math.max(1, k)) & ~1);
         Parallel.parallelFor(tiles, (s, e) -> {
-            for (int t = s; t < e; t++) {
-                int r0 = t * TILE;
-                Gemm.rows(a, 0, m, k, b, r0 * k, Math.min(TILE, n - r0), c, r0, n);
+            for (int i0 = 0; i0 < m; i0 += mBlock) {
+                int rowsA = Math.min(mBlock, m - i0);
+                for (int t = s; t < e; t++) {
+                    int r0 = t * TILE;
+                    Gemm.rows(a, i0 * k, rowsA, k, b, r0 * k, Math.min(TILE, n - r0), c, i0 * n + r0, n);
+                }
             }
         });
     }

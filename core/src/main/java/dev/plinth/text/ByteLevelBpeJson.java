@@ -64,10 +64,6 @@ final class ByteLevelBpeJson {
         if (!model.path("type").asText("BPE").equals("BPE") || !model.has("vocab")) {
             throw bad("model.type", "is '" + model.path("type").asText() + "', expected a BPE model with a vocab");
         }
-        JsonNode normalizer = root.path("normalizer");
-        if (!normalizer.isMissingNode() && !normalizer.isNull()) {
-            throw new UnsupportedTokenizerException(file, "normalizer.type", normalizer.path("type").asText(), "null");
-        }
         Map<String, Integer> ids = new HashMap<>();
         int size = 0;
         var fields = model.path("vocab").properties();
@@ -115,6 +111,8 @@ final class ByteLevelBpeJson {
                 BpeModel.Fallback.UNK, unk);
 
         List<PreSplit> steps = new ArrayList<>();
+        JsonNode normalizer = root.path("normalizer");
+        normalizer(normalizer, steps);
         JsonNode pre = root.path("pre_tokenizer");
         preTokenizer(pre, steps);
         if (steps.stream().noneMatch(s -> s instanceof HfSplits.ByteLevelMark)) {
@@ -135,7 +133,8 @@ final class ByteLevelBpeJson {
                 new SpecialTokens(added, SpecialTokens.Matching.LEFTMOST_LONGEST), bos, eos,
                 prefix.stream().mapToInt(Integer::intValue).toArray(),
                 suffix.stream().mapToInt(Integer::intValue).toArray(),
-                new ByteLevelBpeTokenizer.HfJson(pre.toString(), root.path("post_processor").toString()));
+                new ByteLevelBpeTokenizer.HfJson(normalizer.isMissingNode() ? "null" : normalizer.toString(),
+                        pre.toString(), root.path("post_processor").toString()));
     }
 
     private static int specialId(JsonNode token, Map<String, Integer> ids) {
@@ -175,6 +174,26 @@ final class ByteLevelBpeJson {
             i++;
         }
         return merges;
+    }
+
+    private void normalizer(JsonNode node, List<PreSplit> steps) throws IOException {
+        if (node.isMissingNode() || node.isNull()) {
+            return;
+        }
+        String type = node.path("type").asText();
+        switch (type) {
+            case "Sequence" -> {
+                for (JsonNode n : node.path("normalizers")) {
+                    normalizer(n, steps);
+                }
+            }
+            case "NFC" -> steps.add(new HfSplits.Normalize(java.text.Normalizer.Form.NFC));
+            case "NFD" -> steps.add(new HfSplits.Normalize(java.text.Normalizer.Form.NFD));
+            case "NFKC" -> steps.add(new HfSplits.Normalize(java.text.Normalizer.Form.NFKC));
+            case "NFKD" -> steps.add(new HfSplits.Normalize(java.text.Normalizer.Form.NFKD));
+            default -> throw new UnsupportedTokenizerException(file, "normalizer.type", type,
+                    "null, NFC, NFD, NFKC, NFKD, Sequence of these");
+        }
     }
 
     private void preTokenizer(JsonNode node, List<PreSplit> steps) throws IOException {

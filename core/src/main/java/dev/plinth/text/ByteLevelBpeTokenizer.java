@@ -29,8 +29,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     record LlamaCpp(String preType, List<String> regexes) implements Source {
     }
 
-    /** A tokenizer.json; {@code preTokenizer} and {@code postProcessor} are its JSON text. */
-    record HfJson(String preTokenizer, String postProcessor) implements Source {
+    /** A tokenizer.json; {@code normalizer}, {@code preTokenizer} and {@code postProcessor} are its JSON text. */
+    record HfJson(String normalizer, String preTokenizer, String postProcessor) implements Source {
     }
 
     private final BpeModel model;

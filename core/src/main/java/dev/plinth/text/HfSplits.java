@@ -97,6 +97,14 @@ final class HfSplits {
         }
     }
 
+    /** A Unicode normalizer (HF NFC, NFD, NFKC, NFKD) applied to each piece of text before splitting. */
+    record Normalize(java.text.Normalizer.Form form) implements PreSplit {
+        @Override
+        public void split(String s, List<String> out) {
+            out.add(java.text.Normalizer.normalize(s, form));
+        }
+    }
+
     /** ByteLevel's {@code add_prefix_space}: a piece not starting with a space gets one. */
     record PrefixSpace() implements PreSplit {
         @Override

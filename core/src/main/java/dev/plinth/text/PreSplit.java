@@ -7,7 +7,8 @@ import java.util.List;
  * {@code out} in order. Implementations are immutable and thread-safe.
  */
 sealed interface PreSplit permits LlamaCppSplits.Gpt2, LlamaCppSplits.Llama3, LlamaCppSplits.Regex,
-        HfSplits.Pattern, HfSplits.ByCategory, HfSplits.PrefixSpace, HfSplits.ByteLevelMark {
+        HfSplits.Pattern, HfSplits.ByCategory, HfSplits.PrefixSpace, HfSplits.ByteLevelMark,
+        HfSplits.Normalize {
 
     void split(String piece, List<String> out);
 }

@@ -37,13 +37,14 @@ public final class TokenizerJsonWriter {
         root.putNull("truncation");
         root.putNull("padding");
         root.set("added_tokens", addedTokens(tokenizer));
-        root.putNull("normalizer");
         switch (tokenizer.source()) {
             case ByteLevelBpeTokenizer.LlamaCpp l -> {
+                root.putNull("normalizer");
                 root.set("pre_tokenizer", llamaCppPreTokenizer(l.regexes()));
                 root.set("post_processor", templateOrByteLevel(tokenizer));
             }
             case ByteLevelBpeTokenizer.HfJson h -> {
+                root.set("normalizer", JSON.readTree(h.normalizer()));
                 root.set("pre_tokenizer", JSON.readTree(h.preTokenizer()));
                 root.set("post_processor", JSON.readTree(h.postProcessor()));
             }

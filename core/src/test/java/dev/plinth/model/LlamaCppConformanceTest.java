@@ -19,10 +19,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Random-weight models of every variant, written by Plinth as GGUF in F32, F16, Q8_0, Q4_0 and
  * Q4_K, run by llama.cpp (libllama through FFM) and by {@link DecoderModel}: the next-token
- * distribution after a 64-token prompt and 32 greedy tokens must agree. F32: max |Δ log-prob|
- * over llama.cpp's top 100 tokens at most 1e-3. F16 and quantized weights (llama.cpp rounds the
- * activations to F16 or Q8 for those products; Plinth keeps them F32): same top-1 and total
- * variation distance at most 0.01.
+ * distribution after a 64-token prompt and 32 greedy tokens must agree.
+ *
+ * <p>F32: max |Δ log-prob| over llama.cpp's top 100 tokens at most 1e-3 and identical greedy tokens.
+ * F16 and quantized weights: llama.cpp rounds the activations to F16 or Q8 for those products while
+ * Plinth keeps them F32, so against llama.cpp on the same file the test asks for the same top-1 and
+ * a total variation distance of at most 0.01 (when llama.cpp's own top two logits are closer than
+ * the measured log-prob difference, a near-tie its rounding decides, Plinth's top-1 must be a token
+ * llama.cpp rates within that difference of its own). Greedy continuations over 32 steps then diverge at
+ * near-ties now and then (that is llama.cpp's activation rounding, not a different model), so the
+ * exact comparisons — 1e-3 in log-prob and identical greedy tokens — are made against llama.cpp
+ * running the same weights decoded to F32 (the "dequantized twin" file): that checks Plinth's
+ * quantized kernels against llama.cpp's model with nothing rounded on either side.
  */
 class LlamaCppConformanceTest {
     static final int HIDDEN = 256;
@@ -55,18 +63,15 @@ class LlamaCppConformanceTest {
         RandomDecoders.write(file, variant, type, HIDDEN, FFN, LAYERS, VOCAB, CONTEXT, seed);
         int[] prompt = new SplittableRandom(seed + 7).ints(PROMPT, 0, VOCAB).toArray();
 
-        float[] reference;
         int[] referenceGreedy = new int[GREEDY];
-        try (LlamaCppRunner ref = new LlamaCppRunner(file, CONTEXT, 2)) {
-            assertEquals(VOCAB, ref.vocabSize());
-            reference = ref.decode(prompt);
-            float[] logits = reference;
-            for (int i = 0; i < GREEDY; i++) {
-                referenceGreedy[i] = DecoderModel.argmax(logits);
-                if (i + 1 < GREEDY) {
-                    logits = ref.decode(new int[] {referenceGreedy[i]});
-                }
-            }
+        float[] reference = llamaCpp(file, prompt, referenceGreedy);
+        float[] twin = reference;
+        int[] twinGreedy = referenceGreedy;
+        if (type != DType.F32) {
+            Path dequantized = dir.resolve(variant + "-" + type + "-as-f32.gguf");
+            RandomDecoders.writeDequantized(file, dequantized);
+            twinGreedy = new int[GREEDY];
+            twin = llamaCpp(dequantized, prompt, twinGreedy);
         }
         float[] ours;
         int[] ourGreedy;
@@ -78,25 +83,66 @@ class LlamaCppConformanceTest {
         double[] lq = logSoftmax(ours);
         double maxDelta = maxDeltaTop(lp, lq, 100);
         double tv = totalVariation(lp, lq);
-        String row = String.format("| %-7s | %-4s | %.2e | %.2e | %s |", variant, type, maxDelta, tv,
-                Arrays.equals(referenceGreedy, ourGreedy) ? "identical" : "DIFFER");
+        double[] lt = logSoftmax(twin);
+        double twinDelta = maxDeltaTop(lt, lq, 100);
+        String row = String.format("| %-7s | %-4s | %.2e | %.2e | %s | %.2e | %s |", variant, type, maxDelta, tv,
+                agreement(referenceGreedy, ourGreedy), twinDelta, agreement(twinGreedy, ourGreedy));
         System.out.println(row);
         synchronized (TABLE) {
             TABLE.add(row);
         }
-        assertEquals(DecoderModel.argmax(reference), DecoderModel.argmax(ours), "top-1");
-        if (type == DType.F32) {
-            assertTrue(maxDelta <= 1e-3, "max |Δ log-prob| over the top 100 = " + maxDelta);
+        int top = DecoderModel.argmax(reference);
+        int mine = DecoderModel.argmax(ours);
+        if (mine != top && type != DType.F32 && topGap(reference) < maxDelta) {
+            // a near-tie inside llama.cpp's own activation rounding (its gap is smaller than the log-prob
+            // difference measured above): ours must still be a token llama.cpp rates within that noise
+            System.out.println(variant + " " + type + " near-tie: llama.cpp's top two differ by " + topGap(reference)
+                    + " < measured Δ " + maxDelta + "; Plinth picks " + mine + " (llama.cpp logit " + reference[mine]
+                    + " vs " + reference[top] + ")");
+            assertTrue(reference[top] - reference[mine] < maxDelta, "top-1 outside llama.cpp's noise");
         } else {
-            assertTrue(tv <= 0.01, "total variation = " + tv);
+            assertEquals(top, mine, "top-1");
         }
-        assertArrayEquals(referenceGreedy, ourGreedy, "greedy continuation");
+        assertTrue(tv <= 0.01, "total variation = " + tv);
+        assertTrue(twinDelta <= 1e-3, "max |Δ log-prob| over the top 100 = " + twinDelta);
+        assertArrayEquals(twinGreedy, ourGreedy, "greedy continuation");
+    }
+
+    /** Next-token logits after {@code prompt}, and llama.cpp's own greedy continuation into {@code greedy}. */
+    private static float[] llamaCpp(Path file, int[] prompt, int[] greedy) throws Throwable {
+        try (LlamaCppRunner ref = new LlamaCppRunner(file, CONTEXT, 1)) {
+            assertEquals(VOCAB, ref.vocabSize());
+            float[] first = ref.decode(prompt);
+            float[] logits = first;
+            for (int i = 0; i < greedy.length; i++) {
+                greedy[i] = DecoderModel.argmax(logits);
+                if (i + 1 < greedy.length) {
+                    logits = ref.decode(new int[] {greedy[i]});
+                }
+            }
+            return first;
+        }
+    }
+
+    private static float topGap(float[] x) {
+        float[] s = x.clone();
+        Arrays.sort(s);
+        return s[s.length - 1] - s[s.length - 2];
+    }
+
+    private static String agreement(int[] a, int[] b) {
+        int n = 0;
+        while (n < a.length && a[n] == b[n]) {
+            n++;
+        }
+        return n + "/" + a.length;
     }
 
     @AfterAll
     static void printTable() {
-        System.out.println("| variant | type | max Δ log-prob (top 100) | TV distance | greedy 32 |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.println("| variant | type | max Δ log-prob vs llama.cpp (top 100) | TV vs llama.cpp | greedy prefix "
+                + "equal vs llama.cpp | max Δ log-prob vs llama.cpp on F32 twin | greedy vs twin |");
+        System.out.println("|---|---|---|---|---|---|---|");
         TABLE.forEach(System.out::println);
     }
 

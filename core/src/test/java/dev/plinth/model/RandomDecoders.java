@@ -83,10 +83,12 @@ final class RandomDecoders {
             w.put(p + "attention.key_length", GgufValue.ofUint32(v.headDim));
             w.put(p + "attention.value_length", GgufValue.ofUint32(v.headDim));
         }
-        w.add(matrix("token_embd.weight", vocab, hidden, 0.25, rnd, type));
+        // logits of standard deviation about 0.5 (tied or not): peaked enough for a stable arg-max, flat enough
+        // that llama.cpp's own rounding of activations stays well inside the distribution tolerance
+        w.add(matrix("token_embd.weight", vocab, hidden, 0.5 / Math.sqrt(hidden), rnd, type));
         w.add(vector("output_norm.weight", hidden, rnd));
         if (!v.tied) {
-            w.add(matrix("output.weight", vocab, hidden, 4 / Math.sqrt(hidden), rnd, type));
+            w.add(matrix("output.weight", vocab, hidden, 0.5 / Math.sqrt(hidden), rnd, type));
         }
         if (v.llama3) {
             float[] f = DecoderConfig.llama3FreqFactors(v.headDim, v.theta, 8, 1, 4, 16);
@@ -114,6 +116,17 @@ final class RandomDecoders {
             w.add(matrix(b + "ffn_down.weight", hidden, ffn, 1 / Math.sqrt(ffn), rnd, type));
         }
         w.write(file);
+    }
+
+    /** A copy of {@code quantized} with every tensor decoded to F32: the same weights, no rounding of activations. */
+    static void writeDequantized(Path quantized, Path target) throws IOException {
+        try (dev.plinth.io.gguf.GgufFile g = dev.plinth.io.gguf.GgufFile.open(quantized)) {
+            GgufWriter w = new GgufWriter().putAll(g.metadata());
+            for (var info : g.tensorInfos()) {
+                w.add(Quantization.toF32(g.tensor(info)));
+            }
+            w.write(target);
+        }
     }
 
     private static Tensor matrix(String name, int rows, int cols, double std, SplittableRandom rnd, DType type) {

@@ -220,6 +220,13 @@ class MatMulTest {
         float[] c = new float[m * n];
         MatMul.gemm(x, w.decoded(), c, m, n, k);
         assertProduct("parallel gemm", w.decoded(), x, m, n, k, c);
+        // more A rows than one cache block (64K floats / k) holds, odd m and n
+        int m2 = 151, n2 = 9, k2 = 520;
+        float[] a2 = gaussian(rnd, m2 * k2, 1);
+        float[] b2 = gaussian(rnd, n2 * k2, 1);
+        float[] c2 = new float[m2 * n2];
+        MatMul.gemm(a2, b2, c2, m2, n2, k2);
+        assertProduct("blocked gemm", b2, a2, m2, n2, k2, c2);
     }
 
     @Test

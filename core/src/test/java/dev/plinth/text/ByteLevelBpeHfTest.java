@@ -43,6 +43,30 @@ class ByteLevelBpeHfTest {
         assertEquals(sample.size(), counts[0]);
     }
 
+    /** fake-gpt2 with a Unicode normalizer (Qwen2's tokenizer.json uses NFC), against HF. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"NFC", "NFKC"})
+    void normalizerMatchesHuggingFace(String form, @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path original = SharedData.require("models/fake-gpt2/tokenizer.json");
+        String text = java.nio.file.Files.readString(original);
+        Path json = tmp.resolve("tokenizer.json");
+        java.nio.file.Files.writeString(json, text.replaceFirst("\"normalizer\": null",
+                "\"normalizer\": {\"type\": \"" + form + "\"}"));
+        Tokenizer tok = Tokenizers.fromTokenizerJson(json);
+        List<String> sample = new ArrayList<>(ConformanceStrings.sample(1000).subList(0, 300));
+        sample.add("e\u0301 \u212b \ufb01 \u2460 \uff21");
+        int same = 0;
+        try (HfReference ref = HfReference.load(json)) {
+            for (String s : sample) {
+                if (Arrays.equals(ref.encode(s), tok.encode(s, false, true))) {
+                    same++;
+                }
+            }
+        }
+        System.out.printf("HF conformance fake-gpt2 with %s normalizer: %d/%d identical%n", form, same, sample.size());
+        assertEquals(sample.size(), same);
+    }
+
     /** {ids identical to HF, decode(encode(s)) == s}; fails with the first mismatches. */
     static int[] compare(Path json, Tokenizer tok, List<String> sample) throws Exception {
         int same = 0;

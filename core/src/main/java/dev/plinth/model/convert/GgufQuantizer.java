@@ -1,0 +1,112 @@
+package dev.plinth.model.convert;
+
+import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.gguf.GgufWriter;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Re-types the tensors of a GGUF model as llama.cpp's {@code llama-quantize} does (see
+ * {@link TypeRules}): same tensor order, same metadata with {@code general.quantization_version}
+ * and {@code general.file_type} set last, same bytes (Plinth's quantizers are bit-exact with
+ * ggml's reference ones, which llama-quantize runs without an importance matrix).
+ */
+public final class GgufQuantizer {
+    /** ggml's GGML_QNT_VERSION. */
+    static final int QUANTIZATION_VERSION = 2;
+
+    /** Told about each tensor before it is converted. */
+    @FunctionalInterface
+    public interface Listener {
+        void tensor(int index, int count, String name, DType from, DType to);
+
+        Listener NONE = (i, n, name, from, to) -> { };
+    }
+
+    private GgufQuantizer() {
+    }
+
+    /**
+     * A model about to be written as GGUF: version, metadata in order, tensors (under GGUF names)
+     * with their current types, and where to read each one when it is written.
+     */
+    record Model(int version, Map<String, GgufValue> metadata, List<TypeRules.Source> tensors,
+                 Function<String, Tensor> reader) {
+        static Model of(GgufFile g) {
+            List<TypeRules.Source> sources = new ArrayList<>();
+            for (GgufFile.TensorInfo t : g.tensorInfos()) {
+                sources.add(new TypeRules.Source(t.name(), t.dtype(), t.shape()));
+            }
+            return new Model(g.version(), g.metadata(), sources, g::tensor);
+        }
+
+        int layers() {
+            Object arch = metadata.get("general.architecture") == null ? null
+                    : metadata.get("general.architecture").value();
+            GgufValue n = metadata.get(arch + ".block_count");
+            return n == null ? 0 : (int) n.asLong();
+        }
+    }
+
+    /** The type each tensor of {@code in} gets under {@code target}, in the order they are written. */
+    public static Map<String, DType> plan(GgufFile in, QuantType target) {
+        Model m = Model.of(in);
+        return TypeRules.plan(m.tensors(), target, m.layers());
+    }
+
+    /** Quantizes the GGUF file {@code in} to {@code out} (written atomically). */
+    public static void quantize(Path in, Path out, QuantType target, Listener listener) throws IOException {
+        try (GgufFile g = GgufFile.open(in)) {
+            quantize(g, out, target, listener);
+        }
+    }
+
+    /** Quantizes an open GGUF file to {@code out} (written atomically). */
+    public static void quantize(GgufFile in, Path out, QuantType target, Listener listener) throws IOException {
+        write(Model.of(in), out, target, listener);
+    }
+
+    static void write(Model in, Path out, QuantType target, Listener listener) throws IOException {
+        Map<String, DType> plan = TypeRules.plan(in.tensors(), target, in.layers());
+        GgufWriter w = new GgufWriter().version(in.version());
+        in.metadata().forEach((k, v) -> {
+            if (!k.equals("general.quantization_version") && !k.equals("general.file_type") && !k.startsWith("split.")) {
+                w.put(k, v);
+            }
+        });
+        w.put("general.quantization_version", GgufValue.ofUint32(QUANTIZATION_VERSION));
+        w.put("general.file_type", GgufValue.ofUint32(target.llamaFtype()));
+        try (ScratchFile scratch = new ScratchFile(out)) {
+            int i = 0;
+            for (Map.Entry<String, DType> e : plan.entrySet()) {
+                Tensor t = in.reader().apply(e.getKey());
+                listener.tensor(i++, plan.size(), t.name(), t.dtype(), e.getValue());
+                scratch.add(convert(t, e.getValue()));
+            }
+            scratch.tensors().forEach(w::add);
+            w.write(out);
+        }
+    }
+
+    /** {@code t} as {@code type} (itself when already so). */
+    static Tensor convert(Tensor t, DType type) {
+        if (t.dtype() == type) {
+            return t;
+        }
+        Tensor f32 = t.dtype() == DType.F32 ? t : Quantization.toF32(t);
+        return type == DType.F32 ? f32 : Quantization.quantize(f32, type);
+    }
+
+    static Comparator<String> order() {
+        return TypeRules.LLAMA_CPP_ORDER;
+    }
+}

@@ -1,0 +1,275 @@
+package dev.plinth.model.convert;
+
+import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
+import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufType;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.hf.HfConfig;
+import dev.plinth.io.hf.TokenizerConfig;
+import dev.plinth.io.llama2c.Llama2cVocabulary;
+import dev.plinth.model.DecoderConfig;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.HalfFloat;
+import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes any decoder model Plinth reads as a GGUF file llama.cpp loads, with the tensor types
+ * {@code llama-quantize} would choose for a {@link QuantType}:
+ * <ul>
+ *   <li>GGUF: re-typed ({@link GgufQuantizer});
+ *   <li>Hugging Face folder (llama, mistral, qwen2, qwen3): tensors renamed to llama.cpp's names,
+ *       q/k rows of llama and mistral permuted from the rotate-half layout back to interleaved
+ *       pairs as llama.cpp's convert_hf_to_gguf.py does (qwen2/qwen3 run NeoX RoPE and stay),
+ *       1-D tensors as F32, hyperparameters and the chat template as llama.cpp's metadata keys;
+ *   <li>llama2.c checkpoint with its tokenizer {@code .bin}: the metadata llama.cpp's
+ *       convert-llama2c-to-ggml writes, SentencePiece vocabulary included, and an output matrix
+ *       even when the checkpoint shares it with the embedding.
+ * </ul>
+ */
+public final class ModelConverter {
+    private ModelConverter() {
+    }
+
+    /**
+     * Converts {@code in} (GGUF file, Hugging Face folder or llama2.c {@code .bin}) to {@code out};
+     * {@code tokenizer} is the llama2.c tokenizer {@code .bin} (null otherwise).
+     */
+    public static void convert(Path in, Path tokenizer, Path out, QuantType type, GgufQuantizer.Listener listener)
+            throws IOException {
+        if (!Files.isDirectory(in) && isGguf(in)) {
+            if (tokenizer != null) {
+                throw new IllegalArgumentException("a separate tokenizer applies to llama2.c checkpoints only");
+            }
+            GgufQuantizer.quantize(in, out, type, listener);
+            return;
+        }
+        try (ModelFile model = ModelFiles.open(in, tokenizer)) {
+            GgufQuantizer.Model m = switch (model.format()) {
+                case "Hugging Face folder" -> fromHf(model);
+                case "llama2.c" -> fromLlama2c(model, tokenizer);
+                default -> throw new IllegalArgumentException(in + ": a " + model.format()
+                        + " file alone does not describe a model; give its Hugging Face folder");
+            };
+            GgufQuantizer.write(m, out, type, listener);
+        }
+    }
+
+    private static boolean isGguf(Path p) throws IOException {
+        try (var s = Files.newInputStream(p)) {
+            byte[] head = s.readNBytes(4);
+            return head.length == 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F';
+        }
+    }
+
+    static GgufQuantizer.Model fromLlama2c(ModelFile model, Path tokenizer) throws IOException {
+        if (tokenizer == null) {
+            throw new IllegalArgumentException(model.path() + ": a llama2.c checkpoint needs its tokenizer .bin "
+                    + "(--tokenizer) to become a GGUF llama.cpp loads");
+        }
+        DecoderConfig c = DecoderConfig.of(model);
+        Llama2cVocabulary vocab = Llama2cVocabulary.read(tokenizer, c.vocabSize());
+        Map<String, GgufValue> meta = new LinkedHashMap<>();
+        List<String> tokens = new ArrayList<>();
+        List<Float> scores = new ArrayList<>();
+        List<Integer> types = new ArrayList<>();
+        for (int i = 0; i < vocab.size(); i++) {
+            String piece = vocab.piece(i);
+            tokens.add(switch (i) {
+                // tok.bin spells bos/eos "\n<s>\n", "\n</s>\n"; llama.cpp's converter writes the plain names
+                case 0 -> "<unk>";
+                case 1 -> "<s>";
+                case 2 -> "</s>";
+                default -> piece.replace(' ', '\u2581');
+            });
+            scores.add(vocab.score(i));
+            types.add(spmTokenType(i, piece));
+        }
+        meta.put("tokenizer.ggml.tokens", GgufValue.ofArray(GgufType.STRING, tokens));
+        meta.put("tokenizer.ggml.scores", GgufValue.ofArray(GgufType.FLOAT32, scores));
+        meta.put("tokenizer.ggml.token_type", GgufValue.ofArray(GgufType.INT32, types));
+        meta.put("tokenizer.ggml.model", GgufValue.of("llama"));
+        meta.put("general.architecture", GgufValue.of("llama"));
+        meta.put("general.name", GgufValue.of("llama"));
+        meta.put("tokenizer.ggml.unknown_token_id", GgufValue.ofUint32(0));
+        meta.put("tokenizer.ggml.bos_token_id", GgufValue.ofUint32(1));
+        meta.put("tokenizer.ggml.eos_token_id", GgufValue.ofUint32(2));
+        meta.put("llama.context_length", GgufValue.ofUint32(c.contextLength()));
+        meta.put("llama.embedding_length", GgufValue.ofUint32(c.hiddenSize()));
+        meta.put("llama.feed_forward_length", GgufValue.ofUint32(c.ffnSize()));
+        meta.put("llama.attention.head_count", GgufValue.ofUint32(c.heads()));
+        meta.put("llama.attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()));
+        meta.put("llama.block_count", GgufValue.ofUint32(c.layers()));
+        meta.put("llama.rope.dimension_count", GgufValue.ofUint32(c.headDim()));
+        meta.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.rmsEps()));
+        Map<String, String> names = new LinkedHashMap<>();
+        for (ModelFile.TensorInfo t : model.tensorInfos()) {
+            if (!t.name().startsWith("freq_cis")) {
+                names.put(t.name(), t.name());
+            }
+        }
+        names.putIfAbsent("output.weight", "token_embd.weight"); // shared classifier: llama.cpp writes a copy
+        return model(meta, names, model, Function.identity());
+    }
+
+    /** llama.cpp's token types for a SentencePiece vocabulary: unknown, control, byte, normal. */
+    private static int spmTokenType(int id, String piece) {
+        if (id == 0) {
+            return 2;
+        }
+        if (id == 1 || id == 2) {
+            return 3;
+        }
+        if (piece.isEmpty()) {
+            return 3;
+        }
+        if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
+            return 6;
+        }
+        return 1;
+    }
+
+    static GgufQuantizer.Model fromHf(ModelFile model) throws IOException {
+        HfConfig hf = HfConfig.read(model.path().resolve("config.json"));
+        DecoderConfig c = DecoderConfig.fromHf(hf);
+        String arch = c.architecture().equals("mistral") ? "llama" : c.architecture();
+        String p = arch + ".";
+        Map<String, GgufValue> meta = new LinkedHashMap<>();
+        meta.put("general.architecture", GgufValue.of(arch));
+        meta.put("general.name", GgufValue.of(model.path().toAbsolutePath().getFileName().toString()));
+        meta.put(p + "block_count", GgufValue.ofUint32(c.layers()));
+        meta.put(p + "context_length", GgufValue.ofUint32(c.contextLength()));
+        meta.put(p + "embedding_length", GgufValue.ofUint32(c.hiddenSize()));
+        meta.put(p + "feed_forward_length", GgufValue.ofUint32(c.ffnSize()));
+        meta.put(p + "attention.head_count", GgufValue.ofUint32(c.heads()));
+        meta.put(p + "attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()));
+        meta.put(p + "rope.freq_base", GgufValue.ofFloat32((float) c.ropeBase()));
+        meta.put(p + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.rmsEps()));
+        meta.put(p + "rope.dimension_count", GgufValue.ofUint32(c.rotaryDim()));
+        if (c.headDim() * c.heads() != c.hiddenSize()) {
+            meta.put(p + "attention.key_length", GgufValue.ofUint32(c.headDim()));
+            meta.put(p + "attention.value_length", GgufValue.ofUint32(c.headDim()));
+        }
+        meta.put(p + "vocab_size", GgufValue.ofUint32(c.vocabSize()));
+        Path tc = model.path().resolve("tokenizer_config.json");
+        if (Files.isRegularFile(tc)) {
+            TokenizerConfig t = TokenizerConfig.read(tc);
+            t.chatTemplate().ifPresent(s -> meta.put("tokenizer.chat_template", GgufValue.of(s)));
+        }
+        if (!meta.containsKey("tokenizer.ggml.model")) {
+            meta.put("tokenizer.ggml.model", GgufValue.of("none"));
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, String> hfNames = hfNames(c.layers());
+        for (ModelFile.TensorInfo t : model.tensorInfos()) {
+            String g = hfNames.get(t.name());
+            if (g == null) {
+                if (t.name().endsWith("rotary_emb.inv_freq")) {
+                    continue;
+                }
+                throw new IllegalArgumentException(model.path() + ": tensor '" + t.name()
+                        + "' has no llama.cpp name for architecture " + c.architecture());
+            }
+            names.put(g, t.name());
+        }
+        if (c.ropeFreqFactors() != null) {
+            throw new IllegalArgumentException(model.path() + ": RoPE scaling (rope_freqs) is not converted yet");
+        }
+        boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX && arch.equals("llama");
+        Function<Tensor, Tensor> fix = t -> {
+            if (permute && t.name().endsWith("attn_q.weight")) {
+                return unpermute(t, c.heads());
+            }
+            if (permute && t.name().endsWith("attn_k.weight")) {
+                return unpermute(t, c.kvHeads());
+            }
+            return t;
+        };
+        return model(meta, names, model, fix);
+    }
+
+    private static GgufQuantizer.Model model(Map<String, GgufValue> meta, Map<String, String> names, ModelFile model,
+                                             Function<Tensor, Tensor> fix) {
+        Map<String, ModelFile.TensorInfo> infos = new HashMap<>();
+        model.tensorInfos().forEach(t -> infos.put(t.name(), t));
+        List<TypeRules.Source> sources = new ArrayList<>();
+        names.forEach((gguf, src) -> {
+            ModelFile.TensorInfo t = infos.get(src);
+            DType type = t.shape().length < 2 ? DType.F32 : t.dtype();
+            sources.add(new TypeRules.Source(gguf, type, t.shape()));
+        });
+        Function<String, Tensor> reader = gguf -> {
+            Tensor t = model.tensor(names.get(gguf));
+            Tensor renamed = new Tensor(gguf, t.dtype(), t.shape(), t.data());
+            if (t.rank() < 2 && t.dtype() != DType.F32) {
+                renamed = Quantization.toF32(renamed);
+            }
+            return fix.apply(renamed);
+        };
+        return new GgufQuantizer.Model(3, meta, sources, reader);
+    }
+
+    /** Hugging Face name to llama.cpp name for the decoder families. */
+    static Map<String, String> hfNames(int layers) {
+        Map<String, String> m = new HashMap<>();
+        m.put("model.embed_tokens.weight", "token_embd.weight");
+        m.put("model.norm.weight", "output_norm.weight");
+        m.put("lm_head.weight", "output.weight");
+        String[][] roles = {
+                {"input_layernorm", "attn_norm"}, {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
+                {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"},
+                {"self_attn.q_norm", "attn_q_norm"}, {"self_attn.k_norm", "attn_k_norm"},
+                {"post_attention_layernorm", "ffn_norm"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
+                {"mlp.down_proj", "ffn_down"}};
+        for (int i = 0; i < layers; i++) {
+            for (String[] r : roles) {
+                for (String kind : new String[] {"weight", "bias"}) {
+                    m.put("model.layers." + i + "." + r[0] + "." + kind, "blk." + i + "." + r[1] + "." + kind);
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Rows of a q or k projection reordered from Hugging Face's rotate-half layout (per head: all
+     * first halves of the RoPE pairs, then all second halves) to llama.cpp's interleaved pairs:
+     * row {@code 2i + j} of a head comes from row {@code j * half + i}.
+     */
+    static Tensor unpermute(Tensor t, int heads) {
+        long rows = t.dim(0);
+        long rowBytes = t.dtype().byteSize(t.dim(t.rank() - 1));
+        for (int d = 1; d < t.rank() - 1; d++) {
+            rowBytes *= t.dim(d);
+        }
+        if (rows % (2L * heads) != 0) {
+            throw new IllegalArgumentException(t + ": " + rows + " rows do not split into " + heads + " heads of pairs");
+        }
+        int headRows = (int) (rows / heads);
+        int half = headRows / 2;
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(rows * rowBytes)]);
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                for (int j = 0; j < 2; j++) {
+                    long dst = (long) h * headRows + 2L * i + j;
+                    long src = (long) h * headRows + (long) j * half + i;
+                    MemorySegment.copy(t.data(), src * rowBytes, out, dst * rowBytes, rowBytes);
+                }
+            }
+        }
+        return new Tensor(t.name(), t.dtype(), t.shape(), out);
+    }
+}

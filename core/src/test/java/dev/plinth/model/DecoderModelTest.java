@@ -1,0 +1,243 @@
+package dev.plinth.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.gguf.GgufWriter;
+import dev.plinth.io.hf.HfConfig;
+import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Tensor;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Properties of the forward pass that hold whatever the weights: batching, caching, windows, formats. */
+class DecoderModelTest {
+    private static final int VOCAB = 512;
+
+    @TempDir
+    Path dir;
+
+    private Path model(RandomDecoders.Variant v, int layers) throws Exception {
+        Path p = dir.resolve(v + "-" + layers + ".gguf");
+        RandomDecoders.write(p, v, DType.F32, 256, 512, layers, VOCAB, 256, 77 + v.ordinal());
+        return p;
+    }
+
+    private static int[] tokens(long seed, int n) {
+        return new SplittableRandom(seed).ints(n, 0, VOCAB).toArray();
+    }
+
+    @Test
+    void batchOfSequencesEqualsEachAlone() throws Exception {
+        try (DecoderModel m = DecoderModel.open(model(RandomDecoders.Variant.LLAMA3, 2))) {
+            int[][] prompts = {tokens(1, 5), tokens(2, 17), tokens(3, 1)};
+            DecoderModel.Session[] batch = new DecoderModel.Session[3];
+            DecoderModel.Session[] alone = new DecoderModel.Session[3];
+            for (int i = 0; i < 3; i++) {
+                batch[i] = m.newSession(64);
+                alone[i] = m.newSession(64);
+            }
+            float[][] got = m.forwardBatch(batch, prompts);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(m.forward(alone[i], prompts[i]), got[i], 1e-4f, "prefill of sequence " + i);
+            }
+            int[][] next = {{7}, {8}, {9}};
+            got = m.forwardBatch(batch, next);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(m.forward(alone[i], next[i]), got[i], 1e-4f, "decode step of sequence " + i);
+                assertEquals(prompts[i].length + 1, batch[i].position());
+            }
+        }
+    }
+
+    @Test
+    void allPositionLogitsMatchIncrementalForward() throws Exception {
+        try (DecoderModel m = DecoderModel.open(model(RandomDecoders.Variant.QWEN3, 2))) {
+            int[] t = tokens(4, 12);
+            float[] all = m.forwardAll(m.newSession(32), t);
+            DecoderModel.Session s = m.newSession(32);
+            for (int i = 0; i < t.length; i++) {
+                float[] step = m.forward(s, new int[] {t[i]});
+                assertArrayEquals(step, Arrays.copyOfRange(all, i * VOCAB, (i + 1) * VOCAB), 1e-4f, "position " + i);
+            }
+            s.truncate(6);
+            float[] again = m.forward(s, Arrays.copyOfRange(t, 6, 12));
+            assertArrayEquals(Arrays.copyOfRange(all, 11 * VOCAB, 12 * VOCAB), again, 1e-4f, "after truncate");
+        }
+    }
+
+    /**
+     * With one layer and RoPE depending only on relative positions, a query that sees the last W
+     * keys gives what full attention gives on just those W tokens.
+     */
+    @Test
+    void slidingWindowSeesOnlyTheLastWindowTokens() throws Exception {
+        Path full = model(RandomDecoders.Variant.MISTRAL, 1);
+        Path windowed = dir.resolve("windowed.gguf");
+        try (GgufFile g = GgufFile.open(full)) {
+            GgufWriter.copyOf(g).put("llama.attention.sliding_window", GgufValue.ofUint32(8)).write(windowed);
+        }
+        int[] t = tokens(5, 20);
+        try (DecoderModel w = DecoderModel.open(windowed); DecoderModel f = DecoderModel.open(full)) {
+            assertEquals(8, w.config().slidingWindow());
+            float[] got = w.forward(w.newSession(32), t);
+            float[] lastEight = f.forward(f.newSession(32), Arrays.copyOfRange(t, 12, 20));
+            assertArrayEquals(lastEight, got, 2e-4f);
+            float[] unwindowed = f.forward(f.newSession(32), t);
+            assertTrue(maxAbsDiff(unwindowed, got) > 1e-2, "the window must change the result");
+        }
+    }
+
+    /**
+     * A Hugging Face folder of the same weights gives the same logits: HF llama q/k rows are in
+     * the order llama.cpp's converter undoes, so the folder runs NeoX RoPE where the GGUF runs
+     * interleaved RoPE.
+     */
+    @Test
+    void huggingFaceFolderMatchesGguf() throws Exception {
+        for (RandomDecoders.Variant v : List.of(RandomDecoders.Variant.LLAMA, RandomDecoders.Variant.QWEN2,
+                RandomDecoders.Variant.QWEN3)) {
+            Path gguf = model(v, 2);
+            Path folder = Files.createDirectories(dir.resolve("hf-" + v));
+            toHuggingFace(gguf, folder, v);
+            int[] t = tokens(6, 10);
+            try (DecoderModel a = DecoderModel.open(gguf); DecoderModel b = DecoderModel.open(folder)) {
+                assertEquals(DecoderConfig.RopeLayout.NEOX, b.config().ropeLayout());
+                assertArrayEquals(a.forward(a.newSession(16), t), b.forward(b.newSession(16), t), 1e-4f, v.name());
+            }
+        }
+    }
+
+    @Test
+    void llama3RopeScalingFromConfigJson() throws Exception {
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2048,
+                 "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+                 "intermediate_size": 8192, "vocab_size": 128256, "max_position_embeddings": 131072,
+                 "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "tie_word_embeddings": true,
+                 "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                                  "original_max_position_embeddings": 8192, "rope_type": "llama3"}}
+                """, StandardCharsets.UTF_8);
+        DecoderConfig c = DecoderConfig.fromHf(HfConfig.read(cfg));
+        assertEquals(64, c.headDim());
+        assertEquals(8, c.kvHeads());
+        float[] f = c.ropeFreqFactors();
+        assertEquals(32, f.length);
+        // wavelength 2π·500000^(2i/64): below 8192/4 = 2048 kept, above 8192 divided by 32, blended between
+        for (int i = 0; i < f.length; i++) {
+            double wavelen = 2 * Math.PI * Math.pow(500000, 2.0 * i / 64);
+            if (wavelen < 2048) {
+                assertEquals(1f, f[i], "pair " + i);
+            } else if (wavelen > 8192) {
+                assertEquals(32f, f[i], "pair " + i);
+            } else {
+                assertTrue(f[i] > 1 && f[i] < 32, "pair " + i + " = " + f[i]);
+            }
+        }
+    }
+
+    @Test
+    void unsupportedArchitectureListsWhatIsSupported() throws Exception {
+        Path p = dir.resolve("gpt2.gguf");
+        new GgufWriter().put("general.architecture", GgufValue.of("gpt2"))
+                .add(Tensor.ofFloats("token_embd.weight", new float[64], 4, 16)).write(p);
+        var e = assertThrows(UnsupportedModelException.class, () -> DecoderModel.open(p));
+        assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("qwen3"), e.getMessage());
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, "{\"architectures\": [\"GPT2LMHeadModel\"], \"hidden_size\": 8}");
+        var h = assertThrows(UnsupportedModelException.class, () -> DecoderConfig.fromHf(HfConfig.read(cfg)));
+        assertTrue(h.getMessage().contains("Qwen2ForCausalLM"), h.getMessage());
+    }
+
+    @Test
+    void contextOverflowAndBadTokensAreRejected() throws Exception {
+        try (DecoderModel m = DecoderModel.open(model(RandomDecoders.Variant.LLAMA, 1))) {
+            DecoderModel.Session s = m.newSession(4);
+            assertThrows(IllegalStateException.class, () -> m.forward(s, tokens(1, 5)));
+            assertThrows(IllegalArgumentException.class, () -> m.forward(s, new int[] {VOCAB}));
+            assertThrows(IllegalArgumentException.class, () -> m.forward(s, new int[] {-1}));
+            assertEquals(0, s.position());
+        }
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    /** Writes the GGUF model as a transformers folder: HF names, config.json, q/k rows in HF order for llama. */
+    private static void toHuggingFace(Path gguf, Path folder, RandomDecoders.Variant v) throws Exception {
+        List<Tensor> out = new ArrayList<>();
+        try (DecoderModel m = DecoderModel.open(gguf); GgufFile g = GgufFile.open(gguf)) {
+            DecoderConfig c = m.config();
+            boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.INTERLEAVED;
+            TensorNames hf = TensorNames.of("Hugging Face folder");
+            for (GgufFile.TensorInfo info : g.tensorInfos()) {
+                String name = info.name();
+                float[] x = g.tensor(info).data().toArray(ValueLayout.JAVA_FLOAT);
+                String target;
+                if (name.equals("token_embd.weight")) {
+                    target = hf.embedding();
+                } else if (name.equals("output.weight")) {
+                    target = hf.output();
+                } else if (name.equals("output_norm.weight")) {
+                    target = hf.outputNorm();
+                } else {
+                    String[] parts = name.split("\\.");
+                    int layer = Integer.parseInt(parts[1]);
+                    String role = parts[2];
+                    target = parts[3].equals("bias") ? hf.bias(layer, role) : hf.layer(layer, role);
+                    if (permute && (role.equals("attn_q") || role.equals("attn_k"))) {
+                        x = toHfRowOrder(x, (int) info.shape()[1], c.headDim());
+                    }
+                }
+                out.add(Tensor.ofFloats(target, x, info.shape()));
+            }
+            String cls = switch (v.arch) {
+                case "qwen2" -> "Qwen2ForCausalLM";
+                case "qwen3" -> "Qwen3ForCausalLM";
+                default -> "LlamaForCausalLM";
+            };
+            Files.writeString(folder.resolve("config.json"), String.format(java.util.Locale.ROOT, """
+                    {"architectures": ["%s"], "hidden_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
+                     "num_key_value_heads": %d, "head_dim": %d, "intermediate_size": %d, "vocab_size": %d,
+                     "max_position_embeddings": %d, "rms_norm_eps": %s, "rope_theta": %s, "tie_word_embeddings": %s}
+                    """, cls, c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnSize(), c.vocabSize(),
+                    c.contextLength(), Float.toString(c.rmsEps()), Double.toString(c.ropeBase()), v.tied));
+        }
+        SafetensorsWriter.write(folder.resolve("model.safetensors"), out, Map.of());
+    }
+
+    /** Inverse of llama.cpp's q/k permutation: GGUF row h*hd + 2i + j holds HF row h*hd + j*hd/2 + i. */
+    private static float[] toHfRowOrder(float[] w, int cols, int hd) {
+        float[] out = new float[w.length];
+        int rows = w.length / cols;
+        for (int r = 0; r < rows; r++) {
+            int h = r / hd;
+            int within = r % hd;
+            int i = within / 2;
+            int j = within % 2;
+            int hfRow = h * hd + j * (hd / 2) + i;
+            System.arraycopy(w, r * cols, out, hfRow * cols, cols);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.plinth.model.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plinth.SharedData;
+import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.DecoderModel;
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelConverterTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * stories260K.gguf was made by llama.cpp's convert-llama2c-to-ggml from stories260K.bin and
+     * tok512.bin: Plinth's conversion of the same pair holds the same metadata values and tensors,
+     * byte for byte.
+     */
+    @Test
+    void llama2cConversionMatchesLlamaCppsConverter() throws Exception {
+        Path models = SharedData.require("models/stories260K");
+        Path out = dir.resolve("stories.gguf");
+        ModelConverter.convert(models.resolve("stories260K.bin"), models.resolve("tok512.bin"), out, QuantType.F32,
+                GgufQuantizer.Listener.NONE);
+        try (GgufFile ours = GgufFile.open(out); GgufFile ref = GgufFile.open(models.resolve("stories260K.gguf"))) {
+            for (Map.Entry<String, GgufValue> e : ref.metadata().entrySet()) {
+                if (e.getKey().endsWith("seperator_token_id") || e.getKey().endsWith("padding_token_id")) {
+                    continue; // written as -1 (none) by the llama.cpp tool; absent means the same
+                }
+                if (e.getKey().equals("llama.context_length")) {
+                    // llama.cpp's tool writes its --ctx option (default 128); Plinth the checkpoint's seq_len
+                    assertEquals(512L, ours.getLong(e.getKey(), -1));
+                    continue;
+                }
+                assertEquals(e.getValue(), ours.metadata().get(e.getKey()), e.getKey());
+            }
+            assertEquals(ref.tensorInfos().size(), ours.tensorInfos().size());
+            for (GgufFile.TensorInfo t : ref.tensorInfos()) {
+                Tensor a = ref.tensor(t);
+                Tensor b = ours.tensor(t.name());
+                assertArrayEquals(a.shape(), b.shape(), t.name());
+                assertEquals(a.dtype(), b.dtype(), t.name());
+                assertEquals(-1L, a.data().mismatch(b.data()), t.name());
+            }
+            assertEquals(0L, ours.getLong("general.file_type", -1));
+        }
+    }
+
+    /**
+     * A Hugging Face folder made from a random GGUF (names mapped back, q/k rows put in the
+     * rotate-half layout) converts back to the same tensors, and Plinth's decoder gives the same
+     * logits on the folder and on the GGUF (Plinth's decoder is checked against llama.cpp elsewhere).
+     */
+    @Test
+    void huggingFaceFolderConvertsBackToTheGguf() throws Exception {
+        DecoderConfig c = RandomModels.llama(64, 2, 4, 2, 128, 300, 64, 10000);
+        Path gguf = dir.resolve("random.gguf");
+        RandomModels.write(gguf, c, false, QuantType.F32, 5);
+        Path hf = Files.createDirectory(dir.resolve("hf"));
+        try (GgufFile g = GgufFile.open(gguf)) {
+            writeHfFolder(g, c, hf);
+        }
+        Path back = dir.resolve("back.gguf");
+        ModelConverter.convert(hf, null, back, QuantType.F32, GgufQuantizer.Listener.NONE);
+        try (GgufFile a = GgufFile.open(gguf); GgufFile b = GgufFile.open(back)) {
+            assertEquals(a.tensorInfos().size(), b.tensorInfos().size());
+            for (GgufFile.TensorInfo t : a.tensorInfos()) {
+                assertEquals(-1L, a.tensor(t).data().mismatch(b.tensor(t.name()).data()), t.name());
+            }
+            for (String k : List.of("llama.embedding_length", "llama.block_count", "llama.feed_forward_length",
+                    "llama.attention.head_count", "llama.attention.head_count_kv", "llama.rope.freq_base",
+                    "llama.context_length", "llama.attention.layer_norm_rms_epsilon", "llama.rope.dimension_count")) {
+                assertEquals(a.metadata().get(k), b.metadata().get(k), k);
+            }
+            assertEquals("{{ messages }}", b.getString("tokenizer.chat_template", null));
+        }
+        int[] prompt = {1, 17, 99, 250, 3};
+        try (DecoderModel fromGguf = DecoderModel.open(gguf); DecoderModel fromHf = DecoderModel.open(hf)) {
+            float[] x = fromGguf.forward(fromGguf.newSession(16), prompt);
+            float[] y = fromHf.forward(fromHf.newSession(16), prompt);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 1e-4f * (1 + Math.abs(x[i])), "logit " + i);
+            }
+        }
+    }
+
+    @Test
+    void unpermuteInvertsTheRotateHalfLayout() {
+        float[] rows = new float[8 * 3];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i / 3; // every element names its row
+        }
+        Tensor t = ModelConverter.unpermute(Tensor.ofFloats("q", rows, 8, 3), 2);
+        // head 0: rows 0..3 are (pair 0 first, pair 1 first, pair 0 second, pair 1 second)
+        float[] got = Quantize.floats(t);
+        float[] expected = {0, 2, 1, 3, 4, 6, 5, 7};
+        for (int r = 0; r < 8; r++) {
+            assertEquals(expected[r], got[r * 3], "row " + r);
+        }
+    }
+
+    private static void writeHfFolder(GgufFile g, DecoderConfig c, Path hf) throws Exception {
+        Map<String, String> toGguf = ModelConverter.hfNames(c.layers());
+        List<Tensor> tensors = new ArrayList<>();
+        for (Map.Entry<String, String> e : toGguf.entrySet()) {
+            GgufFile.TensorInfo info = g.tensorInfo(e.getValue());
+            if (info == null) {
+                continue;
+            }
+            Tensor t = g.tensor(info);
+            if (e.getValue().endsWith("attn_q.weight")) {
+                t = toRotateHalf(t, c.heads());
+            } else if (e.getValue().endsWith("attn_k.weight")) {
+                t = toRotateHalf(t, c.kvHeads());
+            }
+            tensors.add(new Tensor(e.getKey(), t.dtype(), t.shape(), t.data()));
+        }
+        SafetensorsWriter.write(hf.resolve("model.safetensors"), tensors, Map.of());
+        Files.writeString(hf.resolve("config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d,
+                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d,
+                 "intermediate_size": %d, "vocab_size": %d, "max_position_embeddings": %d,
+                 "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "tie_word_embeddings": false}
+                """.formatted(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.ffnSize(), c.vocabSize(),
+                c.contextLength()));
+        Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
+    }
+
+    /** The inverse of {@link ModelConverter#unpermute}: row {@code j * half + i} from row {@code 2i + j}. */
+    private static Tensor toRotateHalf(Tensor t, int heads) {
+        long rowBytes = t.dtype().byteSize(t.dim(1));
+        int headRows = (int) (t.dim(0) / heads);
+        int half = headRows / 2;
+        MemorySegment out = MemorySegment.ofArray(new byte[(int) (t.dim(0) * rowBytes)]);
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                for (int j = 0; j < 2; j++) {
+                    long src = (long) h * headRows + 2L * i + j;
+                    long dst = (long) h * headRows + (long) j * half + i;
+                    MemorySegment.copy(t.data(), src * rowBytes, out, dst * rowBytes, rowBytes);
+                }
+            }
+        }
+        assertTrue(t.dtype() == DType.F32);
+        return new Tensor(t.name(), t.dtype(), t.shape(), out);
+    }
+
+    private static final class Quantize {
+        static float[] floats(Tensor t) {
+            return t.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED);
+        }
+    }
+}
