@@ -91,6 +91,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new TokenizeCommand(console))
                 .addSubcommand(new RunCommand(console))
                 .addSubcommand(new ChatCommand(console))
+                .addSubcommand(new BenchCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new DevCommand(console));
