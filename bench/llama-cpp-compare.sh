@@ -43,7 +43,7 @@ if [ ! -f "$nlc/node_modules/node-llama-cpp/package.json" ] \
 fi
 
 jar="$root/cli/target/plinth.jar"
-if [ ! -f "$jar" ] || [ -n "$(find core/src/main cli/src/main pom.xml core/pom.xml cli/pom.xml -newer "$jar" -print -quit)" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find ./*/src/main pom.xml ./*/pom.xml -newer "$jar" -print -quit)" ]; then
   log "building Plinth"
   ./mvnw -B -q -pl cli -am package -DskipTests >&2
 fi
@@ -72,8 +72,13 @@ for shape in $shapes; do
     meta="$file.bytes-per-token"
     if [ ! -f "$file" ] || [ ! -f "$meta" ]; then
       log "writing $file"
-      "$JAVA_HOME/bin/java" "${java_opts[@]}" -Xmx8g -cp "$jar" bench/RandomGguf.java "$shape" "$type" "$file" 2>/dev/null \
-        | awk '/^decode-bytes-per-token/ {print $2}' > "$meta"
+      "$JAVA_HOME/bin/java" "${java_opts[@]}" -Xmx8g -jar "$jar" -q dev random-model \
+        --preset "$shape" --type "$(tr '[:upper:]' '[:lower:]' <<<"$type")" "$file" >&2
+      # weights one decode step streams: all of them, except an untied embedding, of which it reads one row
+      "$JAVA_HOME/bin/java" "${java_opts[@]}" -jar "$jar" -q inspect --json "$file" 2>/dev/null | node -e '
+        const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
+        const untied = m.tensors.some(t => t.name === "output.weight");
+        console.log(m.tensors.reduce((s, t) => s + (untied && t.name === "token_embd.weight" ? 0 : t.bytes), 0));' > "$meta"
     fi
     per_token=$(cat "$meta")
     size=$(stat -c %s "$file")
