@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
@@ -164,6 +165,10 @@ public final class ModelConverter {
         if (Files.isRegularFile(tc)) {
             TokenizerConfig t = TokenizerConfig.read(tc);
             t.chatTemplate().ifPresent(s -> meta.put("tokenizer.chat_template", GgufValue.of(s)));
+        }
+        Path tokenizerJson = model.path().resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizerJson)) {
+            meta.putAll(GgufTokenizerMetadata.fromTokenizerJson(tokenizerJson));
         }
         if (!meta.containsKey("tokenizer.ggml.model")) {
             meta.put("tokenizer.ggml.model", GgufValue.of("none"));
