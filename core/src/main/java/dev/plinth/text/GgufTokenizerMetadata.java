@@ -37,6 +37,8 @@ public final class GgufTokenizerMetadata {
     }
 
     private static final long MAX_FILE_BYTES = 1L << 30;
+    private static final String HF_CONTRACTIONS = "(?i:'s|'t|'re|'ve|'m|'ll|'d)";
+    private static final String EXPANDED_CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
     private static final String GPT2_BYTE_LEVEL = "<ByteLevel use_regex>";
     /** Among llama.cpp pre-tokenizer names with the same regexes, the one to write. */
     private static final List<String> PREFERRED_PRE = List.of("gpt-2", "llama-bpe", "qwen2", "deepseek-llm",
@@ -58,6 +60,9 @@ public final class GgufTokenizerMetadata {
         String type = model.path("type").asText("");
         if (type.isEmpty() && model.has("vocab") && model.has("merges")) {
             type = "BPE";
+        }
+        if (!type.equals("WordPiece") && !type.equals("BPE")) {
+            throw new UnsupportedTokenizerException(tokenizerJson, "model.type", type, TokenizerJson.SUPPORTED_MODELS);
         }
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         String[] pieces = pieces(tokenizerJson, root);
@@ -405,7 +410,8 @@ public final class GgufTokenizerMetadata {
         }
         for (int i = 0; i < json.size(); i++) {
             String ours = llamaCpp.get(i);
-            String theirs = json.get(i);
+            // HF files spell the contractions case-insensitively; llama.cpp's regexes spell the cases out
+            String theirs = json.get(i).replace(HF_CONTRACTIONS, EXPANDED_CONTRACTIONS);
             boolean gpt2 = ours.equals(LlamaCppSplits.GPT2_REGEX);
             boolean same = theirs.equals(ours) || theirs.equals(TokenizerJsonWriter.toOniguruma(ours))
                     || (gpt2 && theirs.equals(GPT2_BYTE_LEVEL));

@@ -1,6 +1,7 @@
 package dev.plinth.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.SharedData;
@@ -222,5 +223,82 @@ class GgufTokenizerMetadataTest {
             case STRING -> v.asString();
             default -> v.asLong();
         };
+    }
+
+    /** The pre-tokenizer names of real HF files' regexes (Llama-3, Qwen2) and of GPT-2's plain ByteLevel. */
+    @org.junit.jupiter.api.Test
+    void preTokenizerNamesFromRealRegexes() throws Exception {
+        String llama3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+                + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+        String qwen2 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+                + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+        assertEquals("llama-bpe", pre(split(llama3), true));
+        assertEquals("qwen2", pre(split(qwen2), false));
+        assertEquals("gpt-2", pre("{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}", false));
+        assertThrows(UnsupportedTokenizerException.class, () -> pre(split("\\p{L}+|x"), false));
+    }
+
+    private static String split(String regex) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        return "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": "
+                + json.writeValueAsString(regex) + "}, \"behavior\": \"Isolated\", \"invert\": false}, "
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}";
+    }
+
+    private String pre(String preTokenizer, boolean ignoreMerges) throws Exception {
+        Path json = tmp.resolve("pre.json");
+        Files.writeString(json, "{\"pre_tokenizer\": " + preTokenizer + ", \"added_tokens\": [], \"model\": {\"type\": "
+                + "\"BPE\", \"ignore_merges\": " + ignoreMerges + ", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, "
+                + "\"merges\": [\"a b\"]}}");
+        return GgufTokenizerMetadata.fromTokenizerJson(json, null).get("tokenizer.ggml.pre").asString();
+    }
+
+    /** SentencePiece-style details: Metaspace prepends ▁, byte and unknown types, -rank scores, template specials. */
+    @org.junit.jupiter.api.Test
+    void sentencePieceStyleDetails() throws Exception {
+        Path json = tmp.resolve("spm.json");
+        Files.writeString(json, """
+                {"added_tokens": [{"id": 0, "content": "<unk>", "special": true}, {"id": 1, "content": "<s>", "special": true},
+                  {"id": 2, "content": "</s>", "special": true}],
+                 "normalizer": null,
+                 "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": false},
+                 "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                   {"Sequence": {"id": "A", "type_id": 0}}], "pair": [], "special_tokens": {}},
+                 "model": {"type": "BPE", "byte_fallback": true, "unk_token": "<unk>",
+                   "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "<0x41>": 3, "\u2581": 4, "a": 5, "b": 6, "ab": 7, "\u2581ab": 8, "ba": 9},
+                   "merges": [["a", "b"], "\u2581 ab"]}}""");
+        Map<String, GgufValue> meta = GgufTokenizerMetadata.fromTokenizerJson(json, null);
+        assertEquals("llama", meta.get("tokenizer.ggml.model").asString());
+        assertEquals(List.of(2L, 3L, 3L, 6L, 1L, 1L, 1L, 1L, 1L, 1L), canonical(meta.get("tokenizer.ggml.token_type")));
+        float[] scores = meta.get("tokenizer.ggml.scores").asArray().toFloatArray();
+        assertEquals(-0f, scores[7], 0f);
+        assertEquals(-1f, scores[8], 0f);
+        assertTrue(scores[9] < -1f, "a piece no merge makes ranks after every merge");
+        assertTrue(meta.get("tokenizer.ggml.add_space_prefix").asBool());
+        assertTrue(meta.get("tokenizer.ggml.add_bos_token").asBool());
+        assertEquals(false, meta.get("tokenizer.ggml.add_eos_token").asBool());
+        assertEquals(1L, meta.get("tokenizer.ggml.bos_token_id").asLong());
+        assertEquals(0L, meta.get("tokenizer.ggml.unknown_token_id").asLong());
+    }
+
+    /** Hostile files get a specific exception naming the file and field. */
+    @org.junit.jupiter.api.Test
+    void hostileInput() throws Exception {
+        Path json = tmp.resolve("bad.json");
+        for (String[] c : new String[][] {
+                {"{\"model\": ", "not valid JSON"},
+                {"[1, 2]", "not a JSON object"},
+                {"{\"model\": {\"type\": \"BPE\", \"vocab\": 3, \"merges\": []}}", "model.vocab"},
+                {"{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0, \"b\": 2}}}", "id 1 is missing"},
+                {"{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": -4}}}", "no valid id"},
+                {"{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"vocab\": {\"a\": 0}, \"merges\": [\"ab\"]}}", "has no space"},
+                {"{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"vocab\": {\"a\": 0}, \"merges\": [7]}}", "neither"}}) {
+            Files.writeString(json, c[0]);
+            var e = assertThrows(dev.plinth.io.ModelFormatException.class,
+                    () -> GgufTokenizerMetadata.fromTokenizerJson(json, null), c[0]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("bad.json"), e.getMessage());
+        }
+        Files.writeString(json, "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", 0.0]]}}");
+        assertThrows(UnsupportedTokenizerException.class, () -> GgufTokenizerMetadata.fromTokenizerJson(json, null));
     }
 }
