@@ -23,7 +23,9 @@ import java.util.Map;
  * <li>BPE with byte fallback (SentencePiece style: Llama-2, Mistral, TinyLlama): model {@code llama},
  * tokens, scores, token types, special ids, add_bos/add_eos, add_space_prefix. HF's BPE merges by
  * merge rank while llama.cpp merges by the merged piece's score; each piece gets the score
- * {@code -rank} of the first merge producing it, so llama.cpp reproduces HF's ids.</li>
+ * {@code -rank} of the first merge producing it, so llama.cpp reproduces HF's ids. (llama.cpp's own
+ * converter, without a tokenizer.model, writes -1000 for every score, so its llama.cpp merges
+ * leftmost-first instead; here the scores are deliberately the ones that keep HF's tokenization.)</li>
  * <li>Byte-level BPE (GPT-2, Llama-3, Qwen2, StarCoder...): model {@code gpt2}, the
  * {@code tokenizer.ggml.pre} name found by comparing the pre-tokenizer's regexes with llama.cpp's,
  * tokens, token types, merges, special ids.</li>
