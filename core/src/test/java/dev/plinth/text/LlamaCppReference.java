@@ -22,7 +22,7 @@ import java.util.Arrays;
  * llama.cpp's own tokenizer (node-llama-cpp's prebuilt libllama) through java.lang.foreign, loading
  * a GGUF vocabulary only. Test-only reference. Skips the calling test when the library is absent.
  */
-final class LlamaCppReference implements AutoCloseable {
+public final class LlamaCppReference implements AutoCloseable {
     /** llama_model_params as this build lays it out: 80 bytes, vocab_only at byte 0x48. */
     private static final long PARAMS_BYTES = 0x50;
     private static final long VOCAB_ONLY_OFFSET = 0x48;
@@ -44,7 +44,7 @@ final class LlamaCppReference implements AutoCloseable {
         this.vocab = (MemorySegment) getVocab.invokeExact(model);
     }
 
-    static synchronized LlamaCppReference load(Path gguf) throws Throwable {
+    public static synchronized LlamaCppReference load(Path gguf) throws Throwable {
         init();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment params = a.allocate(PARAMS_BYTES, 8);
@@ -102,7 +102,7 @@ final class LlamaCppReference implements AutoCloseable {
     private static void quietLog(int level, MemorySegment text, MemorySegment user) {
     }
 
-    int[] encode(String text, boolean addSpecial, boolean parseSpecial) throws Throwable {
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) throws Throwable {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment in = a.allocate(Math.max(1, utf8.length));

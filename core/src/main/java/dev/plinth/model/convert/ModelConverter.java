@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
@@ -30,7 +31,9 @@ import java.util.function.Function;
  *   <li>Hugging Face folder (llama, mistral, qwen2, qwen3): tensors renamed to llama.cpp's names,
  *       q/k rows of llama and mistral permuted from the rotate-half layout back to interleaved
  *       pairs as llama.cpp's convert_hf_to_gguf.py does (qwen2/qwen3 run NeoX RoPE and stay),
- *       1-D tensors as F32, hyperparameters and the chat template as llama.cpp's metadata keys;
+ *       1-D tensors as F32, hyperparameters and the chat template as llama.cpp's metadata keys,
+ *       and the vocabulary of its tokenizer.json ({@link GgufTokenizerMetadata}) when it has one
+ *       (without one, {@code tokenizer.ggml.model} is {@code none});
  *   <li>llama2.c checkpoint with its tokenizer {@code .bin}: the metadata llama.cpp's
  *       convert-llama2c-to-ggml writes, SentencePiece vocabulary included, and an output matrix
  *       even when the checkpoint shares it with the embedding.
@@ -164,6 +167,10 @@ public final class ModelConverter {
         if (Files.isRegularFile(tc)) {
             TokenizerConfig t = TokenizerConfig.read(tc);
             t.chatTemplate().ifPresent(s -> meta.put("tokenizer.chat_template", GgufValue.of(s)));
+        }
+        Path tokenizerJson = model.path().resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizerJson)) {
+            meta.putAll(GgufTokenizerMetadata.fromTokenizerJson(tokenizerJson));
         }
         if (!meta.containsKey("tokenizer.ggml.model")) {
             meta.put("tokenizer.ggml.model", GgufValue.of("none"));

@@ -18,7 +18,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.plinth.text.ConformanceStrings;
+import dev.plinth.text.GgufTokenizerMetadata;
+import dev.plinth.text.LlamaCppReference;
+import dev.plinth.text.Tokenizer;
+import dev.plinth.text.Tokenizers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelConverterTest {
@@ -72,7 +79,7 @@ class ModelConverterTest {
         RandomModels.write(gguf, c, false, QuantType.F32, 5);
         Path hf = Files.createDirectory(dir.resolve("hf"));
         try (GgufFile g = GgufFile.open(gguf)) {
-            writeHfFolder(g, c, hf);
+            writeHfFolder(g, c, hf, true);
         }
         Path back = dir.resolve("back.gguf");
         ModelConverter.convert(hf, null, back, QuantType.F32, GgufQuantizer.Listener.NONE);
@@ -98,6 +105,55 @@ class ModelConverterTest {
         }
     }
 
+    /**
+     * A Hugging Face folder with a real tokenizer.json (llama-spm exported by Plinth, SentencePiece
+     * style; fake-gpt2's, byte-level) converts to a GGUF whose vocabulary llama.cpp loads and
+     * tokenizes as Plinth's GGUF tokenizer does on the conformance strings.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tokenizer-vectors/ggml-vocab-llama-spm.gguf", "models/fake-gpt2/tokenizer.json"})
+    void huggingFaceFolderCarriesItsTokenizer(String source) throws Throwable {
+        Path hf = Files.createDirectory(dir.resolve("hf"));
+        Path src = SharedData.require(source);
+        if (source.endsWith(".gguf")) {
+            try (GgufFile v = GgufFile.open(src)) {
+                Tokenizers.writeSpmTokenizerJson(v, hf.resolve("tokenizer.json"));
+            }
+            Files.writeString(hf.resolve("tokenizer_config.json"), """
+                    {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "add_bos_token": true,
+                     "add_eos_token": false, "chat_template": "{{ messages }}"}""");
+        } else {
+            Files.copy(src, hf.resolve("tokenizer.json"));
+            Files.copy(src.resolveSibling("tokenizer_config.json"), hf.resolve("tokenizer_config.json"));
+        }
+        int vocab = GgufTokenizerMetadata.fromTokenizerJson(hf.resolve("tokenizer.json"))
+                .get("tokenizer.ggml.tokens").asArray().size();
+        DecoderConfig c = RandomModels.llama(32, 1, 2, 1, 64, vocab, 64, 10000);
+        Path gguf = dir.resolve("random.gguf");
+        RandomModels.write(gguf, c, false, QuantType.F32, 7);
+        try (GgufFile g = GgufFile.open(gguf)) {
+            writeHfFolder(g, c, hf, false);
+        }
+        Path back = dir.resolve("back.gguf");
+        ModelConverter.convert(hf, null, back, QuantType.F32, GgufQuantizer.Listener.NONE);
+        List<String> inputs = ConformanceStrings.sample(300);
+        int same = 0;
+        try (GgufFile b = GgufFile.open(back); LlamaCppReference llama = LlamaCppReference.load(back)) {
+            Tokenizer plinth = Tokenizers.fromGguf(b);
+            assertEquals(vocab, plinth.vocabSize());
+            for (String s : inputs) {
+                boolean ok = true;
+                for (boolean special : new boolean[] {false, true}) {
+                    ok &= java.util.Arrays.equals(llama.encode(s, special, special), plinth.encode(s, special, special));
+                }
+                same += ok ? 1 : 0;
+            }
+        }
+        System.out.printf("converted HF folder with %s: llama.cpp vs Plinth on the GGUF: %d/%d strings identical%n",
+                src.getFileName(), same, inputs.size());
+        assertEquals(inputs.size(), same);
+    }
+
     @Test
     void unpermuteInvertsTheRotateHalfLayout() {
         float[] rows = new float[8 * 3];
@@ -113,7 +169,7 @@ class ModelConverterTest {
         }
     }
 
-    private static void writeHfFolder(GgufFile g, DecoderConfig c, Path hf) throws Exception {
+    private static void writeHfFolder(GgufFile g, DecoderConfig c, Path hf, boolean config) throws Exception {
         Map<String, String> toGguf = ModelConverter.hfNames(c.layers());
         List<Tensor> tensors = new ArrayList<>();
         for (Map.Entry<String, String> e : toGguf.entrySet()) {
@@ -137,7 +193,9 @@ class ModelConverterTest {
                  "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "tie_word_embeddings": false}
                 """.formatted(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.ffnSize(), c.vocabSize(),
                 c.contextLength()));
-        Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
+        if (config) {
+            Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
+        }
     }
 
     /** The inverse of {@link ModelConverter#unpermute}: row {@code j * half + i} from row {@code 2i + j}. */
