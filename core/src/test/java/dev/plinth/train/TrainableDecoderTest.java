@@ -194,6 +194,67 @@ class TrainableDecoderTest {
         }
     }
 
+    @Test
+    void gradientAccumulationEqualsTheFullBatch() throws IOException {
+        try (ModelFile mf = ModelFiles.open(tinyLlama(true, false, 31))) {
+            TrainableDecoder model = TrainableDecoder.of(mf);
+            SplittableRandom rnd = new SplittableRandom(32);
+            int[][] inputs = randomTokens(rnd, 2, 32);
+            int[][] targets = randomTokens(rnd, 2, 32);
+            Tape tape = new Tape();
+            tape.backward(model.loss(tape, inputs, targets, -100));
+            Map<String, float[]> full = new java.util.HashMap<>();
+            model.parameters().forEach((k, v) -> full.put(k, v.grad().clone()));
+            model.zeroGrad();
+            for (int b = 0; b < 2; b++) {
+                Tape micro = new Tape();
+                micro.backward(model.loss(micro, new int[][] {inputs[b]}, new int[][] {targets[b]}, -100), 0.5f);
+            }
+            double worst = 0;
+            for (Map.Entry<String, Variable> e : model.parameters().entrySet()) {
+                float[] a = full.get(e.getKey());
+                float[] g = e.getValue().grad();
+                double diff = 0;
+                double norm = 0;
+                for (int i = 0; i < a.length; i++) {
+                    diff += (a[i] - g[i]) * (double) (a[i] - g[i]);
+                    norm += (double) a[i] * a[i];
+                }
+                worst = Math.max(worst, Math.sqrt(diff / norm));
+            }
+            System.out.printf("accumulated vs full-batch gradient: worst relative L2 difference %.3e%n", worst);
+            assertTrue(worst <= 1e-5, "accumulated gradients differ by " + worst);
+        }
+    }
+
+    @Test
+    void adamWLearnsAFixedBatch() throws IOException {
+        try (ModelFile mf = ModelFiles.open(tinyLlama(false, false, 41))) {
+            TrainableDecoder model = TrainableDecoder.of(mf);
+            SplittableRandom rnd = new SplittableRandom(42);
+            int[][] inputs = randomTokens(rnd, 2, 32);
+            int[][] targets = randomTokens(rnd, 2, 32);
+            var params = model.parameters().values();
+            AdamW opt = new AdamW(params, AdamW.Settings.defaults(), AdamW.decayMatrices(true));
+            float first = 0;
+            float last = 0;
+            for (int step = 0; step < 40; step++) {
+                model.zeroGrad();
+                Tape tape = new Tape();
+                Variable loss = model.loss(tape, inputs, targets, -100);
+                tape.backward(loss);
+                Gradients.clipGlobalNorm(params, 1.0);
+                opt.step(LearningRate.warmupCosine(step, 3e-2, 3e-3, 5, 40));
+                if (step == 0) {
+                    first = loss.data()[0];
+                }
+                last = loss.data()[0];
+            }
+            System.out.printf("40 AdamW steps on one batch: loss %.4f -> %.4f%n", first, last);
+            assertTrue(last < 0.5 * first, "memorizing one batch should halve the loss: " + first + " -> " + last);
+        }
+    }
+
     private static int argmaxAbs(float[] g) {
         int best = 0;
         for (int i = 1; i < g.length; i++) {

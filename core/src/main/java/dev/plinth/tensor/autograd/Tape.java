@@ -42,13 +42,18 @@ public final class Tape {
      * every parameter's gradient; the tape is empty afterwards.
      */
     public void backward(Variable loss) {
+        backward(loss, 1f);
+    }
+
+    /**
+     * Back-propagates {@code scale · loss}: with gradient accumulation over n micro-batches, each
+     * micro-batch's mean loss goes back with scale 1/n, and the parameters' gradients add up.
+     */
+    public void backward(Variable loss, float scale) {
         if (loss.size() != 1) {
             throw new IllegalArgumentException("backward needs a scalar loss, got " + loss);
         }
-        if (!loss.requiresGrad()) {
-            throw new IllegalArgumentException(loss + " depends on no parameter");
-        }
-        backward(loss, new float[] {1f});
+        backward(loss, new float[] {scale});
     }
 
     /**
