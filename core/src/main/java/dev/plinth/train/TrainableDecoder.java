@@ -41,16 +41,16 @@ public final class TrainableDecoder {
 
     /**
      * Copies the weights of a GGUF llama-family model (any dtype {@link Quantization} decodes) into
-     * F32 parameters. Q/K/V biases, per-head Q/K norms and sliding windows are not supported yet.
+     * F32 parameters (llama, mistral, qwen2 with its q/k/v biases, qwen3 with its per-head q/k
+     * norms). Sliding-window attention is not supported yet.
      */
     public static TrainableDecoder of(ModelFile file) {
         if (!"GGUF".equals(file.format())) {
             throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got " + file.format());
         }
         DecoderConfig c = DecoderConfig.of(file);
-        if (c.qkvBias() || c.qkNorm() || c.slidingWindow() > 0) {
-            throw new UnsupportedModelException(file.path() + ": q/k/v biases, q/k norms and sliding windows are not "
-                    + "trainable yet (architecture " + c.architecture() + ")");
+        if (c.slidingWindow() > 0) {
+            throw new UnsupportedModelException(file.path() + ": sliding-window attention is not trainable yet");
         }
         Map<String, Variable> p = new LinkedHashMap<>();
         int h = c.hiddenSize();
@@ -66,6 +66,15 @@ public final class TrainableDecoder {
             load(file, p, b + "attn_q.weight", c.qDim(), h);
             load(file, p, b + "attn_k.weight", c.kvDim(), h);
             load(file, p, b + "attn_v.weight", c.kvDim(), h);
+            if (c.qkvBias()) {
+                load(file, p, b + "attn_q.bias", c.qDim());
+                load(file, p, b + "attn_k.bias", c.kvDim());
+                load(file, p, b + "attn_v.bias", c.kvDim());
+            }
+            if (c.qkNorm()) {
+                load(file, p, b + "attn_q_norm.weight", c.headDim());
+                load(file, p, b + "attn_k_norm.weight", c.headDim());
+            }
             load(file, p, b + "attn_output.weight", h, c.qDim());
             load(file, p, b + "ffn_norm.weight", h);
             load(file, p, b + "ffn_gate.weight", c.ffnSize(), h);
@@ -138,11 +147,12 @@ public final class TrainableDecoder {
         for (int i = 0; i < c.layers(); i++) {
             String l = "blk." + i + ".";
             Variable xn = tape.rmsNorm(x, p(l + "attn_norm.weight"), eps);
-            Variable q = tape.rope(tape.linear(xn, p(l + "attn_q.weight")), c.heads(), c.headDim(), c.rotaryDim(),
-                    positions, c.ropeBase(), c.ropeFreqFactors(), rope);
-            Variable k = tape.rope(tape.linear(xn, p(l + "attn_k.weight")), c.kvHeads(), c.headDim(), c.rotaryDim(),
-                    positions, c.ropeBase(), c.ropeFreqFactors(), rope);
+            Variable q = projection(tape, xn, l, "attn_q", c.heads(), positions, rope);
+            Variable k = projection(tape, xn, l, "attn_k", c.kvHeads(), positions, rope);
             Variable v = tape.linear(xn, p(l + "attn_v.weight"));
+            if (c.qkvBias()) {
+                v = tape.addBias(v, p(l + "attn_v.bias"));
+            }
             Variable att = tape.causalAttention(q, k, v, batch, seq, c.heads(), c.kvHeads(), c.headDim());
             x = tape.add(x, tape.linear(att, p(l + "attn_output.weight")));
             Variable hn = tape.rmsNorm(x, p(l + "ffn_norm.weight"), eps);
@@ -151,6 +161,22 @@ public final class TrainableDecoder {
         }
         Variable out = tape.rmsNorm(x, p("output_norm.weight"), eps);
         return tape.linear(out, p(tied ? "token_embd.weight" : "output.weight"));
+    }
+
+    /** Query or key projection: matrix, bias, per-head norm (as the config says), then RoPE. */
+    private Variable projection(Tape tape, Variable xn, String l, String role, int heads, int[] positions,
+                                Tape.RopeLayout rope) {
+        DecoderConfig c = config;
+        Variable y = tape.linear(xn, p(l + role + ".weight"));
+        if (c.qkvBias()) {
+            y = tape.addBias(y, p(l + role + ".bias"));
+        }
+        if (c.qkNorm()) {
+            int rows = y.dim(0);
+            Variable perHead = tape.reshape(y, rows * heads, c.headDim());
+            y = tape.reshape(tape.rmsNorm(perHead, p(l + role + "_norm.weight"), c.rmsEps()), rows, heads * c.headDim());
+        }
+        return tape.rope(y, heads, c.headDim(), c.rotaryDim(), positions, c.ropeBase(), c.ropeFreqFactors(), rope);
     }
 
     /**

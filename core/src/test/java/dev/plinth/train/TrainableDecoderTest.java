@@ -38,27 +38,40 @@ class TrainableDecoderTest {
      * weights away from 1 and, when asked, RoPE frequency divisors.
      */
     private Path tinyLlama(boolean tied, boolean freqFactors, long seed) throws IOException {
+        return tinyModel("llama", tied, freqFactors, seed);
+    }
+
+    /**
+     * As {@link #tinyLlama}, for {@code arch}: qwen2 adds q/k/v biases (and NeoX RoPE), qwen3
+     * per-head q/k norms with heads of 8 (q wider than the residual, NeoX RoPE).
+     */
+    private Path tinyModel(String arch, boolean tied, boolean freqFactors, long seed) throws IOException {
         int hidden = 16;
         int heads = 4;
         int kvHeads = 2;
-        int headDim = hidden / heads;
+        int headDim = arch.equals("qwen3") ? 8 : hidden / heads;
         int ffn = 40;
         int vocab = 32;
         int layers = 2;
         SplittableRandom rnd = new SplittableRandom(seed);
+        String a = arch + ".";
         GgufWriter w = new GgufWriter()
-                .put("general.architecture", GgufValue.of("llama"))
-                .put("llama.context_length", GgufValue.ofUint32(64))
-                .put("llama.embedding_length", GgufValue.ofUint32(hidden))
-                .put("llama.block_count", GgufValue.ofUint32(layers))
-                .put("llama.feed_forward_length", GgufValue.ofUint32(ffn))
-                .put("llama.attention.head_count", GgufValue.ofUint32(heads))
-                .put("llama.attention.head_count_kv", GgufValue.ofUint32(kvHeads))
-                .put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f))
-                .put("llama.rope.freq_base", GgufValue.ofFloat32(10000f))
-                .put("llama.rope.dimension_count", GgufValue.ofUint32(headDim))
-                .put("llama.vocab_size", GgufValue.ofUint32(vocab))
+                .put("general.architecture", GgufValue.of(arch))
+                .put(a + "context_length", GgufValue.ofUint32(64))
+                .put(a + "embedding_length", GgufValue.ofUint32(hidden))
+                .put(a + "block_count", GgufValue.ofUint32(layers))
+                .put(a + "feed_forward_length", GgufValue.ofUint32(ffn))
+                .put(a + "attention.head_count", GgufValue.ofUint32(heads))
+                .put(a + "attention.head_count_kv", GgufValue.ofUint32(kvHeads))
+                .put(a + "attention.key_length", GgufValue.ofUint32(headDim))
+                .put(a + "attention.value_length", GgufValue.ofUint32(headDim))
+                .put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f))
+                .put(a + "rope.freq_base", GgufValue.ofFloat32(10000f))
+                .put(a + "rope.dimension_count", GgufValue.ofUint32(headDim))
+                .put(a + "vocab_size", GgufValue.ofUint32(vocab))
                 .put("tokenizer.ggml.model", GgufValue.of("none"));
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
         w.add(gaussian("token_embd.weight", rnd, 1.0, vocab, hidden));
         w.add(norm("output_norm.weight", rnd, hidden));
         if (!tied) {
@@ -75,16 +88,25 @@ class TrainableDecoderTest {
         for (int i = 0; i < layers; i++) {
             String b = "blk." + i + ".";
             w.add(norm(b + "attn_norm.weight", rnd, hidden));
-            w.add(gaussian(b + "attn_q.weight", rnd, 2 * in, hidden, hidden));
-            w.add(gaussian(b + "attn_k.weight", rnd, 2 * in, kvHeads * headDim, hidden));
-            w.add(gaussian(b + "attn_v.weight", rnd, in, kvHeads * headDim, hidden));
-            w.add(gaussian(b + "attn_output.weight", rnd, in, hidden, hidden));
+            w.add(gaussian(b + "attn_q.weight", rnd, 2 * in, qDim, hidden));
+            w.add(gaussian(b + "attn_k.weight", rnd, 2 * in, kvDim, hidden));
+            w.add(gaussian(b + "attn_v.weight", rnd, in, kvDim, hidden));
+            if (arch.equals("qwen2")) {
+                w.add(gaussian(b + "attn_q.bias", rnd, 0.5, qDim));
+                w.add(gaussian(b + "attn_k.bias", rnd, 0.5, kvDim));
+                w.add(gaussian(b + "attn_v.bias", rnd, 0.5, kvDim));
+            }
+            if (arch.equals("qwen3")) {
+                w.add(norm(b + "attn_q_norm.weight", rnd, headDim));
+                w.add(norm(b + "attn_k_norm.weight", rnd, headDim));
+            }
+            w.add(gaussian(b + "attn_output.weight", rnd, 1 / Math.sqrt(qDim), hidden, qDim));
             w.add(norm(b + "ffn_norm.weight", rnd, hidden));
             w.add(gaussian(b + "ffn_gate.weight", rnd, in, ffn, hidden));
             w.add(gaussian(b + "ffn_up.weight", rnd, in, ffn, hidden));
             w.add(gaussian(b + "ffn_down.weight", rnd, 1 / Math.sqrt(ffn), hidden, ffn));
         }
-        Path out = dir.resolve("tiny-" + tied + freqFactors + ".gguf");
+        Path out = dir.resolve("tiny-" + arch + tied + freqFactors + ".gguf");
         w.write(out);
         return out;
     }
@@ -117,8 +139,10 @@ class TrainableDecoderTest {
 
     @Test
     void forwardEqualsInferenceDecoderLogits() throws IOException {
-        for (boolean tied : new boolean[] {false, true}) {
-            Path file = tinyLlama(tied, !tied, 11);
+        String[][] variants = {{"llama", "untied"}, {"llama", "tied"}, {"qwen2", "tied"}, {"qwen3", "untied"}};
+        for (String[] variant : variants) {
+            boolean tied = variant[1].equals("tied");
+            Path file = tinyModel(variant[0], tied, variant[0].equals("llama") && !tied, 11);
             try (ModelFile mf = ModelFiles.open(file); DecoderModel inference = DecoderModel.of(mf)) {
                 TrainableDecoder model = TrainableDecoder.of(mf);
                 assertEquals(tied, model.tiedEmbeddings());
@@ -133,8 +157,8 @@ class TrainableDecoderTest {
                         largest = Math.max(largest, Math.abs(ref[i]));
                     }
                 }
-                System.out.printf("tiny llama (tied %s): max |logit| %.3f, max |autograd - DecoderModel| %.3e%n", tied,
-                        largest, worst);
+                System.out.printf("tiny %s (%s): max |logit| %.3f, max |autograd - DecoderModel| %.3e%n", variant[0],
+                        variant[1], largest, worst);
                 assertTrue(largest > 0.5, "logits too flat for a meaningful comparison: " + largest);
                 assertTrue(worst <= 1e-5, "logits differ by " + worst);
             }
@@ -143,7 +167,16 @@ class TrainableDecoderTest {
 
     @Test
     void lossGradientMatchesFiniteDifferences() throws IOException {
-        Path file = tinyLlama(false, false, 21);
+        lossGradientMatchesFiniteDifferences(tinyLlama(false, false, 21));
+    }
+
+    @Test
+    void qwenLossGradientsMatchFiniteDifferences() throws IOException {
+        lossGradientMatchesFiniteDifferences(tinyModel("qwen2", true, false, 23));
+        lossGradientMatchesFiniteDifferences(tinyModel("qwen3", false, false, 24));
+    }
+
+    private void lossGradientMatchesFiniteDifferences(Path file) throws IOException {
         try (ModelFile mf = ModelFiles.open(file)) {
             TrainableDecoder model = TrainableDecoder.of(mf);
             SplittableRandom rnd = new SplittableRandom(22);
@@ -189,7 +222,7 @@ class TrainableDecoderTest {
                 norm += pr[0] * pr[0];
             }
             double rel = Math.sqrt(diff / norm);
-            System.out.printf("model gradcheck: %d coordinates, overall rel L2 error %.3e%n", pairs.size(), rel);
+            System.out.printf("model gradcheck %s: %d coordinates, overall rel L2 error %.3e%n", file.getFileName(), pairs.size(), rel);
             assertTrue(rel <= 3e-3, "overall relative error " + rel);
         }
     }

@@ -189,6 +189,49 @@ public final class Tape {
         return out;
     }
 
+    /** {@code x [m, n]} plus {@code bias [n]} on every row. */
+    public Variable addBias(Variable x, Variable bias) {
+        rank(x, 2, "addBias input");
+        int m = x.dim(0);
+        int n = x.dim(1);
+        if (bias.size() != n) {
+            throw new IllegalArgumentException("addBias: bias " + bias + " does not match rows of " + n);
+        }
+        float[] y = new float[x.size()];
+        for (int r = 0; r < m; r++) {
+            Activations.add(y, r * n, x.data(), r * n, bias.data(), 0, n);
+        }
+        Variable out = result("addBias", y, x.shape(), x, bias);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (x.requiresGrad()) {
+                Kernels.addInto(x.gradForAccumulation(), g);
+            }
+            if (bias.requiresGrad()) {
+                float[] db = bias.gradForAccumulation();
+                for (int r = 0; r < m; r++) {
+                    Activations.add(db, 0, db, 0, g, r * n, n);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The same values under another shape of equal size (sharing the array: ops never write their inputs). */
+    public Variable reshape(Variable x, int... shape) {
+        Variable out = result("reshape", x.data(), shape, x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                Kernels.addInto(x.gradForAccumulation(), g);
+            }
+        });
+        return out;
+    }
+
     /** {@code silu(a) * b}, same shapes (the gated feed-forward's activation). */
     public Variable swiglu(Variable a, Variable b) {
         sameShape(a, b, "swiglu");

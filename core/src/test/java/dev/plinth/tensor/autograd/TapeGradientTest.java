@@ -118,6 +118,14 @@ class TapeGradientTest {
     }
 
     @Test
+    void biasAndReshape() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        check("addBias", (t, in) -> t.addBias(in[0], in[1]), 1e-5, param(rnd, "x", 1, 4, 6), param(rnd, "b", 1, 6));
+        check("reshape then rmsNorm", (t, in) -> t.reshape(t.rmsNorm(t.reshape(in[0], 8, 3), in[1], 1e-5f), 4, 6),
+                2e-4, param(rnd, "x", 1, 4, 6), param(rnd, "w", 1, 3));
+    }
+
+    @Test
     void rmsNorm() {
         SplittableRandom rnd = new SplittableRandom(4);
         check("rmsNorm", (t, in) -> t.rmsNorm(in[0], in[1], 1e-5f), 2e-4, param(rnd, "x", 1, 4, 8),
