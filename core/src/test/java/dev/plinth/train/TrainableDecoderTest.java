@@ -288,6 +288,44 @@ class TrainableDecoderTest {
         }
     }
 
+    @Test
+    void rejectsMissingOrMisshapenTensorsByName() throws IOException {
+        Path good = tinyLlama(false, false, 51);
+        for (String broken : new String[] {"blk.1.ffn_up.weight", "blk.0.attn_norm.weight"}) {
+            Path bad = dir.resolve("bad.gguf");
+            try (dev.plinth.io.gguf.GgufFile g = dev.plinth.io.gguf.GgufFile.open(good)) {
+                GgufWriter w = new GgufWriter().putAll(g.metadata());
+                for (var info : g.tensorInfos()) {
+                    Tensor t = g.tensor(info);
+                    if (!info.name().equals(broken)) {
+                        w.add(t);
+                    } else if (info.shape().length == 1) {
+                        w.add(Tensor.ofFloats(broken, new float[3], 3));
+                    }
+                }
+                w.write(bad);
+            }
+            try (ModelFile mf = ModelFiles.open(bad)) {
+                var e = org.junit.jupiter.api.Assertions.assertThrows(dev.plinth.model.UnsupportedModelException.class,
+                        () -> TrainableDecoder.of(mf));
+                assertTrue(e.getMessage().contains(broken), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void rejectsRaggedBatchesAndOutOfRangeTokens() throws IOException {
+        try (ModelFile mf = ModelFiles.open(tinyLlama(true, false, 61))) {
+            TrainableDecoder model = TrainableDecoder.of(mf);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.logits(new Tape(), new int[][] {{1, 2, 3}, {1, 2}}));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.logits(new Tape(), new int[][] {{1, 32}}));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.loss(new Tape(), new int[][] {{1, 2}}, new int[][] {{1, 40}}, -100));
+        }
+    }
+
     private static int argmaxAbs(float[] g) {
         int best = 0;
         for (int i = 1; i < g.length; i++) {
