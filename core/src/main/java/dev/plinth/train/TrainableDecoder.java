@@ -42,16 +42,13 @@ public final class TrainableDecoder {
     /**
      * Copies the weights of a GGUF llama-family model (any dtype {@link Quantization} decodes) into
      * F32 parameters (llama, mistral, qwen2 with its q/k/v biases, qwen3 with its per-head q/k
-     * norms). Sliding-window attention is not supported yet.
+     * norms, any of them with a sliding attention window).
      */
     public static TrainableDecoder of(ModelFile file) {
         if (!"GGUF".equals(file.format())) {
             throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got " + file.format());
         }
         DecoderConfig c = DecoderConfig.of(file);
-        if (c.slidingWindow() > 0) {
-            throw new UnsupportedModelException(file.path() + ": sliding-window attention is not trainable yet");
-        }
         Map<String, Variable> p = new LinkedHashMap<>();
         int h = c.hiddenSize();
         load(file, p, "token_embd.weight", c.vocabSize(), h);
@@ -153,7 +150,8 @@ public final class TrainableDecoder {
             if (c.qkvBias()) {
                 v = tape.addBias(v, p(l + "attn_v.bias"));
             }
-            Variable att = tape.causalAttention(q, k, v, batch, seq, c.heads(), c.kvHeads(), c.headDim());
+            Variable att = tape.causalAttention(q, k, v, batch, seq, c.heads(), c.kvHeads(), c.headDim(),
+                    c.slidingWindow());
             x = tape.add(x, tape.linear(att, p(l + "attn_output.weight")));
             Variable hn = tape.rmsNorm(x, p(l + "ffn_norm.weight"), eps);
             Variable act = tape.swiglu(tape.linear(hn, p(l + "ffn_gate.weight")), tape.linear(hn, p(l + "ffn_up.weight")));

@@ -46,6 +46,11 @@ class TrainableDecoderTest {
      * per-head q/k norms with heads of 8 (q wider than the residual, NeoX RoPE).
      */
     private Path tinyModel(String arch, boolean tied, boolean freqFactors, long seed) throws IOException {
+        return tinyModel(arch, tied, freqFactors, seed, 0);
+    }
+
+    /** As {@link #tinyModel(String, boolean, boolean, long)} with a sliding attention window (0: none). */
+    private Path tinyModel(String arch, boolean tied, boolean freqFactors, long seed, int window) throws IOException {
         int hidden = 16;
         int heads = 4;
         int kvHeads = 2;
@@ -70,6 +75,9 @@ class TrainableDecoderTest {
                 .put(a + "rope.dimension_count", GgufValue.ofUint32(headDim))
                 .put(a + "vocab_size", GgufValue.ofUint32(vocab))
                 .put("tokenizer.ggml.model", GgufValue.of("none"));
+        if (window > 0) {
+            w.put(a + "attention.sliding_window", GgufValue.ofUint32(window));
+        }
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
         w.add(gaussian("token_embd.weight", rnd, 1.0, vocab, hidden));
@@ -106,7 +114,7 @@ class TrainableDecoderTest {
             w.add(gaussian(b + "ffn_up.weight", rnd, in, ffn, hidden));
             w.add(gaussian(b + "ffn_down.weight", rnd, 1 / Math.sqrt(ffn), hidden, ffn));
         }
-        Path out = dir.resolve("tiny-" + arch + tied + freqFactors + ".gguf");
+        Path out = dir.resolve("tiny-" + arch + tied + freqFactors + window + ".gguf");
         w.write(out);
         return out;
     }
@@ -139,10 +147,12 @@ class TrainableDecoderTest {
 
     @Test
     void forwardEqualsInferenceDecoderLogits() throws IOException {
-        String[][] variants = {{"llama", "untied"}, {"llama", "tied"}, {"qwen2", "tied"}, {"qwen3", "untied"}};
+        String[][] variants = {{"llama", "untied"}, {"llama", "tied"}, {"qwen2", "tied"}, {"qwen3", "untied"},
+            {"llama", "window 3"}};
         for (String[] variant : variants) {
             boolean tied = variant[1].equals("tied");
-            Path file = tinyModel(variant[0], tied, variant[0].equals("llama") && !tied, 11);
+            int window = variant[1].startsWith("window") ? 3 : 0;
+            Path file = tinyModel(variant[0], tied, variant[0].equals("llama") && variant[1].equals("untied"), 11, window);
             try (ModelFile mf = ModelFiles.open(file); DecoderModel inference = DecoderModel.of(mf)) {
                 TrainableDecoder model = TrainableDecoder.of(mf);
                 assertEquals(tied, model.tiedEmbeddings());

@@ -402,6 +402,18 @@ public final class Tape {
      */
     public Variable causalAttention(Variable q, Variable k, Variable v, int batch, int seq, int heads, int kvHeads,
                                     int headDim) {
+        return causalAttention(q, k, v, batch, seq, heads, kvHeads, headDim, 0);
+    }
+
+    /**
+     * {@link #causalAttention(Variable, Variable, Variable, int, int, int, int, int)} where each query
+     * sees at most {@code window} keys, itself included (Mistral's sliding window); 0 for all.
+     */
+    public Variable causalAttention(Variable q, Variable k, Variable v, int batch, int seq, int heads, int kvHeads,
+                                    int headDim, int window) {
+        if (window < 0) {
+            throw new IllegalArgumentException("attention window must be 0 (none) or positive, was " + window);
+        }
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " key/value heads");
         }
@@ -432,20 +444,21 @@ public final class Tape {
                 int pOff = ((b * heads + h) * seq + t) * seq;
                 int qOff = (b * seq + t) * qDim + h * headDim;
                 int kvOff = (h / group) * headDim;
+                int first = window > 0 ? Math.max(0, t - window + 1) : 0;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int u = 0; u <= t; u++) {
+                for (int u = first; u <= t; u++) {
                     float sc = Kernels.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
                     probs[pOff + u] = sc;
                     max = Math.max(max, sc);
                 }
                 float sum = 0;
-                for (int u = 0; u <= t; u++) {
+                for (int u = first; u <= t; u++) {
                     float ex = (float) Math.exp(probs[pOff + u] - max);
                     probs[pOff + u] = ex;
                     sum += ex;
                 }
                 float inv = 1f / sum;
-                for (int u = 0; u <= t; u++) {
+                for (int u = first; u <= t; u++) {
                     probs[pOff + u] *= inv;
                     Activations.axpy(probs[pOff + u], vv, (b * seq + u) * kvDim + kvOff, y, qOff, headDim);
                 }
@@ -471,14 +484,15 @@ public final class Tape {
                         for (int t = 0; t < seq; t++) {
                             int pOff = ((b * heads + h) * seq + t) * seq;
                             int qOff = (b * seq + t) * qDim + h * headDim;
+                            int first = window > 0 ? Math.max(0, t - window + 1) : 0;
                             float pdp = 0;
-                            for (int u = 0; u <= t; u++) {
+                            for (int u = first; u <= t; u++) {
                                 int vOff = (b * seq + u) * kvDim + kvOff;
                                 dp[u] = Kernels.dot(g, qOff, vv, vOff, headDim);
                                 pdp += probs[pOff + u] * dp[u];
                                 Activations.axpy(probs[pOff + u], g, qOff, dv, vOff, headDim);
                             }
-                            for (int u = 0; u <= t; u++) {
+                            for (int u = first; u <= t; u++) {
                                 int kOff = (b * seq + u) * kvDim + kvOff;
                                 float ds = probs[pOff + u] * (dp[u] - pdp) * scale;
                                 Activations.axpy(ds, kv, kOff, dq, qOff, headDim);

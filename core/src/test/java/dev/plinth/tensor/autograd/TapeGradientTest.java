@@ -155,6 +155,8 @@ class TapeGradientTest {
                 param(rnd, "v", 1, batch * seq, 8));
         check("attention 3q/3kv heads", (t, in) -> t.causalAttention(in[0], in[1], in[2], 1, 6, 3, 3, 4), 2e-4,
                 param(rnd, "q", 1, 6, 12), param(rnd, "k", 1, 6, 12), param(rnd, "v", 1, 6, 12));
+        check("attention window 3", (t, in) -> t.causalAttention(in[0], in[1], in[2], 2, 6, 4, 2, 4, 3), 2e-4,
+                param(rnd, "q", 1, 12, 16), param(rnd, "k", 1, 12, 8), param(rnd, "v", 1, 12, 8));
     }
 
     @Test
