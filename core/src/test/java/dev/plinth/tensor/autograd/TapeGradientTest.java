@@ -222,6 +222,35 @@ class TapeGradientTest {
     }
 
     @Test
+    void activationsBecomeUnreachableOnceBackwardConsumedThem() throws InterruptedException {
+        SplittableRandom rnd = new SplittableRandom(12);
+        Variable x = param(rnd, "x", 1, 64, 32);
+        Variable w = param(rnd, "w", 1, 32);
+        Variable proj = param(rnd, "proj", 1, 16, 32);
+        Tape tape = new Tape();
+        Variable[] logits = new Variable[1];
+        // the normalized activations are held only by the tape's records once this returns
+        java.lang.ref.WeakReference<Object> held = heldActivation(tape, x, w, proj, logits);
+        Variable loss = tape.crossEntropy(logits[0], new int[64], -1);
+        System.gc();
+        assertTrue(held.get() != null, "the tape must keep what backward still needs");
+        tape.backward(loss);
+        for (int i = 0; i < 50 && held.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(held.get(), "after backward nothing should hold the activation");
+    }
+
+    /** Records rmsNorm → linear on {@code tape} (logits into {@code out[0]}); a weak reference to the norm's output. */
+    private static java.lang.ref.WeakReference<Object> heldActivation(Tape tape, Variable x, Variable w, Variable proj,
+                                                                     Variable[] out) {
+        Variable n = tape.rmsNorm(x, w, 1e-5f);
+        out[0] = tape.linear(n, proj);
+        return new java.lang.ref.WeakReference<>(n.data());
+    }
+
+    @Test
     void rejectsMismatchedShapes() {
         SplittableRandom rnd = new SplittableRandom(10);
         Tape t = new Tape();
