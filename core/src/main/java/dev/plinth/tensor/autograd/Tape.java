@@ -1,0 +1,598 @@
+package dev.plinth.tensor.autograd;
+
+import dev.plinth.tensor.Activations;
+import dev.plinth.tensor.MatMul;
+import dev.plinth.tensor.Norms;
+import dev.plinth.tensor.Parallel;
+import dev.plinth.tensor.Rope;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reverse-mode automatic differentiation: every op records how to push its output's gradient back
+ * to its inputs, and {@link #backward} replays those records newest first. Each record is dropped
+ * as soon as it ran, together with the activations it held, and an intermediate's gradient is
+ * dropped once its producer consumed it, so memory falls while backward proceeds.
+ *
+ * <p>The ops are those of a llama-family decoder, over row-major F32 {@link Variable}s:
+ * {@link #embedding}, {@link #linear} (X·Wᵀ), {@link #rmsNorm}, {@link #rope},
+ * {@link #causalAttention} (grouped-query), {@link #swiglu}, {@link #add} and
+ * {@link #crossEntropy}. A tape serves one forward and one backward pass; it is not thread-safe
+ * (each op already uses every core).
+ */
+public final class Tape {
+
+    /** Pushes the gradient of one op's output back to its inputs. */
+    @FunctionalInterface
+    private interface Node {
+        void backward();
+    }
+
+    private final List<Node> nodes = new ArrayList<>();
+    private int live;
+
+    /** Records that the tape has not replayed yet. */
+    public int pending() {
+        return live;
+    }
+
+    /**
+     * Back-propagates from a one-element {@code loss} (seeded with gradient 1), accumulating into
+     * every parameter's gradient; the tape is empty afterwards.
+     */
+    public void backward(Variable loss) {
+        backward(loss, 1f);
+    }
+
+    /**
+     * Back-propagates {@code scale · loss}: with gradient accumulation over n micro-batches, each
+     * micro-batch's mean loss goes back with scale 1/n, and the parameters' gradients add up.
+     */
+    public void backward(Variable loss, float scale) {
+        if (loss.size() != 1) {
+            throw new IllegalArgumentException("backward needs a scalar loss, got " + loss);
+        }
+        backward(loss, new float[] {scale});
+    }
+
+    /**
+     * Back-propagates {@code outputGrad} (the gradient of some scalar with respect to
+     * {@code output}, same size) through every recorded op; the tape is empty afterwards.
+     */
+    public void backward(Variable output, float[] outputGrad) {
+        if (outputGrad.length != output.size()) {
+            throw new IllegalArgumentException("gradient of " + outputGrad.length + " values for " + output);
+        }
+        if (!output.requiresGrad()) {
+            throw new IllegalArgumentException(output + " depends on no parameter");
+        }
+        Kernels.addInto(output.gradForAccumulation(), outputGrad);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.set(i, null);
+            live--;
+            n.backward();
+        }
+        nodes.clear();
+    }
+
+    private Variable result(String name, float[] data, int[] shape, Variable... inputs) {
+        boolean grad = false;
+        for (Variable v : inputs) {
+            grad |= v.requiresGrad();
+        }
+        return new Variable(name, data, shape, grad);
+    }
+
+    private void record(Variable out, Node node) {
+        if (out.requiresGrad()) {
+            nodes.add(node);
+            live++;
+        }
+    }
+
+    /** The output's gradient, released from the variable (its producer is its only consumer). */
+    private static float[] take(Variable out) {
+        float[] g = out.grad();
+        out.zeroGrad();
+        return g;
+    }
+
+    // ---- embedding ----
+
+    /** Rows {@code ids[i]} of {@code table [vocab, h]} as {@code [ids.length, h]}; backward adds into those rows only. */
+    public Variable embedding(Variable table, int[] ids) {
+        rank(table, 2, "embedding table");
+        int vocab = table.dim(0);
+        int h = table.dim(1);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is outside [0, " + vocab + ")");
+            }
+        }
+        float[] t = table.data();
+        float[] y = new float[Math.multiplyExact(ids.length, h)];
+        for (int i = 0; i < ids.length; i++) {
+            System.arraycopy(t, ids[i] * h, y, i * h, h);
+        }
+        int[] idsCopy = ids.clone();
+        Variable out = result("embedding", y, new int[] {ids.length, h}, table);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            float[] dt = table.gradForAccumulation();
+            for (int i = 0; i < idsCopy.length; i++) {
+                Activations.add(dt, idsCopy[i] * h, dt, idsCopy[i] * h, g, i * h, h);
+            }
+        });
+        return out;
+    }
+
+    // ---- linear ----
+
+    /** {@code x [m, k] · wᵀ} for {@code w [n, k]}: {@code [m, n]}. Backward is two GEMMs. */
+    public Variable linear(Variable x, Variable w) {
+        rank(x, 2, "linear input");
+        rank(w, 2, "linear weight");
+        int m = x.dim(0);
+        int k = x.dim(1);
+        int n = w.dim(0);
+        if (w.dim(1) != k) {
+            throw new IllegalArgumentException("linear: " + x + " · " + w + "ᵀ has mismatched inner sizes");
+        }
+        float[] y = new float[Math.multiplyExact(m, n)];
+        MatMul.gemm(x.data(), w.data(), y, m, n, k);
+        Variable out = result("linear", y, new int[] {m, n}, x, w);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (x.requiresGrad()) {
+                // dX[m,k] = dY[m,n] · W[n,k] = dY · (Wᵀ)ᵀ
+                float[] tmp = new float[m * k];
+                MatMul.gemm(g, Kernels.transpose(w.data(), n, k), tmp, m, k, n);
+                Kernels.addInto(x.gradForAccumulation(), tmp);
+            }
+            if (w.requiresGrad()) {
+                // dW[n,k] = dYᵀ[n,m] · X[m,k] = dYᵀ · (Xᵀ)ᵀ
+                float[] tmp = new float[n * k];
+                MatMul.gemm(Kernels.transpose(g, m, n), Kernels.transpose(x.data(), m, k), tmp, n, k, m);
+                Kernels.addInto(w.gradForAccumulation(), tmp);
+            }
+        });
+        return out;
+    }
+
+    // ---- element-wise ----
+
+    /** {@code a + b}, same shapes (the residual connection). */
+    public Variable add(Variable a, Variable b) {
+        sameShape(a, b, "add");
+        float[] y = new float[a.size()];
+        Activations.add(y, 0, a.data(), 0, b.data(), 0, y.length);
+        Variable out = result("add", y, a.shape(), a, b);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (a.requiresGrad()) {
+                Kernels.addInto(a.gradForAccumulation(), g);
+            }
+            if (b.requiresGrad()) {
+                Kernels.addInto(b.gradForAccumulation(), g);
+            }
+        });
+        return out;
+    }
+
+    /** {@code x [m, n]} plus {@code bias [n]} on every row. */
+    public Variable addBias(Variable x, Variable bias) {
+        rank(x, 2, "addBias input");
+        int m = x.dim(0);
+        int n = x.dim(1);
+        if (bias.size() != n) {
+            throw new IllegalArgumentException("addBias: bias " + bias + " does not match rows of " + n);
+        }
+        float[] y = new float[x.size()];
+        for (int r = 0; r < m; r++) {
+            Activations.add(y, r * n, x.data(), r * n, bias.data(), 0, n);
+        }
+        Variable out = result("addBias", y, x.shape(), x, bias);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (x.requiresGrad()) {
+                Kernels.addInto(x.gradForAccumulation(), g);
+            }
+            if (bias.requiresGrad()) {
+                float[] db = bias.gradForAccumulation();
+                for (int r = 0; r < m; r++) {
+                    Activations.add(db, 0, db, 0, g, r * n, n);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The same values under another shape of equal size (sharing the array: ops never write their inputs). */
+    public Variable reshape(Variable x, int... shape) {
+        Variable out = result("reshape", x.data(), shape, x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                Kernels.addInto(x.gradForAccumulation(), g);
+            }
+        });
+        return out;
+    }
+
+    /** {@code silu(a) * b}, same shapes (the gated feed-forward's activation). */
+    public Variable swiglu(Variable a, Variable b) {
+        sameShape(a, b, "swiglu");
+        float[] y = new float[a.size()];
+        Activations.swiglu(y, 0, a.data(), 0, b.data(), 0, y.length);
+        Variable out = result("swiglu", y, a.shape(), a, b);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            float[] av = a.data();
+            float[] bv = b.data();
+            float[] da = a.requiresGrad() ? a.gradForAccumulation() : null;
+            float[] db = b.requiresGrad() ? b.gradForAccumulation() : null;
+            Parallel.parallelFor(g.length, 4096, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    float x = av[i];
+                    float sig = (float) (1.0 / (1.0 + Math.exp(-x)));
+                    if (da != null) {
+                        // d silu(x)/dx = σ(x) (1 + x (1 - σ(x)))
+                        da[i] += g[i] * bv[i] * sig * (1f + x * (1f - sig));
+                    }
+                    if (db != null) {
+                        db[i] += g[i] * x * sig;
+                    }
+                }
+            });
+        });
+        return out;
+    }
+
+    // ---- RMSNorm ----
+
+    /** Each row of {@code x [m, h]} divided by its root mean square (plus {@code eps}), times {@code weight [h]}. */
+    public Variable rmsNorm(Variable x, Variable weight, float eps) {
+        rank(x, 2, "rmsNorm input");
+        int m = x.dim(0);
+        int h = x.dim(1);
+        if (weight.size() != h) {
+            throw new IllegalArgumentException("rmsNorm: weight " + weight + " does not match rows of " + h);
+        }
+        float[] xv = x.data();
+        float[] wv = weight.data();
+        float[] y = new float[xv.length];
+        float[] inv = new float[m];
+        Parallel.parallelFor(m, 4, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                Norms.rmsNorm(y, r * h, xv, r * h, wv, 0, h, eps);
+                double ss = 0;
+                for (int i = 0; i < h; i++) {
+                    ss += (double) xv[r * h + i] * xv[r * h + i];
+                }
+                inv[r] = (float) (1.0 / Math.sqrt(ss / h + eps));
+            }
+        });
+        Variable out = result("rmsNorm", y, x.shape(), x, weight);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (weight.requiresGrad()) {
+                float[] dw = weight.gradForAccumulation();
+                for (int r = 0; r < m; r++) {
+                    for (int i = 0; i < h; i++) {
+                        dw[i] += g[r * h + i] * xv[r * h + i] * inv[r];
+                    }
+                }
+            }
+            if (x.requiresGrad()) {
+                float[] dx = x.gradForAccumulation();
+                // dx = r·(g∘w) − x · r³/h · Σ(g∘w∘x)
+                Parallel.parallelFor(m, 4, (s, e) -> {
+                    for (int r = s; r < e; r++) {
+                        int o = r * h;
+                        double dot = 0;
+                        for (int i = 0; i < h; i++) {
+                            dot += (double) g[o + i] * wv[i] * xv[o + i];
+                        }
+                        float rr = inv[r];
+                        float c = (float) (dot * rr * rr * rr / h);
+                        for (int i = 0; i < h; i++) {
+                            dx[o + i] += rr * g[o + i] * wv[i] - c * xv[o + i];
+                        }
+                    }
+                });
+            }
+        });
+        return out;
+    }
+
+    // ---- RoPE ----
+
+    /** How RoPE pairs a head's dimensions. */
+    public enum RopeLayout {
+        /** Pairs (2i, 2i+1). */
+        INTERLEAVED,
+        /** Pairs (i, i + rotaryDim/2). */
+        NEOX
+    }
+
+    /**
+     * Rotary position embedding of {@code x [m, heads * headDim]}, row r at {@code positions[r]};
+     * the first {@code rotaryDim} dimensions of each head rotate. Backward rotates the gradient back.
+     */
+    public Variable rope(Variable x, int heads, int headDim, int rotaryDim, int[] positions, double base,
+                         float[] freqFactors, RopeLayout layout) {
+        rank(x, 2, "rope input");
+        int m = x.dim(0);
+        int w = x.dim(1);
+        if (w != heads * headDim || positions.length != m) {
+            throw new IllegalArgumentException("rope: " + x + " is not [" + positions.length + ", " + heads + " x "
+                    + headDim + "]");
+        }
+        int half = rotaryDim / 2;
+        float[] cos = new float[m * half];
+        float[] sin = new float[m * half];
+        float[] c1 = new float[half];
+        float[] s1 = new float[half];
+        for (int r = 0; r < m; r++) {
+            Rope.angles(positions[r], rotaryDim, base, freqFactors, c1, s1);
+            System.arraycopy(c1, 0, cos, r * half, half);
+            System.arraycopy(s1, 0, sin, r * half, half);
+        }
+        float[] y = x.data().clone();
+        rotateRows(y, m, w, heads, headDim, rotaryDim, cos, sin, layout);
+        Variable out = result("rope", y, x.shape(), x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            // the rotation is orthogonal: its transpose is the rotation by the opposite angle
+            for (int i = 0; i < sin.length; i++) {
+                sin[i] = -sin[i];
+            }
+            rotateRows(g, m, w, heads, headDim, rotaryDim, cos, sin, layout);
+            Kernels.addInto(x.gradForAccumulation(), g);
+        });
+        return out;
+    }
+
+    private static void rotateRows(float[] y, int m, int w, int heads, int headDim, int rotaryDim, float[] cos,
+                                   float[] sin, RopeLayout layout) {
+        int half = rotaryDim / 2;
+        Parallel.parallelFor(m, 4, (s, e) -> {
+            float[] c = new float[half];
+            float[] sn = new float[half];
+            for (int r = s; r < e; r++) {
+                System.arraycopy(cos, r * half, c, 0, half);
+                System.arraycopy(sin, r * half, sn, 0, half);
+                if (layout == RopeLayout.NEOX) {
+                    Rope.rotateNeox(y, r * w, heads, headDim, rotaryDim, c, sn);
+                } else {
+                    Rope.rotateInterleaved(y, r * w, heads, headDim, rotaryDim, c, sn);
+                }
+            }
+        });
+    }
+
+    // ---- attention ----
+
+    /**
+     * Causal scaled dot-product attention with grouped-query heads: {@code q [batch·seq, heads·hd]},
+     * {@code k} and {@code v [batch·seq, kvHeads·hd]}, rows sequence-major; query head h reads
+     * key/value head {@code h / (heads / kvHeads)}. Returns {@code [batch·seq, heads·hd]}.
+     */
+    public Variable causalAttention(Variable q, Variable k, Variable v, int batch, int seq, int heads, int kvHeads,
+                                    int headDim) {
+        return causalAttention(q, k, v, batch, seq, heads, kvHeads, headDim, 0);
+    }
+
+    /**
+     * {@link #causalAttention(Variable, Variable, Variable, int, int, int, int, int)} where each query
+     * sees at most {@code window} keys, itself included (Mistral's sliding window); 0 for all.
+     */
+    public Variable causalAttention(Variable q, Variable k, Variable v, int batch, int seq, int heads, int kvHeads,
+                                    int headDim, int window) {
+        if (window < 0) {
+            throw new IllegalArgumentException("attention window must be 0 (none) or positive, was " + window);
+        }
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " key/value heads");
+        }
+        int rows = Math.multiplyExact(batch, seq);
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
+        if (q.size() != (long) rows * qDim || k.size() != (long) rows * kvDim || v.size() != (long) rows * kvDim) {
+            throw new IllegalArgumentException("attention: q " + q + ", k " + k + ", v " + v + " do not fit " + batch
+                    + " x " + seq + " rows of " + heads + "/" + kvHeads + " heads of " + headDim);
+        }
+        long probsSize = (long) batch * heads * seq * seq;
+        if (probsSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("attention probabilities for " + batch + " x " + heads + " x " + seq
+                    + "² do not fit an array; use shorter sequences or smaller batches");
+        }
+        float[] probs = new float[(int) probsSize];
+        float[] y = new float[rows * qDim];
+        float[] qv = q.data();
+        float[] kv = k.data();
+        float[] vv = v.data();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int group = heads / kvHeads;
+        Parallel.parallelFor(batch * heads * seq, 1, (s, e) -> {
+            for (int task = s; task < e; task++) {
+                int t = task % seq;
+                int h = (task / seq) % heads;
+                int b = task / (seq * heads);
+                int pOff = ((b * heads + h) * seq + t) * seq;
+                int qOff = (b * seq + t) * qDim + h * headDim;
+                int kvOff = (h / group) * headDim;
+                int first = window > 0 ? Math.max(0, t - window + 1) : 0;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int u = first; u <= t; u++) {
+                    float sc = Kernels.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
+                    probs[pOff + u] = sc;
+                    max = Math.max(max, sc);
+                }
+                float sum = 0;
+                for (int u = first; u <= t; u++) {
+                    float ex = (float) Math.exp(probs[pOff + u] - max);
+                    probs[pOff + u] = ex;
+                    sum += ex;
+                }
+                float inv = 1f / sum;
+                for (int u = first; u <= t; u++) {
+                    probs[pOff + u] *= inv;
+                    Activations.axpy(probs[pOff + u], vv, (b * seq + u) * kvDim + kvOff, y, qOff, headDim);
+                }
+            }
+        });
+        Variable out = result("attention", y, new int[] {rows, qDim}, q, k, v);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            float[] dq = q.requiresGrad() ? q.gradForAccumulation() : new float[qv.length];
+            float[] dk = k.requiresGrad() ? k.gradForAccumulation() : new float[kv.length];
+            float[] dv = v.requiresGrad() ? v.gradForAccumulation() : new float[vv.length];
+            // one task per (sequence, kv head): it alone writes that head's dK, dV and its query heads' dQ
+            Parallel.parallelFor(batch * kvHeads, 1, (s, e) -> {
+                float[] dp = new float[seq];
+                for (int task = s; task < e; task++) {
+                    int b = task / kvHeads;
+                    int kvh = task % kvHeads;
+                    int kvOff = kvh * headDim;
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                        for (int t = 0; t < seq; t++) {
+                            int pOff = ((b * heads + h) * seq + t) * seq;
+                            int qOff = (b * seq + t) * qDim + h * headDim;
+                            int first = window > 0 ? Math.max(0, t - window + 1) : 0;
+                            float pdp = 0;
+                            for (int u = first; u <= t; u++) {
+                                int vOff = (b * seq + u) * kvDim + kvOff;
+                                dp[u] = Kernels.dot(g, qOff, vv, vOff, headDim);
+                                pdp += probs[pOff + u] * dp[u];
+                                Activations.axpy(probs[pOff + u], g, qOff, dv, vOff, headDim);
+                            }
+                            for (int u = first; u <= t; u++) {
+                                int kOff = (b * seq + u) * kvDim + kvOff;
+                                float ds = probs[pOff + u] * (dp[u] - pdp) * scale;
+                                Activations.axpy(ds, kv, kOff, dq, qOff, headDim);
+                                Activations.axpy(ds, qv, qOff, dk, kOff, headDim);
+                            }
+                        }
+                    }
+                }
+            });
+        });
+        return out;
+    }
+
+    // ---- loss ----
+
+    /**
+     * Mean softmax cross-entropy of {@code logits [n, vocab]} against {@code targets[n]}, skipping
+     * rows whose target is {@code ignoreIndex}; a scalar (0 when every row is ignored).
+     */
+    public Variable crossEntropy(Variable logits, int[] targets, int ignoreIndex) {
+        rank(logits, 2, "cross-entropy logits");
+        int n = logits.dim(0);
+        int vocab = logits.dim(1);
+        if (targets.length != n) {
+            throw new IllegalArgumentException(n + " rows of logits but " + targets.length + " targets");
+        }
+        int counted = 0;
+        for (int i = 0; i < n; i++) {
+            if (targets[i] == ignoreIndex) {
+                continue;
+            }
+            if (targets[i] < 0 || targets[i] >= vocab) {
+                throw new IllegalArgumentException("target " + targets[i] + " at " + i + " is outside [0, " + vocab + ")");
+            }
+            counted++;
+        }
+        float[] lv = logits.data();
+        double[] rowLoss = new double[n];
+        int[] t = targets.clone();
+        Parallel.parallelFor(n, 4, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                if (t[r] != ignoreIndex) {
+                    rowLoss[r] = logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
+                }
+            }
+        });
+        double total = 0;
+        for (double l : rowLoss) {
+            total += l;
+        }
+        int count = counted;
+        Variable out = result("crossEntropy", new float[] {count == 0 ? 0f : (float) (total / count)}, new int[] {1},
+                logits);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null || count == 0) {
+                return;
+            }
+            float[] dl = logits.gradForAccumulation();
+            float scaleBy = g[0] / count;
+            Parallel.parallelFor(n, 4, (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    if (t[r] == ignoreIndex) {
+                        continue;
+                    }
+                    int o = r * vocab;
+                    double lse = logSumExp(lv, o, vocab);
+                    for (int j = 0; j < vocab; j++) {
+                        dl[o + j] += (float) (Math.exp(lv[o + j] - lse) * scaleBy);
+                    }
+                    dl[o + t[r]] -= scaleBy;
+                }
+            });
+        });
+        return out;
+    }
+
+    private static double logSumExp(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(x[off + i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    // ---- checks ----
+
+    private static void rank(Variable v, int rank, String what) {
+        if (v.shape().length != rank) {
+            throw new IllegalArgumentException(what + " " + v + " should have rank " + rank);
+        }
+    }
+
+    private static void sameShape(Variable a, Variable b, String op) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + ": shapes differ, " + a + " and " + b);
+        }
+    }
+}
