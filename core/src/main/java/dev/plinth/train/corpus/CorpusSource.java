@@ -1,0 +1,154 @@
+package dev.plinth.train.corpus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Where documents come from. Each source streams its documents one at a time (memory is bounded by
+ * the largest document), and carries a mixture weight: the expected number of times each of its
+ * training documents is written to the shards (2.0 doubles a source, 0.5 keeps half of it).
+ */
+public sealed interface CorpusSource {
+
+    /** Largest document read, in bytes; longer files or lines are cut to it. */
+    int MAX_DOCUMENT_BYTES = 16 << 20;
+
+    String name();
+
+    double weight();
+
+    /** Calls {@code sink} for every document, in a deterministic order. */
+    void forEach(DocumentSink sink) throws IOException;
+
+    @FunctionalInterface
+    interface DocumentSink {
+        void accept(Document document) throws IOException;
+    }
+
+    /**
+     * Plain text or markdown: a file, or every regular file under a folder (sorted by path) whose
+     * name ends in one of {@code extensions} (empty: all). One document per file, or per
+     * blank-line-separated paragraph when {@code splitParagraphs}.
+     */
+    record Text(String name, Path path, Set<String> extensions, boolean splitParagraphs, double weight) implements CorpusSource {
+        public Text {
+            checkWeight(weight);
+            extensions = Set.copyOf(extensions);
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            List<Path> files;
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> walk = Files.walk(path)) {
+                    files = walk.filter(Files::isRegularFile).filter(p -> matches(p.getFileName().toString(), extensions)).sorted().toList();
+                }
+            } else {
+                files = List.of(path);
+            }
+            for (Path file : files) {
+                String origin = file.toString();
+                if (!splitParagraphs) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        sink.accept(new Document(name, origin, new String(in.readNBytes(MAX_DOCUMENT_BYTES), StandardCharsets.UTF_8)));
+                    }
+                    continue;
+                }
+                try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    StringBuilder para = new StringBuilder();
+                    int n = 0;
+                    for (String line = r.readLine(); ; line = r.readLine()) {
+                        if (line == null || line.isBlank()) {
+                            if (!para.isEmpty()) {
+                                sink.accept(new Document(name, origin + "#" + n++, para.toString()));
+                                para.setLength(0);
+                            }
+                            if (line == null) {
+                                break;
+                            }
+                        } else if (para.length() < MAX_DOCUMENT_BYTES) {
+                            para.append(line).append('\n');
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** JSON Lines: one document per line, the string value of {@code field}; lines without it are skipped. */
+    record Jsonl(String name, Path path, String field, double weight) implements CorpusSource {
+        public Jsonl {
+            checkWeight(weight);
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            ObjectMapper json = new ObjectMapper();
+            try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+                int lineNo = 0;
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    lineNo++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode value = json.readTree(line).get(field);
+                    if (value != null && value.isTextual()) {
+                        sink.accept(new Document(name, path + ":" + lineNo, value.asText()));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A zip or jar of source code: every entry whose name ends in one of {@code extensions} is a document. */
+    record Archive(String name, Path path, Set<String> extensions, double weight) implements CorpusSource {
+        public Archive {
+            checkWeight(weight);
+            extensions = Set.copyOf(extensions);
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(path))) {
+                for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                    if (!e.isDirectory() && matches(e.getName(), extensions)) {
+                        byte[] bytes = zip.readNBytes(MAX_DOCUMENT_BYTES);
+                        sink.accept(new Document(name, path + "!" + e.getName(), new String(bytes, StandardCharsets.UTF_8)));
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean matches(String fileName, Set<String> extensions) {
+        if (extensions.isEmpty()) {
+            return true;
+        }
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        for (String ext : extensions) {
+            if (lower.endsWith("." + ext.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkWeight(double weight) {
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("mixture weight must be finite and >= 0: " + weight);
+        }
+    }
+}
