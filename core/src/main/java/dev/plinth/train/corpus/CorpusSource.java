@@ -1,9 +1,9 @@
 package dev.plinth.train.corpus;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,10 +67,10 @@ public sealed interface CorpusSource {
                     }
                     continue;
                 }
-                try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                try (BoundedLines r = new BoundedLines(file, MAX_DOCUMENT_BYTES)) {
                     StringBuilder para = new StringBuilder();
                     int n = 0;
-                    for (String line = r.readLine(); ; line = r.readLine()) {
+                    for (String line = r.next(); ; line = r.next()) {
                         if (line == null || line.isBlank()) {
                             if (!para.isEmpty()) {
                                 sink.accept(new Document(name, origin + "#" + n++, para.toString()));
@@ -88,7 +88,10 @@ public sealed interface CorpusSource {
         }
     }
 
-    /** JSON Lines: one document per line, the string value of {@code field}; lines without it are skipped. */
+    /**
+     * JSON Lines: one document per line, the string value of {@code field}; lines whose value is
+     * missing or not a string are skipped; a line that is not JSON fails naming file and line.
+     */
     record Jsonl(String name, Path path, String field, double weight) implements CorpusSource {
         public Jsonl {
             checkWeight(weight);
@@ -97,14 +100,20 @@ public sealed interface CorpusSource {
         @Override
         public void forEach(DocumentSink sink) throws IOException {
             ObjectMapper json = new ObjectMapper();
-            try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            try (BoundedLines r = new BoundedLines(path, MAX_DOCUMENT_BYTES)) {
                 int lineNo = 0;
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                for (String line = r.next(); line != null; line = r.next()) {
                     lineNo++;
                     if (line.isBlank()) {
                         continue;
                     }
-                    JsonNode value = json.readTree(line).get(field);
+                    JsonNode value;
+                    try {
+                        value = json.readTree(line);
+                    } catch (JsonProcessingException e) {
+                        throw new IOException(path + ":" + lineNo + ": not a JSON object: " + e.getOriginalMessage(), e);
+                    }
+                    value = value == null ? null : value.get(field);
                     if (value != null && value.isTextual()) {
                         sink.accept(new Document(name, path + ":" + lineNo, value.asText()));
                     }
