@@ -1,0 +1,213 @@
+package dev.plinth.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.SharedData;
+import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.gguf.GgufWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BpeTrainerTest {
+    private static final List<String> SPECIALS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+    private static final int VOCAB = 2000;
+    private static final int STRINGS = 1200;
+
+    @TempDir
+    Path tmp;
+
+    /** A few hundred KB of shared data: TinyStories, Brown and HumanEval, stories joined by <|endoftext|>. */
+    private static List<String> corpus() throws IOException {
+        List<String> docs = new ArrayList<>();
+        String stories = head(SharedData.require("tinystories/tinystories-train-sample.txt"), 200_000);
+        StringBuilder doc = new StringBuilder();
+        for (String line : stories.split("\n")) {
+            doc.append(line).append('\n');
+            if (doc.length() > 4000) {
+                docs.add(doc.toString());
+                doc.setLength(0);
+            } else if (line.isBlank()) {
+                doc.append("<|endoftext|>");
+            }
+        }
+        docs.add(doc.toString());
+        ObjectMapper json = new ObjectMapper();
+        for (String line : head(SharedData.require("brown/brown.jsonl"), 150_000).split("\n")) {
+            if (line.endsWith("}")) {
+                docs.add(json.readTree(line).path("text").asText());
+            }
+        }
+        for (String line : head(SharedData.require("humaneval/HumanEval.jsonl"), 100_000).split("\n")) {
+            if (line.endsWith("}")) {
+                var n = json.readTree(line);
+                docs.add(n.path("prompt").asText() + n.path("canonical_solution").asText());
+            }
+        }
+        return docs;
+    }
+
+    private static String head(Path file, int bytes) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        return new String(all, 0, Math.min(bytes, all.length), StandardCharsets.UTF_8);
+    }
+
+    private static ByteLevelBpeTokenizer trainShared(String pre, int threads) throws IOException {
+        List<String> docs = corpus();
+        long bytes = docs.stream().mapToLong(d -> d.getBytes(StandardCharsets.UTF_8).length).sum();
+        AtomicInteger merges = new AtomicInteger();
+        long t0 = System.nanoTime();
+        ByteLevelBpeTokenizer tok = new BpeTrainer(VOCAB, pre, SPECIALS, threads, p -> merges.set(p.merges()))
+                .train(docs);
+        System.out.printf("BpeTrainer %s: %d documents, %d bytes -> vocab %d, %d merges in %.2f s (%d threads)%n",
+                pre, docs.size(), bytes, tok.vocabSize(), merges.get(), (System.nanoTime() - t0) / 1e9, threads);
+        assertEquals(VOCAB, tok.vocabSize());
+        assertEquals(tok.model().merges().size(), merges.get());
+        return tok;
+    }
+
+    @Test
+    void hfTokenizersLoadsTheExportAndAgreesWithPlinth() throws Exception {
+        for (String pre : List.of("gpt-2", "llama-bpe")) {
+            ByteLevelBpeTokenizer tok = trainShared(pre, 0);
+            Path json = tmp.resolve(pre + "-tokenizer.json");
+            BpeTrainer.writeTokenizerJson(tok, json);
+            Tokenizer reloaded = ByteLevelBpeTokenizer.fromTokenizerJson(json);
+            List<String> inputs = withSpecials(ConformanceStrings.sample(STRINGS));
+            int same = 0;
+            List<String> failures = new ArrayList<>();
+            try (HfReference hf = HfReference.load(json)) {
+                for (String s : inputs) {
+                    int[] ours = tok.encode(s, false, true);
+                    int[] theirs = hf.encode(s, false);
+                    boolean ok = Arrays.equals(ours, theirs) && Arrays.equals(ours, reloaded.encode(s, false, true));
+                    same += ok ? 1 : 0;
+                    if (!ok && failures.size() < 5) {
+                        failures.add(LlamaCppVectors.escape(s) + "\n  plinth " + Arrays.toString(ours) + "\n  hf     "
+                                + Arrays.toString(theirs));
+                    }
+                }
+            }
+            System.out.printf("BpeTrainer %s: HF tokenizers vs Plinth on the exported tokenizer.json: %d/%d strings "
+                    + "identical%n", pre, same, inputs.size());
+            assertEquals(inputs.size(), same, String.join("\n", failures));
+        }
+    }
+
+    @Test
+    void llamaCppLoadsTheGgufMetadataAndAgreesWithPlinth() throws Throwable {
+        ByteLevelBpeTokenizer tok = trainShared("gpt-2", 0);
+        Path gguf = tmp.resolve("vocab.gguf");
+        new GgufWriter().put("general.architecture", GgufValue.of("llama")).put("general.name", GgufValue.of("bpe"))
+                .putAll(BpeTrainer.ggufMetadata(tok)).write(gguf);
+        List<String> inputs = withSpecials(ConformanceStrings.sample(STRINGS));
+        int same = 0;
+        List<String> failures = new ArrayList<>();
+        try (LlamaCppReference llama = LlamaCppReference.load(gguf); GgufFile file = GgufFile.open(gguf)) {
+            Tokenizer fromGguf = ByteLevelBpeTokenizer.fromGguf(file);
+            for (String s : inputs) {
+                int[] ours = tok.encode(s, false, true);
+                int[] theirs = llama.encode(s, false, true);
+                boolean ok = Arrays.equals(ours, theirs) && Arrays.equals(ours, fromGguf.encode(s, true, true));
+                same += ok ? 1 : 0;
+                if (!ok && failures.size() < 5) {
+                    failures.add(LlamaCppVectors.escape(s) + "\n  plinth " + Arrays.toString(ours) + "\n  llama  "
+                            + Arrays.toString(theirs));
+                }
+            }
+        }
+        System.out.printf("BpeTrainer gpt-2: llama.cpp vs Plinth on the GGUF metadata: %d/%d strings identical%n",
+                same, inputs.size());
+        assertEquals(inputs.size(), same, String.join("\n", failures));
+    }
+
+    @Test
+    void sameCorpusAndSettingsGiveByteIdenticalFiles() throws Exception {
+        ByteLevelBpeTokenizer a = trainShared("gpt-2", 0);
+        ByteLevelBpeTokenizer b = trainShared("gpt-2", 1);
+        BpeTrainer.writeTokenizerJson(a, tmp.resolve("a.json"));
+        BpeTrainer.writeTokenizerJson(b, tmp.resolve("b.json"));
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("a.json")), Files.readAllBytes(tmp.resolve("b.json")));
+        new GgufWriter().putAll(BpeTrainer.ggufMetadata(a)).write(tmp.resolve("a.gguf"));
+        new GgufWriter().putAll(BpeTrainer.ggufMetadata(b)).write(tmp.resolve("b.gguf"));
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("a.gguf")), Files.readAllBytes(tmp.resolve("b.gguf")));
+    }
+
+    @Test
+    void decodeInvertsEncode() throws Exception {
+        ByteLevelBpeTokenizer tok = trainShared("gpt-2", 0);
+        int checked = 0;
+        for (String s : withSpecials(ConformanceStrings.sample(STRINGS))) {
+            if (!new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8).equals(s)) {
+                continue; // unpaired surrogates have no UTF-8 form
+            }
+            assertEquals(s, tok.decode(tok.encode(s, false, true)), LlamaCppVectors.escape(s));
+            checked++;
+        }
+        System.out.printf("BpeTrainer: decode(encode(s)) == s on %d strings%n", checked);
+        assertTrue(checked >= 1000);
+    }
+
+    /**
+     * "abab abab ab" splits into "abab", " abab", " ab". Pair counts: (a,b) 5, (b,a) 2, (' ',a) 2:
+     * merge a+b. Then (ab,ab) 2 and (' ',ab) 2 tie; ' ' sorts before "ab": merge ' '+ab. Then
+     * (" ab",ab) 1 and (ab,ab) 1 tie; " ab" sorts first: merge " ab"+ab, then ab+ab.
+     */
+    @Test
+    void tinyCorpusMergesInTheKnownOrder() {
+        ByteLevelBpeTokenizer tok = new BpeTrainer(256 + 4 + 1, List.of("<|endoftext|>")).train(List.of("abab abab ab"));
+        List<String> merges = tok.model().merges().stream().map(m -> m[0] + " " + m[1]).toList();
+        assertEquals(List.of("a b", "\u0120 ab", "\u0120ab ab", "ab ab"), merges);
+        assertEquals("ab", tok.piece(256));
+        assertEquals("\u0120ab", tok.piece(257));
+        assertEquals("\u0120abab", tok.piece(258));
+        assertEquals("abab", tok.piece(259));
+        assertEquals("<|endoftext|>", tok.piece(260));
+        assertEquals(260, tok.eosId());
+        assertEquals(ByteLevelBpeTokenizer.CONTROL, tok.tokenType(260));
+        for (int b = 0; b < 256; b++) {
+            assertEquals(String.valueOf(ByteLevel.charOf(b)), tok.piece(b));
+        }
+        assertArrayEquals(new int[] {259, 258, 257, 260, 'z'}, tok.encode("abab abab ab<|endoftext|>z", false, true));
+    }
+
+    @Test
+    void specialTokensAreNotLearntFrom() {
+        ByteLevelBpeTokenizer tok = new BpeTrainer(256 + 1 + 1, List.of("<|x|>"))
+                .train(List.of("<|x|><|x|><|x|>ab<|x|><|x|>"));
+        assertEquals(List.of("a b"), tok.model().merges().stream().map(m -> m[0] + " " + m[1]).toList());
+    }
+
+    @Test
+    void runsOutOfPairsGracefully() {
+        ByteLevelBpeTokenizer tok = new BpeTrainer(1000, List.of()).train(List.of("ab"));
+        assertEquals(257, tok.vocabSize());
+        assertEquals(-1, tok.eosId());
+    }
+
+    @Test
+    void rejectsBadSettings() {
+        assertThrows(IllegalArgumentException.class, () -> new BpeTrainer(256, List.of("<s>")));
+        assertThrows(IllegalArgumentException.class, () -> new BpeTrainer(300, List.of("<s>", "<s>")));
+        assertThrows(IllegalArgumentException.class, () -> new BpeTrainer(300, "no-such-pre", List.of(), 0, null));
+    }
+
+    private static List<String> withSpecials(List<String> strings) {
+        List<String> out = new ArrayList<>(strings);
+        out.add("<|im_start|>user\nHello there<|im_end|>\n<|im_start|>assistant\nHi!<|im_end|><|endoftext|>");
+        out.add("a<|endoftext|>b <|im_end|> c");
+        return out;
+    }
+}
