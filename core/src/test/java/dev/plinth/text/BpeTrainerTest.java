@@ -71,8 +71,9 @@ class BpeTrainerTest {
         long t0 = System.nanoTime();
         ByteLevelBpeTokenizer tok = new BpeTrainer(VOCAB, pre, SPECIALS, threads, p -> merges.set(p.merges()))
                 .train(docs);
-        System.out.printf("BpeTrainer %s: %d documents, %d bytes -> vocab %d, %d merges in %.2f s (%d threads)%n",
-                pre, docs.size(), bytes, tok.vocabSize(), merges.get(), (System.nanoTime() - t0) / 1e9, threads);
+        System.out.printf("BpeTrainer %s: %d documents, %d bytes -> vocab %d, %d merges in %.2f s (%s)%n",
+                pre, docs.size(), bytes, tok.vocabSize(), merges.get(), (System.nanoTime() - t0) / 1e9,
+                threads == 0 ? "all cores" : threads + " thread(s)");
         assertEquals(VOCAB, tok.vocabSize());
         assertEquals(tok.model().merges().size(), merges.get());
         return tok;
@@ -108,29 +109,35 @@ class BpeTrainerTest {
 
     @Test
     void llamaCppLoadsTheGgufMetadataAndAgreesWithPlinth() throws Throwable {
-        ByteLevelBpeTokenizer tok = trainShared("gpt-2", 0);
-        Path gguf = tmp.resolve("vocab.gguf");
-        new GgufWriter().put("general.architecture", GgufValue.of("llama")).put("general.name", GgufValue.of("bpe"))
-                .putAll(BpeTrainer.ggufMetadata(tok)).write(gguf);
-        List<String> inputs = withSpecials(ConformanceStrings.sample(STRINGS));
-        int same = 0;
-        List<String> failures = new ArrayList<>();
-        try (LlamaCppReference llama = LlamaCppReference.load(gguf); GgufFile file = GgufFile.open(gguf)) {
-            Tokenizer fromGguf = ByteLevelBpeTokenizer.fromGguf(file);
-            for (String s : inputs) {
-                int[] ours = tok.encode(s, false, true);
-                int[] theirs = llama.encode(s, false, true);
-                boolean ok = Arrays.equals(ours, theirs) && Arrays.equals(ours, fromGguf.encode(s, true, true));
-                same += ok ? 1 : 0;
-                if (!ok && failures.size() < 5) {
-                    failures.add(LlamaCppVectors.escape(s) + "\n  plinth " + Arrays.toString(ours) + "\n  llama  "
-                            + Arrays.toString(theirs));
+        for (String pre : List.of("gpt-2", "llama-bpe")) {
+            ByteLevelBpeTokenizer tok = trainShared(pre, 0);
+            Path gguf = tmp.resolve(pre + "-vocab.gguf");
+            new GgufWriter().put("general.architecture", GgufValue.of("llama")).put("general.name", GgufValue.of("bpe"))
+                    .putAll(BpeTrainer.ggufMetadata(tok)).write(gguf);
+            List<String> inputs = withSpecials(ConformanceStrings.sample(STRINGS));
+            int same = 0;
+            List<String> failures = new ArrayList<>();
+            try (LlamaCppReference llama = LlamaCppReference.load(gguf); GgufFile file = GgufFile.open(gguf)) {
+                Tokenizer fromGguf = ByteLevelBpeTokenizer.fromGguf(file);
+                for (String s : inputs) {
+                    boolean ok = true;
+                    for (boolean add : new boolean[] {false, true}) {
+                        int[] ours = tok.encode(s, add, true);
+                        int[] theirs = llama.encode(s, add, true);
+                        boolean agree = Arrays.equals(ours, theirs) && Arrays.equals(ours, fromGguf.encode(s, add, true));
+                        if (!agree && failures.size() < 5) {
+                            failures.add(LlamaCppVectors.escape(s) + "\n  plinth " + Arrays.toString(ours)
+                                    + "\n  llama  " + Arrays.toString(theirs));
+                        }
+                        ok &= agree;
+                    }
+                    same += ok ? 1 : 0;
                 }
             }
+            System.out.printf("BpeTrainer %s: llama.cpp vs Plinth on the GGUF metadata: %d/%d strings identical%n",
+                    pre, same, inputs.size());
+            assertEquals(inputs.size(), same, String.join("\n", failures));
         }
-        System.out.printf("BpeTrainer gpt-2: llama.cpp vs Plinth on the GGUF metadata: %d/%d strings identical%n",
-                same, inputs.size());
-        assertEquals(inputs.size(), same, String.join("\n", failures));
     }
 
     @Test
