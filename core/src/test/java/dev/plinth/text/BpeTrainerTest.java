@@ -190,6 +190,105 @@ class BpeTrainerTest {
         assertArrayEquals(new int[] {259, 258, 257, 260, 'z'}, tok.encode("abab abab ab<|endoftext|>z", false, true));
     }
 
+    /**
+     * The incremental merge loop against a naive one that recounts every pair before each merge,
+     * on seeded random corpora over small alphabets (many ties, runs like "aaaa" that overlap).
+     */
+    @Test
+    void incrementalMergesEqualNaiveRecounting() {
+        java.util.Random random = new java.util.Random(20261128L);
+        String[] alphabets = {"ab ", "abc \n", "aaab  ", "xyz\u00e9\u4e2d ,.", "01 ab'"};
+        int cases = 0;
+        for (int round = 0; round < 40; round++) {
+            String alphabet = alphabets[round % alphabets.length];
+            List<String> docs = new ArrayList<>();
+            for (int d = 0; d < 1 + random.nextInt(6); d++) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < random.nextInt(200); i++) {
+                    sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                docs.add(sb.toString());
+            }
+            int vocab = 256 + 1 + random.nextInt(60);
+            ByteLevelBpeTokenizer tok = new BpeTrainer(vocab, "gpt-2", List.of("<|endoftext|>"), 1 + round % 2, null)
+                    .train(docs);
+            List<String> got = tok.model().merges().stream().map(m -> m[0] + " " + m[1]).toList();
+            assertEquals(naiveMerges(docs, vocab - 1), got, "round " + round + " docs " + docs);
+            cases++;
+        }
+        System.out.printf("BpeTrainer: incremental merges equal naive recounting on %d random corpora%n", cases);
+    }
+
+    /** Merges (byte-level text "left right") by recounting all pairs each step; symbols as Latin-1 byte strings. */
+    private static List<String> naiveMerges(List<String> docs, int wantedTokens) {
+        java.util.Map<String, Long> words = new java.util.TreeMap<>();
+        PreSplit split = LlamaCppSplits.of(LlamaCppSplits.GPT2_REGEX);
+        for (String d : docs) {
+            List<String> pieces = new ArrayList<>();
+            split.split(d, pieces);
+            for (String p : pieces) {
+                words.merge(p, 1L, Long::sum);
+            }
+        }
+        List<List<String>> symbols = new ArrayList<>();
+        List<Long> counts = new ArrayList<>();
+        for (var e : words.entrySet()) {
+            List<String> w = new ArrayList<>();
+            for (byte b : e.getKey().getBytes(StandardCharsets.UTF_8)) {
+                w.add(String.valueOf((char) (b & 0xff)));
+            }
+            symbols.add(w);
+            counts.add(e.getValue());
+        }
+        java.util.Set<String> vocab = new java.util.HashSet<>();
+        for (int b = 0; b < 256; b++) {
+            vocab.add(String.valueOf((char) b));
+        }
+        List<String> merges = new ArrayList<>();
+        while (vocab.size() < wantedTokens) {
+            java.util.Map<List<String>, Long> pairs = new java.util.HashMap<>();
+            for (int w = 0; w < symbols.size(); w++) {
+                List<String> s = symbols.get(w);
+                for (int j = 0; j + 1 < s.size(); j++) {
+                    pairs.merge(List.of(s.get(j), s.get(j + 1)), counts.get(w), Long::sum);
+                }
+            }
+            List<String> best = null;
+            long bestCount = 0;
+            for (var e : pairs.entrySet()) {
+                List<String> p = e.getKey();
+                long c = e.getValue();
+                if (c > bestCount || (c == bestCount && (p.get(0).compareTo(best.get(0)) < 0
+                        || (p.get(0).equals(best.get(0)) && p.get(1).compareTo(best.get(1)) < 0)))) {
+                    best = p;
+                    bestCount = c;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            merges.add(byteLevel(best.get(0)) + " " + byteLevel(best.get(1)));
+            vocab.add(best.get(0) + best.get(1));
+            for (List<String> s : symbols) {
+                for (int j = 0; j + 1 < s.size(); j++) {
+                    if (s.get(j).equals(best.get(0)) && s.get(j + 1).equals(best.get(1))) {
+                        s.set(j, best.get(0) + best.get(1));
+                        s.remove(j + 1);
+                    }
+                }
+            }
+        }
+        return merges;
+    }
+
+    private static String byteLevel(String latin1) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < latin1.length(); i++) {
+            sb.append(ByteLevel.charOf(latin1.charAt(i)));
+        }
+        return sb.toString();
+    }
+
     @Test
     void specialTokensAreNotLearntFrom() {
         ByteLevelBpeTokenizer tok = new BpeTrainer(256 + 1 + 1, List.of("<|x|>"))
