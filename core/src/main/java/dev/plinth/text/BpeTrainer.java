@@ -143,7 +143,7 @@ public final class BpeTrainer {
         long bytes = 0;
         try {
             List<String> batch = new ArrayList<>();
-            int chars = 0;
+            long chars = 0;
             for (String doc : documents) {
                 batch.add(doc);
                 chars += doc.length();

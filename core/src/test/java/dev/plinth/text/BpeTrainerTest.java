@@ -140,6 +140,22 @@ class BpeTrainerTest {
         }
     }
 
+    /** The GGUF metadata equals what the tokenizer.json converter derives from the exported tokenizer.json. */
+    @Test
+    void ggufMetadataMatchesTheTokenizerJsonConversion() throws Exception {
+        for (String pre : List.of("gpt-2", "llama-bpe")) {
+            ByteLevelBpeTokenizer tok = trainShared(pre, 0);
+            Path json = tmp.resolve(pre + ".json");
+            BpeTrainer.writeTokenizerJson(tok, json);
+            var fromJson = GgufTokenizerMetadata.fromTokenizerJson(json, null);
+            var ours = BpeTrainer.ggufMetadata(tok);
+            for (String key : List.of("tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",
+                    "tokenizer.ggml.token_type", "tokenizer.ggml.merges")) {
+                assertEquals(fromJson.get(key), ours.get(key), pre + " " + key);
+            }
+        }
+    }
+
     @Test
     void sameCorpusAndSettingsGiveByteIdenticalFiles() throws Exception {
         ByteLevelBpeTokenizer a = trainShared("gpt-2", 0);
