@@ -9,13 +9,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -83,15 +79,15 @@ public final class DecoderBench {
         int headDim = HIDDEN / HEADS;
         int kvDim = KV_HEADS * headDim;
         add(tensors, matrix("token_embd.weight", VOCAB, HIDDEN, rnd, type));
-        add(tensors, ones("output_norm.weight", HIDDEN));
+        add(tensors, InMemoryModel.ones("output_norm.weight", HIDDEN));
         for (int i = 0; i < LAYERS; i++) {
             String b = "blk." + i + ".";
-            add(tensors, ones(b + "attn_norm.weight", HIDDEN));
+            add(tensors, InMemoryModel.ones(b + "attn_norm.weight", HIDDEN));
             add(tensors, matrix(b + "attn_q.weight", HIDDEN, HIDDEN, rnd, type));
             add(tensors, matrix(b + "attn_k.weight", kvDim, HIDDEN, rnd, type));
             add(tensors, matrix(b + "attn_v.weight", kvDim, HIDDEN, rnd, type));
             add(tensors, matrix(b + "attn_output.weight", HIDDEN, HIDDEN, rnd, type));
-            add(tensors, ones(b + "ffn_norm.weight", HIDDEN));
+            add(tensors, InMemoryModel.ones(b + "ffn_norm.weight", HIDDEN));
             add(tensors, matrix(b + "ffn_gate.weight", FFN, HIDDEN, rnd, type));
             add(tensors, matrix(b + "ffn_up.weight", FFN, HIDDEN, rnd, type));
             add(tensors, matrix(b + "ffn_down.weight", HIDDEN, FFN, rnd, type));
@@ -106,7 +102,7 @@ public final class DecoderBench {
         meta.put("llama.attention.layer_norm_rms_epsilon", 1e-5);
         meta.put("llama.rope.freq_base", 100000.0);
         meta.put("llama.context_length", 8192);
-        return new InMemory(meta, tensors);
+        return new InMemoryModel("smollm2-135m-shaped", meta, tensors);
     }
 
     /** Off-heap, as the tensors of a memory-mapped file are ({@code -Dbench.heap=true} keeps heap arrays). */
@@ -127,38 +123,5 @@ public final class DecoderBench {
         }
         Tensor f32 = Tensor.ofFloats(name, x, rows, cols);
         return type == DType.F32 ? f32 : Quantization.quantize(f32, type);
-    }
-
-    private static Tensor ones(String name, int n) {
-        float[] x = new float[n];
-        java.util.Arrays.fill(x, 1f);
-        return Tensor.ofFloats(name, x, n);
-    }
-
-    private record InMemory(Map<String, Object> metadata, Map<String, Tensor> byName) implements ModelFile {
-        public Path path() {
-            return Path.of("smollm2-135m-shaped");
-        }
-
-        public String format() {
-            return "GGUF";
-        }
-
-        public Optional<String> architecture() {
-            return Optional.of("llama");
-        }
-
-        public List<TensorInfo> tensorInfos() {
-            List<TensorInfo> out = new ArrayList<>();
-            byName.values().forEach(t -> out.add(new TensorInfo(t.name(), t.dtype(), t.shape(), t.byteSize())));
-            return out;
-        }
-
-        public Tensor tensor(String name) {
-            return byName.get(name);
-        }
-
-        public void close() {
-        }
     }
 }

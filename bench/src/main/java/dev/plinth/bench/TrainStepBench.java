@@ -8,14 +8,10 @@ import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.AdamW;
 import dev.plinth.train.Gradients;
 import dev.plinth.train.TrainableDecoder;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -89,15 +85,15 @@ public final class TrainStepBench {
         Map<String, Tensor> t = new LinkedHashMap<>();
         int kvDim = kvHeads * (hidden / heads);
         put(t, matrix("token_embd.weight", vocab, hidden, rnd));
-        put(t, ones("output_norm.weight", hidden));
+        put(t, InMemoryModel.ones("output_norm.weight", hidden));
         for (int i = 0; i < layers; i++) {
             String b = "blk." + i + ".";
-            put(t, ones(b + "attn_norm.weight", hidden));
+            put(t, InMemoryModel.ones(b + "attn_norm.weight", hidden));
             put(t, matrix(b + "attn_q.weight", hidden, hidden, rnd));
             put(t, matrix(b + "attn_k.weight", kvDim, hidden, rnd));
             put(t, matrix(b + "attn_v.weight", kvDim, hidden, rnd));
             put(t, matrix(b + "attn_output.weight", hidden, hidden, rnd));
-            put(t, ones(b + "ffn_norm.weight", hidden));
+            put(t, InMemoryModel.ones(b + "ffn_norm.weight", hidden));
             put(t, matrix(b + "ffn_gate.weight", ffn, hidden, rnd));
             put(t, matrix(b + "ffn_up.weight", ffn, hidden, rnd));
             put(t, matrix(b + "ffn_down.weight", hidden, ffn, rnd));
@@ -112,7 +108,7 @@ public final class TrainStepBench {
         meta.put("llama.attention.layer_norm_rms_epsilon", 1e-5);
         meta.put("llama.rope.freq_base", 10000.0);
         meta.put("llama.context_length", 4096);
-        return new InMemory(meta, t);
+        return new InMemoryModel("random-llama", meta, t);
     }
 
     private static void put(Map<String, Tensor> m, Tensor t) {
@@ -126,38 +122,5 @@ public final class TrainStepBench {
             x[i] = (float) (rnd.nextGaussian() * std);
         }
         return Tensor.ofFloats(name, x, rows, cols);
-    }
-
-    private static Tensor ones(String name, int n) {
-        float[] x = new float[n];
-        java.util.Arrays.fill(x, 1f);
-        return Tensor.ofFloats(name, x, n);
-    }
-
-    private record InMemory(Map<String, Object> metadata, Map<String, Tensor> byName) implements ModelFile {
-        public Path path() {
-            return Path.of("random-llama");
-        }
-
-        public String format() {
-            return "GGUF";
-        }
-
-        public Optional<String> architecture() {
-            return Optional.of("llama");
-        }
-
-        public List<TensorInfo> tensorInfos() {
-            List<TensorInfo> out = new ArrayList<>();
-            byName.values().forEach(x -> out.add(new TensorInfo(x.name(), x.dtype(), x.shape(), x.byteSize())));
-            return out;
-        }
-
-        public Tensor tensor(String name) {
-            return byName.get(name);
-        }
-
-        public void close() {
-        }
     }
 }
