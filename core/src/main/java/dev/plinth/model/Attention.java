@@ -1,13 +1,9 @@
 package dev.plinth.model;
 
 import dev.plinth.tensor.Activations;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /** Causal attention of one query head over a span of cached keys and values. */
 final class Attention {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Attention() {
@@ -31,7 +27,7 @@ final class Attention {
         int n = last - first + 1;
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < n; t++) {
-            float s = dot(q, qOff, keys, (first + t) * stride + headOff, hd) * scale;
+            float s = Activations.dot(q, qOff, keys, (first + t) * stride + headOff, hd) * scale;
             scores[t] = s;
             max = Math.max(max, s);
         }
@@ -46,22 +42,5 @@ final class Attention {
         for (int t = 0; t < n; t++) {
             Activations.axpy(scores[t] * inv, values, (first + t) * stride + headOff, out, outOff, hd);
         }
-    }
-
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        float sum = 0;
-        int bound = S.loopBound(n);
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += S.length()) {
-                acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
     }
 }

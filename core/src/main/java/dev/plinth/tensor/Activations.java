@@ -132,6 +132,24 @@ public final class Activations {
         }
     }
 
+    /** {@code Σ a[aOff+i]·b[bOff+i]} over {@code n} elements (one vector accumulator, then the tail in order). */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        float sum = 0;
+        int bound = S.loopBound(n);
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += S.length()) {
+                acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
     /** {@code y += a * x}. */
     public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         FloatVector av = FloatVector.broadcast(S, a);

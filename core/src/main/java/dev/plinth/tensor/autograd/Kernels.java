@@ -2,13 +2,9 @@ package dev.plinth.tensor.autograd;
 
 import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /** Small helpers of the backward passes. */
 final class Kernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int BLOCK = 32;
 
     private Kernels() {
@@ -38,22 +34,5 @@ final class Kernels {
             }
         });
         return t;
-    }
-
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        float sum = 0;
-        int bound = S.loopBound(n);
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += S.length()) {
-                acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
     }
 }

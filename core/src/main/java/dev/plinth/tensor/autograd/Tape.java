@@ -447,7 +447,7 @@ public final class Tape {
                 int first = window > 0 ? Math.max(0, t - window + 1) : 0;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int u = first; u <= t; u++) {
-                    float sc = Kernels.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
+                    float sc = Activations.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
                     probs[pOff + u] = sc;
                     max = Math.max(max, sc);
                 }
@@ -488,7 +488,7 @@ public final class Tape {
                             float pdp = 0;
                             for (int u = first; u <= t; u++) {
                                 int vOff = (b * seq + u) * kvDim + kvOff;
-                                dp[u] = Kernels.dot(g, qOff, vv, vOff, headDim);
+                                dp[u] = Activations.dot(g, qOff, vv, vOff, headDim);
                                 pdp += probs[pOff + u] * dp[u];
                                 Activations.axpy(probs[pOff + u], g, qOff, dv, vOff, headDim);
                             }
