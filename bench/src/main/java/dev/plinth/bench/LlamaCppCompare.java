@@ -28,7 +28,7 @@ public final class LlamaCppCompare {
                 b[i].shape = shape;
                 b[i].setup();
             }
-            LlamaCppCompareBench.Rates rates = new LlamaCppCompareBench.Rates();
+            Rates rates = new Rates();
             for (LlamaCppCompareBench bench : b) {
                 long t0 = System.nanoTime();
                 while (System.nanoTime() - t0 < 3_000_000_000L) {

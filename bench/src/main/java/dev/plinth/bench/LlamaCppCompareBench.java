@@ -13,11 +13,9 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -64,20 +62,6 @@ public class LlamaCppCompareBench {
     private MemorySegment result;
     private MethodHandle fromFloat;
     private MethodHandle vecDot;
-
-    /** Work done, as rates: GFLOP/s and weight GB/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Rates {
-        public double gflop;
-        public double gbytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            gflop = 0;
-            gbytes = 0;
-        }
-    }
 
     @Setup
     public void setup() {

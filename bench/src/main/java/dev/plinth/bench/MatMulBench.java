@@ -5,11 +5,9 @@ import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -72,20 +70,6 @@ public class MatMulBench {
             a = Weights.gaussian(2, size * size);
             b = Weights.gaussian(3, size * size);
             c = new float[size * size];
-        }
-    }
-
-    /** Work done, as rates: GFLOP/s and weight GB/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Rates {
-        public double gflop;
-        public double gbytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            gflop = 0;
-            gbytes = 0;
         }
     }
 
