@@ -523,16 +523,8 @@ final class KQuants {
         byte[] b = new byte[292];
         for (int i = 0; i < blocks; i++, xOff += QK_K, off += 292) {
             java.util.Arrays.fill(b, (byte) 0);
-            float max = 0;
-            float amax = 0;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = Math.abs(x[xOff + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[xOff + j];
-                }
-            }
-            if (amax == 0) {
+            float max = QuantMath.maxByMagnitude(x, xOff, QK_K);
+            if (max == 0) {
                 // ggml leaves bsums untouched here; Plinth writes the true sums, zero
                 store(b, dst, off);
                 continue;

@@ -135,15 +135,7 @@ final class LegacyQuants {
 
     static void quantizeQ4_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         for (int b = 0; b < blocks; b++, xOff += QK, off += 18) {
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = x[xOff + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = QuantMath.maxByMagnitude(x, xOff, QK);
             float d = max / -8;
             float id = d != 0 ? 1.0f / d : 0.0f;
             dst.set(SHORT_LE, off, f32ToF16(d));
@@ -182,15 +174,7 @@ final class LegacyQuants {
 
     static void quantizeQ5_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         for (int b = 0; b < blocks; b++, xOff += QK, off += 22) {
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = x[xOff + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = QuantMath.maxByMagnitude(x, xOff, QK);
             float d = max / -16;
             float id = d != 0 ? 1.0f / d : 0.0f;
             dst.set(SHORT_LE, off, f32ToF16(d));

@@ -38,21 +38,30 @@ final class QuantMath {
     }
 
     /**
+     * The element of largest magnitude among {@code x[off, off + n)}, the first one on ties, or 0
+     * when all are zero: ggml's {@code amax}/{@code max} scan, whose {@code amax} is its absolute value.
+     */
+    static float maxByMagnitude(float[] x, int off, int n) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < n; ++i) {
+            float ax = Math.abs(x[off + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[off + i];
+            }
+        }
+        return max;
+    }
+
+    /**
      * ggml's {@code make_qx_quants} without importance weights ({@code qw == NULL}): symmetric
      * quantization of {@code n} values to [-nmax, nmax-1], stored in {@code L} offset by nmax, with
      * a search over 18 nearby scales when {@code rmseType != 0}. Returns the scale.
      */
     static float makeQxQuants(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, int rmseType) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i) {
-            float ax = Math.abs(x[xOff + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xOff + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = maxByMagnitude(x, xOff, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; ++i) {
                 L[lOff + i] = 0;
             }
@@ -129,16 +138,8 @@ final class QuantMath {
      * land in {@code L} offset by nmax.
      */
     static float makeQ3Quants(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, boolean doRmse) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i) {
-            float ax = Math.abs(x[xOff + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xOff + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = maxByMagnitude(x, xOff, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; ++i) {
                 L[lOff + i] = 0;
             }
