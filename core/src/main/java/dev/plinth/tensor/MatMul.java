@@ -8,9 +8,12 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Weights are {@link Tensor}s of shape {@code [n, k]} (output features, input features), row
  * major as GGUF and PyTorch's Linear store them, in F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
- * Q4_K, Q5_K or Q6_K. Quantized weights are decoded block by block inside the kernels; no
- * dequantized copy of a matrix is ever made (batched products decode four rows at a time into a
- * small per-thread scratch).
+ * Q4_K, Q5_K or Q6_K. Products with quantized weights are computed as llama.cpp computes them:
+ * the activations are quantized once per product to Q8_0, Q8_1 or Q8_K ({@link Q8Activations})
+ * and each weight block meets them in an integer dot product scaled by both block scales
+ * ({@link Q8Dot}), so results agree with llama.cpp's to float rounding. No dequantized copy of a
+ * matrix is ever made (batched F16/BF16 products decode four rows at a time into a small
+ * per-thread scratch).
  */
 public final class MatMul {
     private static final int TILE = 4;
@@ -44,72 +47,9 @@ public final class MatMul {
                     y[yOff + r] = QuantDot.bf16(seg, r * rowBytes, x, xOff, k);
                 }
             });
-            case Q8_0 -> Parallel.parallelFor(n, grain, (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    y[yOff + r] = QuantDot.q8_0(seg, r * rowBytes, x, xOff, k);
-                }
-            });
-            case Q4_0 -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q4_0(seg, r * rowBytes, x, xOff, xs, k);
-                    }
-                });
-            }
-            case Q4_1 -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q4_1(seg, r * rowBytes, x, xOff, xs, k);
-                    }
-                });
-            }
-            case Q5_0 -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q5_0(seg, r * rowBytes, x, xOff, xs, k);
-                    }
-                });
-            }
-            case Q5_1 -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q5_1(seg, r * rowBytes, x, xOff, xs, k);
-                    }
-                });
-            }
-            case Q4_K -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    float[] ds = new float[k / 16];
-                    float[] dm = new float[k / 16];
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q4_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
-                    }
-                });
-            }
-            case Q5_K -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    float[] ds = new float[k / 16];
-                    float[] dm = new float[k / 16];
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q5_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
-                    }
-                });
-            }
-            case Q6_K -> {
-                float[] xs = QuantDot.blockSums16(x, xOff, k);
-                Parallel.parallelFor(n, grain, (s, e) -> {
-                    float[] ds = new float[k / 16];
-                    float[] dm = new float[k / 16];
-                    for (int r = s; r < e; r++) {
-                        y[yOff + r] = QuantDot.q6_k(seg, r * rowBytes, x, xOff, xs, k, ds, dm);
-                    }
-                });
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
+                Q8Activations a = Q8Activations.quantize(Q8Activations.typeFor(w.dtype()), x, xOff, 1, k);
+                Parallel.parallelFor(n, grain, (s, e) -> quantized(w.dtype(), seg, rowBytes, a, s, e, 0, 1, y, yOff, 0));
             }
             default -> throw unsupported(w);
         }
@@ -145,6 +85,10 @@ public final class MatMul {
         }
         MemorySegment seg = w.data();
         long rowBytes = type.byteSize(k);
+        if (type.blockSize() > 1) {
+            quantizedMatmul(type, seg, rowBytes, x, m, n, k, y);
+            return;
+        }
         int tiles = (n + TILE - 1) / TILE;
         Parallel.parallelFor(tiles, (s, e) -> {
             float[] scratch = scratch(TILE * k);
@@ -157,6 +101,88 @@ public final class MatMul {
                 Gemm.rows(x, 0, m, k, scratch, 0, rows, y, r0, n);
             }
         });
+    }
+
+    /**
+     * Quantized weights: every activation row quantized once, as llama.cpp does, then each weight
+     * row multiplied with a group of activation rows while it is in L1 (the same arithmetic as
+     * {@link #matvec}, so a prompt's logits do not depend on how it was batched).
+     */
+    private static void quantizedMatmul(DType type, MemorySegment seg, long rowBytes, float[] x, int m, int n, int k, float[] y) {
+        Q8Activations a = Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k);
+        // activation rows per pass: about 128 KiB of quants, to stay in L2 while the weights stream by
+        int group = Math.max(1, Math.min(m, (32 * 1024) / k));
+        int grain = Math.max(1, 8192 / k);
+        Parallel.parallelFor(n, grain, (s, e) -> {
+            for (int i0 = 0; i0 < m; i0 += group) {
+                quantized(type, seg, rowBytes, a, s, e, i0, Math.min(m, i0 + group), y, 0, n);
+            }
+        });
+    }
+
+    /** {@code y[yOff + i·n + r] = W[r] · a[i]} for weight rows [r0, r1) and activation rows [i0, i1). */
+    private static void quantized(DType type, MemorySegment seg, long rowBytes, Q8Activations a, int r0, int r1, int i0, int i1,
+            float[] y, int yOff, int n) {
+        int[] sm = new int[16];
+        switch (type) {
+            case Q8_0 -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q8_0(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q4_0(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            case Q4_1 -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q4_1(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            case Q5_0 -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q5_0(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            case Q5_1 -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q5_1(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            case Q4_K -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q4_k(seg, r * rowBytes, a, i, sm);
+                    }
+                }
+            }
+            case Q5_K -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q5_k(seg, r * rowBytes, a, i, sm);
+                    }
+                }
+            }
+            case Q6_K -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0; i < i1; i++) {
+                        y[yOff + i * n + r] = Q8Dot.q6_k(seg, r * rowBytes, a, i);
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("no quantized kernel for " + type);
+        }
     }
 
     /**

@@ -21,16 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Q4_K, run by llama.cpp (libllama through FFM) and by {@link DecoderModel}: the next-token
  * distribution after a 64-token prompt and 32 greedy tokens must agree.
  *
- * <p>F32: max |Δ log-prob| over llama.cpp's top 100 tokens at most 1e-3 and identical greedy tokens.
- * F16 and quantized weights: llama.cpp rounds the activations to F16 or Q8 for those products while
- * Plinth keeps them F32, so against llama.cpp on the same file the test asks for the same top-1 and
- * a total variation distance of at most 0.01 (when llama.cpp's own top two logits are closer than
- * the measured log-prob difference, a near-tie its rounding decides, Plinth's top-1 must be a token
- * llama.cpp rates within that difference of its own). Greedy continuations over 32 steps then diverge at
- * near-ties now and then (that is llama.cpp's activation rounding, not a different model), so the
- * exact comparisons — 1e-3 in log-prob and identical greedy tokens — are made against llama.cpp
- * running the same weights decoded to F32 (the "dequantized twin" file): that checks Plinth's
- * quantized kernels against llama.cpp's model with nothing rounded on either side.
+ * <p>F32 and F16: max |Δ log-prob| over llama.cpp's top 100 tokens at most 1e-3 and identical
+ * greedy tokens. Quantized weights: Plinth quantizes the activations of every product to Q8_0,
+ * Q8_1 or Q8_K exactly as llama.cpp does and forms the same integer block sums, so the two agree
+ * to float rounding (about 1e-7 in log-prob) until the last-bit differences of the other float
+ * operations move an activation across a rounding boundary of its quantization; such a flip
+ * shifts log-probs by up to a few 1e-2. Asserted: the same top-1 (or a near-tie), total variation
+ * at most 0.01, max |Δ log-prob| at most {@link #QUANTIZED_DELTA}, and greedy tokens equal to
+ * llama.cpp's up to a step where llama.cpp's own top two logits are within {@link #NEAR_TIE};
+ * the closing table reports how many quantized models agree to {@link #EXACT} with all greedy
+ * tokens equal, and at least a third of them must.
  */
 class LlamaCppConformanceTest {
     static final int HIDDEN = 256;
@@ -40,7 +40,15 @@ class LlamaCppConformanceTest {
     static final int PROMPT = 64;
     static final int GREEDY = 32;
     static final int CONTEXT = 128;
+    /** Quantized weights: the activation rounding that llama.cpp does, the log-prob bound when a rounding flips. */
+    static final double QUANTIZED_DELTA = 0.05;
+    /** A greedy step where llama.cpp's top two logits are this close is decided by rounding, not by the model. */
+    static final double NEAR_TIE = 0.05;
+    /** The agreement of models where no activation quant flips: float rounding of the final sums only. */
+    static final double EXACT = 1e-5;
     private static final List<String> TABLE = new ArrayList<>();
+    /** Quantized cases run, and those that agree to {@link #EXACT} with identical greedy tokens. */
+    private static final int[] QUANTIZED = new int[2];
 
     @TempDir
     static Path dir;
@@ -64,15 +72,8 @@ class LlamaCppConformanceTest {
         int[] prompt = new SplittableRandom(seed + 7).ints(PROMPT, 0, VOCAB).toArray();
 
         int[] referenceGreedy = new int[GREEDY];
-        float[] reference = llamaCpp(file, prompt, referenceGreedy);
-        float[] twin = reference;
-        int[] twinGreedy = referenceGreedy;
-        if (type != DType.F32) {
-            Path dequantized = dir.resolve(variant + "-" + type + "-as-f32.gguf");
-            RandomDecoders.writeDequantized(file, dequantized);
-            twinGreedy = new int[GREEDY];
-            twin = llamaCpp(dequantized, prompt, twinGreedy);
-        }
+        float[] referenceGaps = new float[GREEDY];
+        float[] reference = llamaCpp(file, prompt, referenceGreedy, referenceGaps);
         float[] ours;
         int[] ourGreedy;
         try (DecoderModel m = DecoderModel.open(file)) {
@@ -83,19 +84,24 @@ class LlamaCppConformanceTest {
         double[] lq = logSoftmax(ours);
         double maxDelta = maxDeltaTop(lp, lq, 100);
         double tv = totalVariation(lp, lq);
-        double[] lt = logSoftmax(twin);
-        double twinDelta = maxDeltaTop(lt, lq, 100);
-        String row = String.format("| %-7s | %-4s | %.2e | %.2e | %s | %.2e | %s |", variant, type, maxDelta, tv,
-                agreement(referenceGreedy, ourGreedy), twinDelta, agreement(twinGreedy, ourGreedy));
+        int same = commonPrefix(referenceGreedy, ourGreedy);
+        String row = String.format("| %-7s | %-4s | %.2e | %.2e | %d/%d |%s", variant, type, maxDelta, tv, same, GREEDY,
+                same < GREEDY ? " llama.cpp's top-2 gap at step " + same + ": " + referenceGaps[same] : "");
         System.out.println(row);
         synchronized (TABLE) {
             TABLE.add(row);
+            if (type.blockSize() > 1) {
+                QUANTIZED[0]++;
+                if (maxDelta <= EXACT && same == GREEDY) {
+                    QUANTIZED[1]++;
+                }
+            }
         }
         int top = DecoderModel.argmax(reference);
         int mine = DecoderModel.argmax(ours);
         if (mine != top && type != DType.F32 && topGap(reference) < maxDelta) {
-            // a near-tie inside llama.cpp's own activation rounding (its gap is smaller than the log-prob
-            // difference measured above): ours must still be a token llama.cpp rates within that noise
+            // a near-tie inside the rounding noise (its gap is smaller than the log-prob difference
+            // measured above): ours must still be a token llama.cpp rates within that noise
             System.out.println(variant + " " + type + " near-tie: llama.cpp's top two differ by " + topGap(reference)
                     + " < measured Δ " + maxDelta + "; Plinth picks " + mine + " (llama.cpp logit " + reference[mine]
                     + " vs " + reference[top] + ")");
@@ -104,18 +110,27 @@ class LlamaCppConformanceTest {
             assertEquals(top, mine, "top-1");
         }
         assertTrue(tv <= 0.01, "total variation = " + tv);
-        assertTrue(twinDelta <= 1e-3, "max |Δ log-prob| over the top 100 = " + twinDelta);
-        assertArrayEquals(twinGreedy, ourGreedy, "greedy continuation");
+        if (type.blockSize() == 1) {
+            assertTrue(maxDelta <= 1e-3, "max |Δ log-prob| over the top 100 = " + maxDelta);
+            assertArrayEquals(referenceGreedy, ourGreedy, "greedy continuation");
+        } else {
+            assertTrue(maxDelta <= QUANTIZED_DELTA, "max |Δ log-prob| over the top 100 = " + maxDelta);
+            if (same < GREEDY) {
+                assertTrue(referenceGaps[same] <= NEAR_TIE, "greedy continuation departs from llama.cpp's at step " + same
+                        + " where llama.cpp's top two logits differ by " + referenceGaps[same] + " (more than a near-tie)");
+            }
+        }
     }
 
-    /** Next-token logits after {@code prompt}, and llama.cpp's own greedy continuation into {@code greedy}. */
-    private static float[] llamaCpp(Path file, int[] prompt, int[] greedy) throws Throwable {
+    /** Next-token logits after {@code prompt}; llama.cpp's greedy continuation and its top-2 logit gaps. */
+    private static float[] llamaCpp(Path file, int[] prompt, int[] greedy, float[] gaps) throws Throwable {
         try (LlamaCppRunner ref = new LlamaCppRunner(file, CONTEXT, 1)) {
             assertEquals(VOCAB, ref.vocabSize());
             float[] first = ref.decode(prompt);
             float[] logits = first;
             for (int i = 0; i < greedy.length; i++) {
                 greedy[i] = DecoderModel.argmax(logits);
+                gaps[i] = topGap(logits);
                 if (i + 1 < greedy.length) {
                     logits = ref.decode(new int[] {greedy[i]});
                 }
@@ -124,26 +139,31 @@ class LlamaCppConformanceTest {
         }
     }
 
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = 0;
+        while (n < a.length && a[n] == b[n]) {
+            n++;
+        }
+        return n;
+    }
+
     private static float topGap(float[] x) {
         float[] s = x.clone();
         Arrays.sort(s);
         return s[s.length - 1] - s[s.length - 2];
     }
 
-    private static String agreement(int[] a, int[] b) {
-        int n = 0;
-        while (n < a.length && a[n] == b[n]) {
-            n++;
-        }
-        return n + "/" + a.length;
-    }
-
     @AfterAll
     static void printTable() {
         System.out.println("| variant | type | max Δ log-prob vs llama.cpp (top 100) | TV vs llama.cpp | greedy prefix "
-                + "equal vs llama.cpp | max Δ log-prob vs llama.cpp on F32 twin | greedy vs twin |");
-        System.out.println("|---|---|---|---|---|---|---|");
+                + "equal to llama.cpp's |");
+        System.out.println("|---|---|---|---|---|");
         TABLE.forEach(System.out::println);
+        System.out.println(QUANTIZED[1] + " of " + QUANTIZED[0] + " quantized models: max |Δ log-prob| <= " + EXACT
+                + " and all " + GREEDY + " greedy tokens equal to llama.cpp's");
+        // which models see a flip depends on last bits elsewhere (8 or 9 of 15 agree exactly here);
+        // with any deviation in the quantized arithmetic itself none would
+        assertTrue(3 * QUANTIZED[1] >= QUANTIZED[0], "too few quantized models agree with llama.cpp to float rounding");
     }
 
     static double[] logSoftmax(float[] logits) {

@@ -15,9 +15,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Matrix products against a double-precision reference on the decoded weights. Tolerance: each
- * output may differ from the reference by {@code 1e-4 · Σ|w·x| + 1e-5} (float accumulation, and
- * the block-offset terms that quantized kernels take out of the loop).
+ * Matrix products against a double-precision reference on the decoded weights (and, for quantized
+ * weights, the Q8-rounded activations they are multiplied with). Tolerance: each output may differ
+ * from the reference by {@code 1e-4 · Σ|w·x| + 1e-5} (float accumulation, and the block-offset
+ * terms that quantized kernels take out of the loop); Q4_1/Q5_1 references use the F16-rounded block
+ * sums of Q8_1 activations that ggml multiplies their block minimums with.
  */
 class MatMulTest {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -74,7 +76,16 @@ class MatMulTest {
         return new Weights(new Tensor("w", type, new long[] {n, k}, seg), decoded);
     }
 
+    /** A term ggml's formula adds to output (activation row i, weight row r). */
+    interface Correction {
+        double of(int i, int r);
+    }
+
     private static void assertProduct(String what, float[] w, float[] x, int m, int n, int k, float[] y) {
+        assertProduct(what, w, x, m, n, k, y, (i, r) -> 0);
+    }
+
+    private static void assertProduct(String what, float[] w, float[] x, int m, int n, int k, float[] y, Correction correction) {
         for (int i = 0; i < m; i++) {
             for (int r = 0; r < n; r++) {
                 double ref = 0;
@@ -84,6 +95,7 @@ class MatMulTest {
                     ref += t;
                     mag += Math.abs(t);
                 }
+                ref += correction.of(i, r);
                 double tol = 1e-4 * mag + 1e-5;
                 float got = y[i * n + r];
                 if (!(Math.abs(got - ref) <= tol)) {
@@ -91,6 +103,51 @@ class MatMulTest {
                 }
             }
         }
+    }
+
+    /**
+     * The activations a product with {@code type} weights multiplies: x itself, or for quantized
+     * weights x rounded to Q8 as llama.cpp does (that rounding is checked against ggml's in
+     * {@link GgmlVecDotConformanceTest}).
+     */
+    private static float[] asMultiplied(DType type, float[] x, int m, int k) {
+        if (type.blockSize() == 1) {
+            return x;
+        }
+        Q8Activations a = Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k);
+        int block = a.type == DType.Q8_K ? 256 : 32;
+        float[] out = new float[m * k];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.q[i] * a.d[i / block];
+        }
+        return out;
+    }
+
+    /**
+     * Q4_1/Q5_1 weights meet Q8_1 activations, whose block sums s ggml stores as F16: their block
+     * minimum m contributes {@code m·s}, not {@code m·d·Σq}; the difference, per output.
+     */
+    private static Correction q81Correction(Tensor w, float[] x, int m) {
+        DType type = w.dtype();
+        if (type != DType.Q4_1 && type != DType.Q5_1) {
+            return (i, r) -> 0;
+        }
+        int k = (int) w.dim(1);
+        Q8Activations a = Q8Activations.quantize(DType.Q8_1, x, 0, m, k);
+        long rowBytes = type.byteSize(k);
+        return (i, r) -> {
+            double c = 0;
+            for (int b = 0; b < k / 32; b++) {
+                double min = Float.float16ToFloat(w.data().get(SHORT_LE, r * rowBytes + (long) type.blockBytes() * b + 2));
+                double sum = 0;
+                for (int j = 0; j < 32; j++) {
+                    sum += a.q[i * k + 32 * b + j];
+                }
+                int block = i * (k / 32) + b;
+                c += min * (a.sums[block] - (double) a.d[block] * sum);
+            }
+            return c;
+        };
     }
 
     private static void checkAll(String name, Weights w, Random rnd) {
@@ -104,12 +161,13 @@ class MatMulTest {
         MatMul.matvec(w.tensor(), x, xOff, y, yOff);
         float[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + k);
         float[] ys = java.util.Arrays.copyOfRange(y, yOff, yOff + n);
-        assertProduct(name + " matvec", w.decoded(), xs, 1, n, k, ys);
+        DType type = w.tensor().dtype();
+        assertProduct(name + " matvec", w.decoded(), asMultiplied(type, xs, 1, k), 1, n, k, ys, q81Correction(w.tensor(), xs, 1));
         for (int m : new int[] {1, 2, 3, 8}) {
             float[] xm = gaussian(rnd, m * k, 1);
             float[] ym = new float[m * n];
             MatMul.matmul(w.tensor(), xm, m, ym);
-            assertProduct(name + " matmul m=" + m, w.decoded(), xm, m, n, k, ym);
+            assertProduct(name + " matmul m=" + m, w.decoded(), asMultiplied(type, xm, m, k), m, n, k, ym, q81Correction(w.tensor(), xm, m));
         }
     }
 
