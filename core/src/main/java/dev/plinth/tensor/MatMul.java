@@ -123,7 +123,6 @@ public final class MatMul {
     /** {@code y[yOff + i·n + r] = W[r] · a[i]} for weight rows [r0, r1) and activation rows [i0, i1). */
     private static void quantized(DType type, MemorySegment seg, long rowBytes, Q8Activations a, int r0, int r1, int i0, int i1,
             float[] y, int yOff, int n) {
-        int[] sm = new int[16];
         switch (type) {
             case Q8_0 -> {
                 for (int r = r0; r < r1; r++) {
@@ -163,14 +162,14 @@ public final class MatMul {
             case Q4_K -> {
                 for (int r = r0; r < r1; r++) {
                     for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q4_k(seg, r * rowBytes, a, i, sm);
+                        y[yOff + i * n + r] = Q8Dot.q4_k(seg, r * rowBytes, a, i);
                     }
                 }
             }
             case Q5_K -> {
                 for (int r = r0; r < r1; r++) {
                     for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q5_k(seg, r * rowBytes, a, i, sm);
+                        y[yOff + i * n + r] = Q8Dot.q5_k(seg, r * rowBytes, a, i);
                     }
                 }
             }

@@ -27,6 +27,9 @@ final class Q8Activations {
     /** Q8_1: {@code F16(d · Σq)} per 32-block; Q8_K: Σq per 16 values; otherwise empty. */
     final float[] sums;
 
+    /** Q8_K: Σq per 32 values (the sums Q4_K/Q5_K minimums multiply); otherwise empty. */
+    final int[] sums32;
+
     private Q8Activations(DType type, int rows, int k) {
         this.type = type;
         this.rows = rows;
@@ -39,6 +42,7 @@ final class Q8Activations {
             case Q8_K -> rows * (k / 16);
             default -> 0;
         }];
+        this.sums32 = new int[type == DType.Q8_K ? rows * (k / 32) : 0];
     }
 
     /** The activation type llama.cpp's CPU backend pairs with weights of {@code weight} type. */
@@ -106,6 +110,7 @@ final class Q8Activations {
                     s += (int) q[to + 16 * g + j];
                 }
                 sums[to / 16 + g] = s;
+                sums32[to / 32 + g / 2] += s;
             }
             d[qOff / 256 + b] = 1 / iscale;
         }

@@ -187,30 +187,33 @@ final class Q8Dot {
     }
 
     /**
-     * The eight 6-bit scales (into {@code sm[0..8)}) and minimums ({@code sm[8..16)}) of a
-     * Q4_K/Q5_K super-block from its 12 packed bytes at {@code s}: sub-blocks 0-3 keep theirs in
-     * the low six bits of bytes 0-3 and 4-7; sub-blocks 4-7 take four bits from bytes 8-11 and
-     * their top two from the spare high bits of bytes 0-7.
+     * The eight 6-bit scales of a Q4_K/Q5_K super-block, one per byte, from its 12 packed bytes at
+     * {@code s}: sub-blocks 0-3 keep theirs in the low six bits of bytes 0-3; sub-blocks 4-7 take
+     * their low four bits from the low nibbles of bytes 8-11 and their top two from the spare high
+     * bits of bytes 0-3.
      */
-    static void kScalesMins(MemorySegment seg, long s, int[] sm) {
-        long lo = seg.get(LONG, s);
-        int hi = seg.get(INT, s + 8);
-        for (int j = 0; j < 4; j++) {
-            int sc = (int) (lo >>> (8 * j)) & 0xFF;
-            int m = (int) (lo >>> (8 * j + 32)) & 0xFF;
-            int c = (hi >>> (8 * j)) & 0xFF;
-            sm[j] = sc & 63;
-            sm[8 + j] = m & 63;
-            sm[4 + j] = (c & 0xF) | (sc >> 6) << 4;
-            sm[12 + j] = (c >> 4) | (m >> 6) << 4;
-        }
+    static long kScales(MemorySegment seg, long s) {
+        int u0 = seg.get(INT, s);
+        int u2 = seg.get(INT, s + 8);
+        int low = u0 & 0x3F3F3F3F;
+        int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4;
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
+    }
+
+    /** The eight 6-bit minimums, packed as {@link #kScales}: bytes 4-7, high nibbles of 8-11, spare bits of 4-7. */
+    static long kMins(MemorySegment seg, long s) {
+        int u1 = seg.get(INT, s + 4);
+        int u2 = seg.get(INT, s + 8);
+        int low = u1 & 0x3F3F3F3F;
+        int high = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4;
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
     }
 
     /** Σ over the 8 sub-blocks of min · (sum of the sub-block's 32 activation quants). */
-    private static float minsDot(int[] sm, float[] bsums, int g) {
+    private static int minsDot(long mins, int[] sums32, int g) {
         int s = 0;
         for (int j = 0; j < 8; j++) {
-            s += sm[8 + j] * (int) (bsums[g + 2 * j] + bsums[g + 2 * j + 1]);
+            s += (int) (mins >>> (8 * j) & 0xFF) * sums32[g + j];
         }
         return s;
     }
@@ -221,7 +224,7 @@ final class Q8Dot {
      * every vector operation. Per lane and super-block: 256/L values, each at most 15·127·63,
      * below 2^22.
      */
-    static float q4_k(MemorySegment seg, long off, Q8Activations a, int row, int[] sm) {
+    static float q4_k(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
         FloatVector acc = FloatVector.zero(F);
@@ -230,7 +233,7 @@ final class Q8Dot {
             long p = off + 144L * sb;
             int xi = row * k + 256 * sb;
             float dy = a.d[row * (k / 256) + sb];
-            kScalesMins(seg, p + 4, sm);
+            long scales = kScales(seg, p + 4);
             FloatVector sum = FloatVector.zero(F);
             for (int s = 0; s < 8; s++) {
                 long qs = p + 16 + 32L * (s >> 1);
@@ -239,10 +242,10 @@ final class Q8Dot {
                 for (int l = 0; l < 32; l += L) {
                     t = floats(ints(seg, qs + l).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(q, xi + 32 * s + l), t);
                 }
-                sum = t.fma(splat(sm[s]), sum);
+                sum = t.fma(splat((int) (scales >>> (8 * s)) & 0xFF), sum);
             }
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
-            mins += dy * f16(seg, p + 2) * minsDot(sm, a.sums, xi / 16);
+            mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
         }
         return sum(acc) - mins;
     }
@@ -251,7 +254,7 @@ final class Q8Dot {
      * Q5_K · Q8_K: Q4_K's nibbles with a fifth bit, bit s of qh[l] for value l of sub-block s.
      * Per lane and super-block: below 256/L · 31·127·63 < 2^23.
      */
-    static float q5_k(MemorySegment seg, long off, Q8Activations a, int row, int[] sm) {
+    static float q5_k(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
         FloatVector acc = FloatVector.zero(F);
@@ -260,7 +263,7 @@ final class Q8Dot {
             long p = off + 176L * sb;
             int xi = row * k + 256 * sb;
             float dy = a.d[row * (k / 256) + sb];
-            kScalesMins(seg, p + 4, sm);
+            long scales = kScales(seg, p + 4);
             FloatVector sum = FloatVector.zero(F);
             for (int s = 0; s < 8; s++) {
                 long qs = p + 48 + 32L * (s >> 1);
@@ -271,10 +274,10 @@ final class Q8Dot {
                     IntVector hi = ints(seg, p + 16 + l).lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, s).and(0x10);
                     t = floats(lo.or(hi)).fma(xv(q, xi + 32 * s + l), t);
                 }
-                sum = t.fma(splat(sm[s]), sum);
+                sum = t.fma(splat((int) (scales >>> (8 * s)) & 0xFF), sum);
             }
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
-            mins += dy * f16(seg, p + 2) * minsDot(sm, a.sums, xi / 16);
+            mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
         }
         return sum(acc) - mins;
     }
