@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -59,34 +60,38 @@ final class QuantDot {
         return s;
     }
 
+    /** F16 kernels: 16 lanes where the hardware has them (AVX-512), else 8. */
+    private static final VectorSpecies<Float> FW = Q8Dot.F;
+    private static final VectorSpecies<Integer> IW = Q8Dot.I;
+    private static final VectorSpecies<Short> HW = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * FW.length()));
+
     /**
-     * F16 to F32 in registers: the half's exponent and mantissa shifted into float position and
-     * multiplied by 2^112 rebias normals and subnormals alike; infinities and NaNs get the float's
-     * all-ones exponent.
+     * F16 to F32 in registers: the sign-extended half shifted left by 13 puts its exponent and
+     * mantissa in float position and its sign in the float's (the mask clears the extension
+     * bits between them); multiplying by 2^112 rebiases normals and subnormals alike, keeping the
+     * sign. Infinities and NaNs get the float's all-ones exponent instead.
      */
     static FloatVector halfs(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector em = h.and(0x7FFF);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector mag = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        var special = em.compare(VectorOperators.GE, 0x7C00);
-        IntVector bits = mag.reinterpretAsInts();
-        bits = bits.blend(em.lanewise(VectorOperators.LSHL, 13).or(0x7F800000), special);
-        return bits.or(sign).reinterpretAsFloats();
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, LE).convertShape(VectorOperators.S2I, IW, 0);
+        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+        IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        var special = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
+        return finite.blend(bits.or(0x7F800000), special).reinterpretAsFloats();
     }
 
     static float f16(MemorySegment seg, long off, float[] x, int xOff, int k) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a0 = FloatVector.zero(FW);
+        FloatVector a1 = FloatVector.zero(FW);
+        int step = FW.length();
         int i = 0;
-        for (; i + 16 <= k; i += 16) {
-            a0 = halfs(seg, off + 2L * i).fma(xv(x, xOff + i), a0);
-            a1 = halfs(seg, off + 2L * i + 16).fma(xv(x, xOff + i + 8), a1);
+        for (; i + 2 * step <= k; i += 2 * step) {
+            a0 = halfs(seg, off + 2L * i).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
+            a1 = halfs(seg, off + 2L * (i + step)).fma(FloatVector.fromArray(FW, x, xOff + i + step), a1);
         }
-        for (; i + 8 <= k; i += 8) {
-            a0 = halfs(seg, off + 2L * i).fma(xv(x, xOff + i), a0);
+        for (; i + step <= k; i += step) {
+            a0 = halfs(seg, off + 2L * i).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Q8Dot.sum(a0.add(a1));
         for (; i < k; i++) {
             s += f16(seg, off + 2L * i) * x[xOff + i];
         }
