@@ -66,17 +66,21 @@ final class QuantDot {
     private static final VectorSpecies<Short> HW = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * FW.length()));
 
     /**
-     * F16 to F32 in registers: the sign-extended half shifted left by 13 puts its exponent and
-     * mantissa in float position and its sign in the float's (the mask clears the extension
-     * bits between them); multiplying by 2^112 rebiases normals and subnormals alike, keeping the
-     * sign. Infinities and NaNs get the float's all-ones exponent instead.
+     * F16 to F32 in registers without floating-point arithmetic on subnormal floats (which costs a
+     * microcode assist per lane on x86): normals get their exponent rebiased by an integer add,
+     * subnormal halves (mantissa m, value m·2^-24) are converted from the integer m and scaled,
+     * infinities and NaNs get the float's all-ones exponent; the sign bit of the sign-extended
+     * half is the float's.
      */
     static FloatVector halfs(MemorySegment seg, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, LE).convertShape(VectorOperators.S2I, IW, 0);
-        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-        IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        var special = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
-        return finite.blend(bits.or(0x7F800000), special).reinterpretAsFloats();
+        IntVector em = h.and(0x7FFF);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        IntVector normal = shifted.add((127 - 15) << 23);
+        IntVector subnormal = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
+        IntVector bits = normal.blend(subnormal, em.compare(VectorOperators.LT, 0x400));
+        bits = bits.blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
     }
 
     static float f16(MemorySegment seg, long off, float[] x, int xOff, int k) {

@@ -252,6 +252,27 @@ class MatMulTest {
         }
     }
 
+    /** Every F16 bit pattern through the vector kernel: row r is [half r, 0, ..., 0], x = [1, 0, ..., 0]. */
+    @Test
+    void everyHalfDecodesExactly() {
+        int n = 65536;
+        int k = 64;
+        MemorySegment seg = Arena.ofAuto().allocate(2L * n * k, 64);
+        for (int r = 0; r < n; r++) {
+            seg.set(SHORT_LE, 2L * k * r, (short) r);
+        }
+        float[] x = new float[k];
+        x[0] = 1;
+        float[] y = new float[n];
+        MatMul.matvec(new Tensor("w", DType.F16, new long[] {n, k}, seg), x, y);
+        for (int r = 0; r < n; r++) {
+            float expected = Float.float16ToFloat((short) r);
+            if (Float.isNaN(expected) ? !Float.isNaN(y[r]) : y[r] != expected) {
+                fail("half 0x" + Integer.toHexString(r) + " gave " + y[r] + ", expected " + expected);
+            }
+        }
+    }
+
     @Test
     void gemmMatchesReference() {
         Random rnd = new Random(42);
