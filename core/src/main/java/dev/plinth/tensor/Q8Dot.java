@@ -95,6 +95,85 @@ final class Q8Dot {
         return sum(acc);
     }
 
+    /**
+     * {@link #q8_0} for activation rows {@code i .. i+3} at once (prefill): each weight vector is
+     * widened once and used four times; every row sees exactly {@link #q8_0}'s operations, so the
+     * results are bit-identical to four single-row calls. Writes {@code y[yOff + (i+j)·n]}.
+     */
+    static void q8_0x4(MemorySegment seg, long off, Q8Activations a, int i, float[] y, int yOff, int n) {
+        int k = a.k;
+        float[] q = a.q;
+        int nb = k / 32;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long p = off + 34L * b;
+            int xi = i * k + 32 * b;
+            FloatVector w = floats(ints(seg, p + 2));
+            FloatVector t0 = w.mul(xv(q, xi));
+            FloatVector t1 = w.mul(xv(q, xi + k));
+            FloatVector t2 = w.mul(xv(q, xi + 2 * k));
+            FloatVector t3 = w.mul(xv(q, xi + 3 * k));
+            for (int c = L; c < 32; c += L) {
+                w = floats(ints(seg, p + 2 + c));
+                t0 = w.fma(xv(q, xi + c), t0);
+                t1 = w.fma(xv(q, xi + k + c), t1);
+                t2 = w.fma(xv(q, xi + 2 * k + c), t2);
+                t3 = w.fma(xv(q, xi + 3 * k + c), t3);
+            }
+            float d = f16(seg, p);
+            int db = i * nb + b;
+            acc0 = t0.fma(splat(d * a.d[db]), acc0);
+            acc1 = t1.fma(splat(d * a.d[db + nb]), acc1);
+            acc2 = t2.fma(splat(d * a.d[db + 2 * nb]), acc2);
+            acc3 = t3.fma(splat(d * a.d[db + 3 * nb]), acc3);
+        }
+        y[yOff + i * n] = sum(acc0);
+        y[yOff + (i + 1) * n] = sum(acc1);
+        y[yOff + (i + 2) * n] = sum(acc2);
+        y[yOff + (i + 3) * n] = sum(acc3);
+    }
+
+    /** {@link #q4_0} for activation rows {@code i .. i+3} at once, bit-identical to four single-row calls (see {@link #q8_0x4}). */
+    static void q4_0x4(MemorySegment seg, long off, Q8Activations a, int i, float[] y, int yOff, int n) {
+        int k = a.k;
+        float[] q = a.q;
+        int nb = k / 32;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long p = off + 18L * b;
+            int xi = i * k + 32 * b;
+            FloatVector t0 = FloatVector.zero(F);
+            FloatVector t1 = FloatVector.zero(F);
+            FloatVector t2 = FloatVector.zero(F);
+            FloatVector t3 = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                IntVector v = ints(seg, p + 2 + c);
+                FloatVector lo = floats(v.and(0xF).sub(8));
+                FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8));
+                t0 = hi.fma(xv(q, xi + 16 + c), lo.fma(xv(q, xi + c), t0));
+                t1 = hi.fma(xv(q, xi + k + 16 + c), lo.fma(xv(q, xi + k + c), t1));
+                t2 = hi.fma(xv(q, xi + 2 * k + 16 + c), lo.fma(xv(q, xi + 2 * k + c), t2));
+                t3 = hi.fma(xv(q, xi + 3 * k + 16 + c), lo.fma(xv(q, xi + 3 * k + c), t3));
+            }
+            float d = f16(seg, p);
+            int db = i * nb + b;
+            acc0 = t0.fma(splat(d * a.d[db]), acc0);
+            acc1 = t1.fma(splat(d * a.d[db + nb]), acc1);
+            acc2 = t2.fma(splat(d * a.d[db + 2 * nb]), acc2);
+            acc3 = t3.fma(splat(d * a.d[db + 3 * nb]), acc3);
+        }
+        y[yOff + i * n] = sum(acc0);
+        y[yOff + (i + 1) * n] = sum(acc1);
+        y[yOff + (i + 2) * n] = sum(acc2);
+        y[yOff + (i + 3) * n] = sum(acc3);
+    }
+
     /** Q4_0 · Q8_0: value j is the low nibble of byte j, value j+16 the high nibble, both minus 8. */
     static float q4_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
