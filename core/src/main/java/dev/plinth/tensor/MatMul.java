@@ -126,22 +126,14 @@ public final class MatMul {
         switch (type) {
             case Q8_0 -> {
                 for (int r = r0; r < r1; r++) {
-                    int i = i0;
-                    for (; i + 4 <= i1; i += 4) {
-                        Q8Dot.q8_0x4(seg, r * rowBytes, a, i, y, yOff + r, n);
-                    }
-                    for (; i < i1; i++) {
+                    for (int i = i0; i < i1; i++) {
                         y[yOff + i * n + r] = Q8Dot.q8_0(seg, r * rowBytes, a, i);
                     }
                 }
             }
             case Q4_0 -> {
                 for (int r = r0; r < r1; r++) {
-                    int i = i0;
-                    for (; i + 4 <= i1; i += 4) {
-                        Q8Dot.q4_0x4(seg, r * rowBytes, a, i, y, yOff + r, n);
-                    }
-                    for (; i < i1; i++) {
+                    for (int i = i0; i < i1; i++) {
                         y[yOff + i * n + r] = Q8Dot.q4_0(seg, r * rowBytes, a, i);
                     }
                 }
