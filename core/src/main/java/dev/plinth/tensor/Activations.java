@@ -133,6 +133,19 @@ public final class Activations {
     }
 
     /** {@code Σ a[aOff+i]·b[bOff+i]} over {@code n} elements (one vector accumulator, then the tail in order). */
+    /** {@code log Σ exp(x[off..off+n))}, in double, shifted by the maximum so it cannot overflow. */
+    public static double logSumExp(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(x[off + i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
         float sum = 0;

@@ -535,7 +535,7 @@ public final class Tape {
         Parallel.parallelFor(n, 4, (s, e) -> {
             for (int r = s; r < e; r++) {
                 if (t[r] != ignoreIndex) {
-                    rowLoss[r] = logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
+                    rowLoss[r] = Activations.logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
                 }
             }
         });
@@ -559,7 +559,7 @@ public final class Tape {
                         continue;
                     }
                     int o = r * vocab;
-                    double lse = logSumExp(lv, o, vocab);
+                    double lse = Activations.logSumExp(lv, o, vocab);
                     for (int j = 0; j < vocab; j++) {
                         dl[o + j] += (float) (Math.exp(lv[o + j] - lse) * scaleBy);
                     }
@@ -568,18 +568,6 @@ public final class Tape {
             });
         });
         return out;
-    }
-
-    private static double logSumExp(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(x[off + i] - max);
-        }
-        return max + Math.log(sum);
     }
 
     // ---- checks ----
