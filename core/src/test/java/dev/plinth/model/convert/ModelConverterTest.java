@@ -2,7 +2,6 @@ package dev.plinth.model.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.SharedData;
 import dev.plinth.io.gguf.GgufFile;
@@ -10,9 +9,7 @@ import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
-import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
