@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.LlamaCppLibrary;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
@@ -27,6 +28,11 @@ import dev.plinth.text.LlamaCppReference;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -330,6 +336,50 @@ class BaseExportTest {
                 () -> BaseExport.writeGguf(m, tokenizerJson, dir.resolve("out.gguf"), QuantType.F32));
         assertTrue(e.getMessage().contains("300 rows"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("out.gguf")));
+    }
+
+    /**
+     * (e, llama.cpp side) llama.cpp recognises the GGUF's chat template as ChatML and renders a
+     * conversation with it as the template says (templates' ExportedChatTemplateTest renders it with
+     * Plinth's Jinja engine to the same text).
+     */
+    @Test
+    void llamaCppRendersTheChatTemplateAsChatMl() throws Throwable {
+        Path gguf = dir.resolve("base.gguf");
+        BaseExport.writeGguf(tied, tokenizerJson, gguf, QuantType.F32);
+        String template;
+        try (GgufFile g = GgufFile.open(gguf)) {
+            template = g.getString("tokenizer.chat_template", null);
+        }
+        String[][] chat = {{"system", "Be brief."}, {"user", "Hi!"}, {"assistant", "Hello."}, {"user", "Bye?"}};
+        String expected = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n"
+                + "<|im_start|>assistant\nHello.<|im_end|>\n<|im_start|>user\nBye?<|im_end|>\n<|im_start|>assistant\n";
+        assertEquals(expected, llamaCppChat(template, chat));
+    }
+
+    /** llama.cpp's {@code llama_chat_apply_template} with a generation prompt. */
+    private static String llamaCppChat(String template, String[][] messages) throws Throwable {
+        var llama = LlamaCppLibrary.llama();
+        var linker = Linker.nativeLinker();
+        var apply = linker.downcallHandle(llama.findOrThrow("llama_chat_apply_template"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_BOOLEAN,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (var arena = Arena.ofConfined()) {
+            var chat = arena.allocate(16L * messages.length, 8); // struct llama_chat_message { char *role, *content; }
+            for (int i = 0; i < messages.length; i++) {
+                chat.setAtIndex(ValueLayout.ADDRESS, 2L * i, arena.allocateFrom(messages[i][0]));
+                chat.setAtIndex(ValueLayout.ADDRESS, 2L * i + 1, arena.allocateFrom(messages[i][1]));
+            }
+            int capacity = 4096;
+            var buf = arena.allocate(capacity);
+            int n = (int) apply.invokeExact(arena.allocateFrom(template), chat, (long) messages.length, true, buf,
+                    capacity);
+            assertTrue(n > 0 && n <= capacity, "llama_chat_apply_template returned " + n);
+            byte[] bytes = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
     }
 
     private static int eos() {
