@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  * {@code tokenizer_config.json} next to it), else its first special added token ({@link
  * dev.plinth.text.BpeTrainer}'s convention); the beginning-of-text token is the tokenizer's, else the
  * end-of-text token (as GPT-2 does), added only where the tokenizer's post-processor adds it.
- * Both writes are atomic: a crash leaves the previous export or the new one.
+ * Both writes are atomic: the GGUF file is renamed into place once complete; the folder is built
+ * beside its target and renamed into place, an earlier export there being renamed aside just
+ * before (a crash between the two renames leaves it as {@code .DIR.old-*} beside the target).
  */
 public final class BaseExport {
     /**
@@ -95,6 +97,10 @@ public final class BaseExport {
         float[] factors = c.ropeFreqFactors();
         if (factors != null) {
             tensors.add(Tensor.ofFloats("rope_freqs.weight", factors, factors.length));
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
         }
         GgufQuantizer.write(meta, tensors, out, type, GgufQuantizer.Listener.NONE);
     }

@@ -178,7 +178,7 @@ class BaseExportTest {
     /** An F16 export: matrices F16, norms F32; Plinth's logits within F16 rounding of the trained ones. */
     @Test
     void ggufF16HalvesTheMatrices() throws IOException {
-        Path gguf = dir.resolve("base-f16.gguf");
+        Path gguf = dir.resolve("new/folder/base-f16.gguf");
         BaseExport.writeGguf(untied, tokenizerJson, gguf, QuantType.F16);
         try (GgufFile g = GgufFile.open(gguf)) {
             assertEquals(DType.F16, g.tensorInfo("blk.1.ffn_down.weight").dtype());
