@@ -65,6 +65,32 @@ class ExportCommandTest {
         assertEquals(ids, Cli.run("tokenize", hf.toString(), TEXT, "--ids", "--parse-special").out());
     }
 
+    /**
+     * stories260K (a real base with a SentencePiece vocabulary that adds BOS) re-exported: the GGUF
+     * and the Hugging Face folder continue a prompt greedily exactly as the original does.
+     */
+    @Test
+    void storiesReExportedGeneratesTheSameText() throws Exception {
+        Path stories = SharedData.require("models/stories260K/stories260K.gguf");
+        Path out = dir.resolve("s.gguf");
+        Path hf = dir.resolve("s-hf");
+        Cli r = Cli.run("-q", "export", stories.toString(), "--gguf", out.toString(), "--hf", hf.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] run = {"run", "", "Once upon a time", "-n", "24", "--temperature", "0"};
+        run[1] = stories.toString();
+        String original = Cli.run(run).out();
+        assertTrue(original.length() > 40, original);
+        run[1] = out.toString();
+        assertEquals(original, Cli.run(run).out());
+        run[1] = hf.toString();
+        assertEquals(original, Cli.run(run).out());
+        JsonNode config = new ObjectMapper().readTree(hf.resolve("config.json").toFile());
+        assertEquals(1, config.get("bos_token_id").asInt());
+        assertEquals(2, config.get("eos_token_id").asInt());
+        JsonNode tc = new ObjectMapper().readTree(hf.resolve("tokenizer_config.json").toFile());
+        assertTrue(tc.get("add_bos_token").asBoolean());
+    }
+
     @Test
     void needsSomethingToWrite() throws Exception {
         Path[] in = baseAndTokenizer();
