@@ -93,6 +93,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new ChatCommand(console))
                 .addSubcommand(new BenchCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
+                .addSubcommand(new ExportCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
                 .addSubcommand(new DevCommand(console));
