@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -55,6 +56,9 @@ final class StarterCorpus {
 
     private static final Map<String, String> POS = Map.of("n", "noun", "v", "verb", "a", "adjective", "s", "adjective", "r", "adverb");
     private static final List<String> DATA_FILES = List.of("adj", "adv", "noun", "verb");
+    /** An adjective's syntactic marker after the word: (a) attributive, (p) predicative, (ip) immediately postnominal. */
+    private static final Pattern ADJECTIVE_MARKER = Pattern.compile("\\((a|p|ip)\\)$");
+    private static final Pattern HEADER_LINE_NUMBER = Pattern.compile("^\\d+ ?");
 
     /** What was written for one source. */
     record Part(Item item, Path path, String version, long documents, long bytes) {
@@ -154,8 +158,11 @@ final class StarterCorpus {
                     List<String> header = new ArrayList<>();
                     for (String line = r.readLine(); line != null; line = r.readLine()) {
                         if (line.startsWith("  ")) {
-                            header.add(line.strip().replaceFirst("^\\d+ ?", ""));
+                            header.add(HEADER_LINE_NUMBER.matcher(line.strip()).replaceFirst(""));
                             continue;
+                        }
+                        if (!allSynsets && line.indexOf('"', line.indexOf(" | ") + 1) < 0) {
+                            continue; // no quoted example in the gloss
                         }
                         Synset s = Synset.parse(line);
                         if (s == null || (!allSynsets && s.examples().isEmpty())) {
@@ -217,7 +224,7 @@ final class StarterCorpus {
             }
             Set<String> words = new LinkedHashSet<>();
             for (int i = 0; i < count; i++) {
-                words.add(f[4 + 2 * i].replaceFirst("\\((a|p|ip)\\)$", "").replace('_', ' '));
+                words.add(ADJECTIVE_MARKER.matcher(f[4 + 2 * i]).replaceFirst("").replace('_', ' '));
             }
             List<String> definitions = new ArrayList<>();
             List<String> examples = new ArrayList<>();
