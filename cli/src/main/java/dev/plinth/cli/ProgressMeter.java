@@ -6,7 +6,7 @@ import java.util.Locale;
  * A progress bar on standard error: label, bar, percentage, amount done of the total, rate and ETA.
  * On a terminal the line is redrawn in place at most every 200 ms; otherwise (a pipe, a log file, a
  * test) a line is printed at most every 10 s, so logs stay readable. Nothing is shown with
- * {@code --quiet}. A total of 0 or less means unknown: no bar, no ETA.
+ * {@code --quiet}. A total of 0 or less means unknown: no bar, no ETA. Safe to update from several threads.
  */
 final class ProgressMeter {
 
@@ -36,7 +36,7 @@ final class ProgressMeter {
     }
 
     /** Starts a new phase (e.g. counting, then merging): the rate and ETA restart from zero. */
-    void phase(String label, long total, Unit unit) {
+    synchronized void phase(String label, long total, Unit unit) {
         if (open) {
             finish();
         }
@@ -49,12 +49,12 @@ final class ProgressMeter {
     }
 
     /** Raises the total when the estimate proved short. */
-    void total(long total) {
+    synchronized void total(long total) {
         this.total = total;
     }
 
     /** Records {@code done} units so far and redraws when due. */
-    void update(long done) {
+    synchronized void update(long done) {
         this.done = done;
         open = true;
         long now = System.nanoTime();
@@ -65,7 +65,7 @@ final class ProgressMeter {
     }
 
     /** Draws the final state of this phase and ends its line. */
-    void finish() {
+    synchronized void finish() {
         if (open) {
             draw(true);
         }
@@ -104,7 +104,7 @@ final class ProgressMeter {
         sb.append("  ").append(amount((long) rate)).append("/s");
         if (last) {
             sb.append("  in ").append(duration(seconds));
-        } else if (shownTotal > 0 && rate > 0 && done < shownTotal) {
+        } else if (seconds >= 2 && shownTotal > 0 && rate > 0 && done < shownTotal) { // no ETA from a cold start
             sb.append("  ETA ").append(duration((shownTotal - done) / rate));
         }
         return sb.toString();

@@ -25,6 +25,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -142,9 +143,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         try {
             trainer = new BpeTrainer(vocabSize, preTokenizer, specials, threads, p -> {
                 if (p.merges() == 0 && !merging[0]) {
-                    meter.total(Math.max(estimate, p.bytes()));
-                    meter.update(p.bytes());
-                    return;
+                    return; // reading: the feed reports the bytes it hands over
                 }
                 if (!merging[0]) {
                     merging[0] = true;
@@ -155,7 +154,10 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);
         }
-        Feed feed = new Feed(sources, maxBytes);
+        Feed feed = new Feed(sources, maxBytes, bytes -> {
+            meter.total(Math.max(estimate, bytes));
+            meter.update(bytes);
+        });
         ByteLevelBpeTokenizer tokenizer;
         try {
             tokenizer = trainer.train(feed);
@@ -216,15 +218,17 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
         private final List<CorpusSource> sources;
         private final long maxBytes;
+        private final LongConsumer progress;
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(256);
         private volatile boolean stopped;
         private Thread reader;
         long documents;
         long bytes;
 
-        Feed(List<CorpusSource> sources, long maxBytes) {
+        Feed(List<CorpusSource> sources, long maxBytes, LongConsumer progress) {
             this.sources = sources;
             this.maxBytes = maxBytes;
+            this.progress = progress;
         }
 
         @Override
@@ -305,6 +309,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
                     taken[0] += n;
                     bytes += n;
                     documents++;
+                    progress.accept(bytes);
                     try {
                         queue.put(text);
                     } catch (InterruptedException e) {
