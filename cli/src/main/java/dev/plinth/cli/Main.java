@@ -94,6 +94,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new BenchCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
                 .addSubcommand(new EmbedCommand(console))
+                .addSubcommand(new PretrainCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
