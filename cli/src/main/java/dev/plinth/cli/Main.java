@@ -96,12 +96,13 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new ExportCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
-                .addSubcommand(new DevCommand(console))
                 .addSubcommand(new CommandLine(new TokenizerCommand())
                         .addSubcommand(new TokenizerTrainCommand(console)))
                 .addSubcommand(new CommandLine(new CorpusCommand())
                         .addSubcommand(new CorpusStarterCommand(console))
-                        .addSubcommand(new CorpusBuildCommand(console)));
+                        .addSubcommand(new CorpusBuildCommand(console)))
+                .addSubcommand(new PretrainCommand(console))
+                .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));

@@ -30,7 +30,57 @@ public final class Tape {
     }
 
     private final List<Node> nodes = new ArrayList<>();
+    private final boolean recording;
     private int live;
+
+    /** A tape that records every op for {@link #backward}. */
+    public Tape() {
+        this(true);
+    }
+
+    private Tape(boolean recording) {
+        this.recording = recording;
+    }
+
+    /**
+     * A tape that computes ops but records nothing (evaluation): each activation is garbage as
+     * soon as the caller drops it, and {@link #backward} is refused.
+     */
+    public static Tape noGrad() {
+        return new Tape(false);
+    }
+
+    /** A segment of ops from one input to one output, run again on demand by {@link #recomputed}. */
+    @FunctionalInterface
+    public interface Segment {
+        Variable apply(Tape tape, Variable input);
+    }
+
+    /**
+     * Runs {@code segment} on {@code input} without keeping its activations (activation
+     * checkpointing): only the output is held, and during backward the segment runs a second
+     * time on a fresh tape from the same input, whose backward then delivers the gradients of
+     * the input and of every parameter the segment reads. The ops are deterministic, so the
+     * recomputed activations, and hence the gradients, equal those of a recorded run.
+     */
+    public Variable recomputed(Variable input, Segment segment) {
+        Variable y = segment.apply(noGrad(), input);
+        Variable out = new Variable("recomputed", y.data(), y.shape(), y.requiresGrad());
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            Tape replay = new Tape();
+            Variable in = new Variable(input.name(), input.data(), input.shape(), input.requiresGrad());
+            Variable again = segment.apply(replay, in);
+            replay.backward(again, g);
+            if (input.requiresGrad() && in.grad() != null) {
+                Kernels.addInto(input.gradForAccumulation(), in.grad());
+            }
+        });
+        return out;
+    }
 
     /** Records that the tape has not replayed yet. */
     public int pending() {
@@ -61,6 +111,9 @@ public final class Tape {
      * {@code output}, same size) through every recorded op; the tape is empty afterwards.
      */
     public void backward(Variable output, float[] outputGrad) {
+        if (!recording) {
+            throw new IllegalStateException("a no-grad tape recorded nothing to back-propagate");
+        }
         if (outputGrad.length != output.size()) {
             throw new IllegalArgumentException("gradient of " + outputGrad.length + " values for " + output);
         }
@@ -85,7 +138,7 @@ public final class Tape {
     }
 
     private void record(Variable out, Node node) {
-        if (out.requiresGrad()) {
+        if (recording && out.requiresGrad()) {
             nodes.add(node);
             live++;
         }
