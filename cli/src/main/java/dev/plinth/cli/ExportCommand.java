@@ -8,6 +8,7 @@ import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.train.BaseExport;
+import dev.plinth.train.Checkpoint;
 import dev.plinth.train.TrainableDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +25,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code plinth export}: write a base as a GGUF file and/or a Hugging Face folder. The base is read
- * from a GGUF file for now; pretraining checkpoints join when their format lands.
+ * {@code plinth export}: write a base as a GGUF file and/or a Hugging Face folder. The base is a
+ * GGUF file, or a pretraining checkpoint ({@code checkpoint.plnt}, or the run folder holding it).
  */
 @Command(name = "export",
         description = {"Write a base as a GGUF file llama.cpp loads and/or a Hugging Face folder transformers loads",
                 "(config.json, model.safetensors, tokenizer.json, tokenizer_config.json with a ChatML chat template).",
-                "BASE is a GGUF file of a llama-family base; its tokenizer comes from --tokenizer or from the GGUF."})
+                "BASE is a GGUF file of a llama-family base (its tokenizer: --tokenizer or the GGUF's own) or a",
+                "`plinth pretrain` checkpoint or run folder (its tokenizer: --tokenizer or tokenizer.json beside the checkpoint)."})
 final class ExportCommand implements Callable<Integer> {
 
     private final Console console;
@@ -38,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Parameters(index = "0", paramLabel = "BASE", description = "The base: a .gguf file.")
+    @Parameters(index = "0", paramLabel = "BASE", description = "The base: a .gguf file, a checkpoint.plnt or a pretrain run folder.")
     Path in;
 
     @Option(names = "--gguf", paramLabel = "OUT", description = "The GGUF file to write (replaced atomically).")
@@ -78,10 +80,33 @@ final class ExportCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--gguf must differ from BASE");
         }
         long start = System.nanoTime();
+        Path checkpoint = Files.isDirectory(in) ? in.resolve(Checkpoint.FILE_NAME) : in;
+        try {
+            if (Checkpoint.isCheckpoint(checkpoint)) {
+                exportCheckpoint(checkpoint, target);
+            } else {
+                exportGguf(target);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        console.debug("exported %s in %.1f s", in, (System.nanoTime() - start) / 1e9);
+        return Main.OK;
+    }
+
+    private void exportCheckpoint(Path checkpoint, QuantType target) throws IOException {
+        Path tokenizerJson = tokenizer != null ? tokenizer : checkpoint.toAbsolutePath().resolveSibling("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new CliException(checkpoint + ": no tokenizer.json beside this checkpoint; name the corpus's tokenizer with --tokenizer FILE");
+        }
+        write(Checkpoint.readModel(checkpoint), tokenizerJson, target);
+    }
+
+    private void exportGguf(QuantType target) throws IOException {
         Path scratch = null;
         try (ModelFile file = ModelFiles.open(in)) {
             if (!"GGUF".equals(file.format())) {
-                throw new CliException(in + " is a " + file.format() + "; export reads a base from a GGUF file");
+                throw new CliException(in + " is a " + file.format() + "; export reads a base from a GGUF file or a pretraining checkpoint");
             }
             TrainableDecoder base = TrainableDecoder.of(file);
             Path tokenizerJson = tokenizer;
@@ -89,21 +114,21 @@ final class ExportCommand implements Callable<Integer> {
                 scratch = Files.createTempDirectory("plinth-export-");
                 tokenizerJson = tokenizerOf(in, scratch);
             }
-            if (gguf != null) {
-                BaseExport.writeGguf(base, tokenizerJson, gguf, target);
-                console.info("wrote %s (%s)", gguf, target.cliName());
-            }
-            if (hf != null) {
-                BaseExport.writeHuggingFace(base, tokenizerJson, hf);
-                console.info("wrote %s", hf);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            write(base, tokenizerJson, target);
         } finally {
             deleteTree(scratch);
         }
-        console.debug("exported %s in %.1f s", in, (System.nanoTime() - start) / 1e9);
-        return Main.OK;
+    }
+
+    private void write(TrainableDecoder base, Path tokenizerJson, QuantType target) throws IOException {
+        if (gguf != null) {
+            BaseExport.writeGguf(base, tokenizerJson, gguf, target);
+            console.info("wrote %s (%s)", gguf, target.cliName());
+        }
+        if (hf != null) {
+            BaseExport.writeHuggingFace(base, tokenizerJson, hf);
+            console.info("wrote %s", hf);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.plinth.io.AtomicFiles;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.autograd.Variable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,11 +12,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +61,16 @@ public final class Checkpoint {
     /** Reads only the model of a checkpoint (for export or evaluation). */
     public static TrainableDecoder readModel(Path file) throws IOException {
         return read(file).model();
+    }
+
+    /** Whether {@code file} is a regular file that starts with the checkpoint magic (a cheap check before reading). */
+    public static boolean isCheckpoint(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        }
     }
 
     /** Reads only the configuration of a checkpoint. */
