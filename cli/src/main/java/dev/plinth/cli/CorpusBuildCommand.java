@@ -18,12 +18,13 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code plinth corpus build}: sources to token shards and a dataset card. */
 @Command(name = "build",
-        description = {"Build a pretraining corpus: read the sources, normalise, drop exact and near duplicates (MinHash),",
-                "hold out a validation split, tokenize and pack into PLNTSHRD token shards (train-NNNNN.bin,",
-                "validation-NNNNN.bin) with a dataset card (card.json, card.md) in DIR. Prints the card as a table.",
-                "A source is NAME=PATH[:WEIGHT][,jsonl-field=F][,ext=A+B][,paragraphs]: PATH a text file, a .jsonl file,",
-                "a .zip/.jar of sources or a folder of any of these; WEIGHT (default 1) the expected number of times each",
-                "training document is written (2 doubles the source, 0.5 keeps about half; validation documents once)."})
+        description = {"Turn sources into token shards with a dataset card.",
+                "Reads the sources in order, normalises, drops exact and near duplicates (MinHash), holds out a validation "
+                        + "split, tokenizes and packs into PLNTSHRD token shards (train-NNNNN.bin, validation-NNNNN.bin) with a "
+                        + "dataset card (card.json, card.md) in DIR, replacing an earlier build there; prints the card as a table.",
+                "A source is NAME=PATH[:WEIGHT][,jsonl-field=F][,ext=A+B][,paragraphs]: PATH a text file, a .jsonl file, a "
+                        + ".zip/.jar of sources or a folder of any of these; WEIGHT (default 1) the expected number of times each "
+                        + "training document is written (2 doubles the source, 0.5 keeps about half; validation documents once)."})
 final class CorpusBuildCommand implements Callable<Integer> {
 
     private final Console console;
