@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,13 +19,17 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code plinth corpus build}: sources to token shards and a dataset card. */
 @Command(name = "build",
-        description = {"Build a pretraining corpus: read the sources, normalise, drop exact and near duplicates (MinHash),",
-                "hold out a validation split, tokenize and pack into PLNTSHRD token shards (train-NNNNN.bin,",
-                "validation-NNNNN.bin) with a dataset card (card.json, card.md) in DIR. Prints the card as a table.",
-                "A source is NAME=PATH[:WEIGHT][,jsonl-field=F][,ext=A+B][,paragraphs]: PATH a text file, a .jsonl file,",
-                "a .zip/.jar of sources or a folder of any of these; WEIGHT (default 1) the expected number of times each",
-                "training document is written (2 doubles the source, 0.5 keeps about half; validation documents once)."})
+        description = {"Turn sources into token shards with a dataset card.",
+                "Reads the sources in order, normalises, drops exact and near duplicates (MinHash), holds out a validation "
+                        + "split, tokenizes and packs into PLNTSHRD token shards (train-NNNNN.bin, validation-NNNNN.bin) with a "
+                        + "dataset card (card.json, card.md) in DIR, replacing an earlier build there; prints the card as a table. "
+                        + "A tokenizer.json is copied into DIR (with its tokenizer_config.json) so the corpus names its own tokenizer.",
+                "A source is NAME=PATH[:WEIGHT][,jsonl-field=F][,ext=A+B][,paragraphs]: PATH a text file, a .jsonl file, a "
+                        + ".zip/.jar of sources or a folder of any of these; WEIGHT (default 1) the expected number of times each "
+                        + "training document is written (2 doubles the source, 0.5 keeps about half; validation documents once)."})
 final class CorpusBuildCommand implements Callable<Integer> {
+
+    static final String TOKENIZER_JSON = "tokenizer.json";
 
     private final Console console;
 
@@ -90,17 +95,23 @@ final class CorpusBuildCommand implements Callable<Integer> {
         if (tok.eosId() < 0) {
             throw new CliException(tokenizerPath + ": the tokenizer has no end-of-sequence token to separate documents");
         }
-        CorpusBuilder builder = new CorpusBuilder(tok, tokenizerPath.getFileName().toString());
+        List<dev.plinth.train.corpus.CorpusSource> read = new ArrayList<>();
         long estimate = 0;
         for (SourceSpec s : sources) {
-            builder.add(s.source());
+            read.add(s.source());
             estimate += s.estimatedBytes();
         }
+        // settings are checked before anything in the output folder is touched
+        CorpusBuilder builder = new CorpusBuilder(tok, TOKENIZER_JSON);
         try {
             builder.validationFraction(validationFraction).seed(seed).shardTokens(shardTokens);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);
         }
+        removeEarlierBuild(output);
+        builder = new CorpusBuilder(tok, keepTokenizer(tokenizerPath, output))
+                .validationFraction(validationFraction).seed(seed).shardTokens(shardTokens);
+        read.forEach(builder::add);
         if (threads > 0) {
             builder.threads(threads);
         }
@@ -110,10 +121,37 @@ final class CorpusBuildCommand implements Callable<Integer> {
             meter.total(Math.max(total, p.bytesRead()));
             meter.update(p.bytesRead());
         });
-        removeEarlierBuild(output);
         DatasetCard card = builder.build(output);
         meter.finish();
         return card;
+    }
+
+    /**
+     * Makes the corpus folder self-contained: a tokenizer.json (given, or a Hugging Face folder's) is
+     * copied into it with its tokenizer_config.json, and the card names the copy ({@code tokenizer.json},
+     * relative to the folder); another tokenizer (a GGUF file) is named by its absolute path.
+     */
+    private static String keepTokenizer(Path tokenizer, Path dir) throws IOException {
+        Path json = Files.isDirectory(tokenizer) ? tokenizer.resolve(TOKENIZER_JSON) : tokenizer;
+        if (!json.getFileName().toString().endsWith(".json") || !Files.isRegularFile(json)) {
+            return tokenizer.toAbsolutePath().normalize().toString();
+        }
+        Files.createDirectories(dir);
+        copyUnlessSame(json, dir.resolve(TOKENIZER_JSON));
+        Path config = json.toAbsolutePath().resolveSibling(TokenizerTrainCommand.TOKENIZER_CONFIG);
+        if (Files.isRegularFile(config)) {
+            copyUnlessSame(config, dir.resolve(TokenizerTrainCommand.TOKENIZER_CONFIG));
+        }
+        return TOKENIZER_JSON;
+    }
+
+    private static void copyUnlessSame(Path from, Path to) throws IOException {
+        if (Files.exists(to) && Files.isSameFile(from, to)) {
+            return;
+        }
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void removeEarlierBuild(Path dir) throws IOException {

@@ -8,8 +8,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code plinth corpus}: the group of corpus commands ({@code starter}, {@code build}). */
-@Command(name = "corpus", description = {"Make pretraining corpora: 'plinth corpus starter' assembles the embedded starter corpus,",
-        "'plinth corpus build' turns sources into token shards with a dataset card."})
+@Command(name = "corpus", description = "Make pretraining corpora: the embedded starter corpus, and token shards with a dataset card.")
 final class CorpusCommand implements Callable<Integer> {
 
     @Spec

@@ -33,11 +33,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code plinth tokenizer train}: a byte-level BPE learnt from files, folders, JSONL and source archives. */
 @Command(name = "train",
-        description = {"Train a byte-level BPE tokenizer on a corpus and save it as tokenizer.json (and GGUF tokenizer metadata).",
-                "Inputs are read as 'plinth corpus build' reads sources: a .jsonl file by its field, a .zip/.jar by its",
-                "text and source entries, a folder by each file's extension, any other file as text. Text is normalised",
-                "(NFC, LF, no control characters) as the corpus pipeline does. The result is a pure function of the",
-                "input and the settings."})
+        description = {"Train a byte-level BPE tokenizer on a corpus; save it as tokenizer.json (and GGUF metadata).",
+                "Inputs are read as 'plinth corpus build' reads sources: a .jsonl file by its field, a .zip/.jar by its "
+                        + "text and source entries, a folder by each file's extension, any other file as text. Text is "
+                        + "normalised (NFC, LF, no control characters) as the corpus pipeline does. The result is a pure "
+                        + "function of the input and the settings."})
 final class TokenizerTrainCommand implements Callable<Integer> {
 
     /** Special tokens when none are named: end of text (also the EOS), and ChatML's turn markers. */

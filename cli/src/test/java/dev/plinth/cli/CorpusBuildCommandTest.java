@@ -51,6 +51,11 @@ class CorpusBuildCommandTest {
         assertTrue(r.err().contains("plinth: corpus ["), r.err());
         DatasetCard card = DatasetCard.read(out.resolve("card.json"));
         assertEquals(List.of("stories", "chat", "code"), card.sources().stream().map(DatasetCard.SourceStats::name).toList());
+        assertEquals("tokenizer.json", card.tokenizer(), "the card names the copy inside the corpus folder");
+        assertEquals(Files.readString(tokenizer), Files.readString(out.resolve("tokenizer.json")));
+        Tokenizer copy = Tokenizers.fromTokenizerJson(out.resolve("tokenizer.json"));
+        assertEquals(card.eosId(), copy.eosId(), "tokenizer_config.json travels with it");
+        assertEquals(card.vocabSize(), copy.vocabSize());
 
         DatasetCard.SourceStats stories = card.sources().get(0);
         assertEquals("auto", stories.kind(), "a folder is read by each file's extension");
