@@ -64,7 +64,7 @@ final class QuickstartCommand implements Callable<Integer> {
         code = code != Main.OK ? code : step("3/6 token shards", Files.isRegularFile(corpus.resolve("card.json")),
                 "corpus", "build", "--tokenizer", tokenizer.toString(), "--source", "wordnet=" + starter.resolve("wordnet"),
                 "--source", "code=" + starter.resolve("code") + ":0.5", "-o", corpus.toString());
-        code = code != Main.OK ? code : Main.execute(console, pretrainArgs(corpus, run, recipe));
+        code = code != Main.OK ? code : Main.execute(console.logOnly(), pretrainArgs(corpus, run, recipe));
         Path checkpoint = run.resolve(Checkpoint.FILE_NAME);
         code = code != Main.OK ? code : step("5/6 export", upToDate(gguf, checkpoint) && upToDate(hf.resolve("config.json"), checkpoint),
                 "export", run.toString(), "--tokenizer", tokenizer.toString(), "--gguf", gguf.toString(), "--hf", hf.toString());
@@ -97,7 +97,7 @@ final class QuickstartCommand implements Callable<Integer> {
             return Main.OK;
         }
         console.info("%s: plinth %s", title, String.join(" ", args));
-        return Main.execute(console, args);
+        return Main.execute(console.logOnly(), args);
     }
 
     /** Pretraining: a fresh run, or the interrupted one continued (a finished run resumes to no new steps). */
@@ -110,6 +110,7 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         if (steps != null) {
             args.add("--steps=" + steps);
+            args.add("--warmup=" + Math.max(0, steps / 10)); // the recipe's warm-up may exceed a short run
         }
         console.info("4/6 base: plinth %s", String.join(" ", args));
         return args.toArray(String[]::new);

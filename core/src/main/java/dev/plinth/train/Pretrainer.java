@@ -200,7 +200,7 @@ public final class Pretrainer implements AutoCloseable {
     private boolean loop(Listener listener) throws IOException {
         List<Variable> params = new ArrayList<>(model.parameters().values());
         double emaStepSeconds = Double.NaN;
-        long savedAt = -1;
+        long savedAt = step; // a resumed run with no steps left rewrites nothing
         while (step < config.steps() && !stopRequested) {
             long t0 = System.nanoTime();
             double lr = LearningRate.warmupCosine(step, config.lr(), config.minLr(), config.warmup(), config.steps());
