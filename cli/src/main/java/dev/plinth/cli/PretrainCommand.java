@@ -110,13 +110,13 @@ final class PretrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Pretrainer trainer;
         try {
-            PretrainConfig fromFile = configFile == null ? null : PretrainConfig.read(configFile);
             if (resume) {
-                Map<String, String> overrides = new LinkedHashMap<>(fromFile == null ? Map.of() : fromFile.toMap());
-                overrides.putAll(flags());
+                // a --config file must agree with the checkpoint's shape; flags alone change only what they name
+                Map<String, String> overrides = configFile == null ? flags() : PretrainConfig.read(configFile, flags()).toMap();
                 trainer = Pretrainer.resume(corpus, out, overrides);
             } else {
-                PretrainConfig config = (fromFile == null ? PretrainConfig.defaults() : fromFile).with(flags(), "command line");
+                PretrainConfig config = configFile == null ? PretrainConfig.defaults().with(flags(), "command line")
+                        : PretrainConfig.read(configFile, flags());
                 trainer = Pretrainer.create(corpus, out, config);
             }
         } catch (IllegalArgumentException e) {

@@ -3,6 +3,8 @@ package dev.plinth.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Reductions across the lanes of a vector in one fixed order. {@code reduceLanes(ADD)} leaves the
@@ -14,25 +16,39 @@ final class Lanes {
     private Lanes() {
     }
 
-    /** The sum of the lanes, added pairwise in a fixed tree order (deterministic in every JIT state). */
-    static float sum(FloatVector v) {
-        int n = v.length();
-        if (n == 4) {
-            return (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
-        }
-        if (n == 8) {
-            return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
-        }
-        if (n == 16) {
-            float lo = ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
-            float hi = ((v.lane(8) + v.lane(9)) + (v.lane(10) + v.lane(11))) + ((v.lane(12) + v.lane(13)) + (v.lane(14) + v.lane(15)));
-            return lo + hi;
-        }
-        float s = 0;
-        for (int i = 0; i < n; i++) {
-            s += v.lane(i);
+    private static final VectorSpecies<Float> PREFERRED = FloatVector.SPECIES_PREFERRED;
+    /** BUTTERFLY[j] pairs lane i with lane i ^ (lanes >> (j + 1)). */
+    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly(PREFERRED);
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterfly(VectorSpecies<Float> species) {
+        int n = species.length();
+        int levels = Integer.numberOfTrailingZeros(n);
+        VectorShuffle<Float>[] s = new VectorShuffle[levels];
+        for (int j = 0; j < levels; j++) {
+            int w = n >> (j + 1);
+            s[j] = VectorShuffle.fromOp(species, i -> i ^ w);
         }
         return s;
+    }
+
+    /**
+     * The sum of the lanes by a butterfly: each level adds every lane to its partner half a
+     * stride away, so lane 0 ends with a fixed tree of additions (for 8 lanes
+     * ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7))), in every JIT state; compiled, it is a few shuffles.
+     */
+    static float sum(FloatVector v) {
+        if (v.species() != PREFERRED) {
+            float s = 0;
+            for (int i = 0; i < v.length(); i++) {
+                s += v.lane(i);
+            }
+            return s;
+        }
+        for (VectorShuffle<Float> s : BUTTERFLY) {
+            v = v.add(v.rearrange(s));
+        }
+        return v.lane(0);
     }
 
     private static final float LOG2E = 1.44269504088896341f;

@@ -101,9 +101,25 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
 
     /** Reads a properties file over the defaults. */
     public static PretrainConfig read(Path file) throws IOException {
+        return read(file, Map.of());
+    }
+
+    /**
+     * Reads a properties file over the defaults, then {@code overrides} (command-line flags) over
+     * it; the combination is checked once, so a flag may fix what the file alone gets wrong.
+     */
+    public static PretrainConfig read(Path file, Map<String, String> overrides) throws IOException {
+        Map<String, String> m;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return defaults().with(load(r), file.toString());
+            m = load(r);
         }
+        for (String k : m.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + k + "'; known keys: " + String.join(", ", KEYS));
+            }
+        }
+        m.putAll(overrides);
+        return defaults().with(m, overrides.isEmpty() ? file.toString() : file + " with the command line");
     }
 
     /** Parses properties text over the defaults. */

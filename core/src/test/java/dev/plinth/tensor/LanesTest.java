@@ -51,7 +51,16 @@ class LanesTest {
         }
     }
 
+    /** The butterfly's tree for lane 0: sums of lanes congruent modulo half the width, recursively. */
     private static float pairwise(float[] x, int from, int n) {
-        return n == 1 ? x[from] : pairwise(x, from, n / 2) + pairwise(x, from + n / 2, n / 2);
+        float[] v = x.clone();
+        for (int w = v.length / 2; w >= 1; w /= 2) {
+            float[] next = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                next[i] = v[i] + v[i ^ w];
+            }
+            v = next;
+        }
+        return v[0];
     }
 }
