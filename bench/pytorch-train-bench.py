@@ -59,6 +59,7 @@ def train(a):
     tokens = a.batch * a.seq
     timed = 0.0
     steps = []
+    phases = []
     for s in range(1 - a.warmup, a.steps + 1):
         inputs = torch.randint(0, a.vocab, (a.batch, a.seq))
         targets = torch.randint(0, a.vocab, (a.batch, a.seq))
@@ -77,8 +78,10 @@ def train(a):
         if s > 0:
             timed += t3 - t0
             steps.append(t3 - t0)
+            phases.append((t1 - t0, t2 - t1, t3 - t2))
     print(json.dumps({"params": sum(x.numel() for x in params), "tokens_per_s": a.steps * tokens / timed,
-                      "step_s": steps, "peak_rss_kib": peak_rss_kib(), "torch": torch.__version__,
+                      "step_s": steps, "phase_ms": [round(1e3 * sum(x[i] for x in phases) / len(phases)) for i in range(3)],
+                      "peak_rss_kib": peak_rss_kib(), "torch": torch.__version__,
                       "torch_threads": torch.get_num_threads(),
                       "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "")}))
 

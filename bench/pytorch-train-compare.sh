@@ -105,6 +105,7 @@ log "peak: $best_peak GFLOP/s; PyTorch trains with OpenBLAS core $(label "$best_
 # ---- training ----
 summary=()
 settings=()
+phases=()
 for size in $sizes; do
   shape=$(shape_of "$size")
   read -r h l heads kv ffn vocab <<<"$shape"
@@ -115,6 +116,8 @@ for size in $sizes; do
     -Dbench.steps="$steps" -Dbench.warmup="$warmup" -cp "$jar" dev.plinth.bench.TrainStepBench 2>/dev/null)
   echo "$p_out" >&2
   p_tps=$(awk '/^timed:/ { print $4 }' <<<"$p_out")
+  # mean forward / backward / clip+AdamW milliseconds of the timed steps
+  p_phase=$(awk '/^step [0-9]+:/ { f += $7; b += $10; o += $13; n++ } END { printf "%.0f / %.0f / %.0f", f / n, b / n, o / n }' <<<"$p_out")
   p_rss=$(awk '/^peak RSS:/ { print $3 }' <<<"$p_out")
   params=$(awk 'NR == 1 { print $1 }' <<<"$p_out")
   best_tps=0
@@ -138,11 +141,15 @@ for size in $sizes; do
     lbl="torch $t, OpenBLAS $ob, $(label "$ct")"
     settings+=("| $size | $lbl | $(fmt "$tps" %.0f) | $(fmt "$(awk -v a="$tps" -v f="$fpt" 'BEGIN { print a * f / 1e9 }')" %.1f) | $(mib "$rss") |")
     log "row: ${settings[-1]}"
-    if awk -v a="$tps" -v b="$best_tps" 'BEGIN { exit !(a > b) }'; then best_tps=$tps; best_label=$lbl; best_rss=$rss; fi
+    if awk -v a="$tps" -v b="$best_tps" 'BEGIN { exit !(a > b) }'; then
+      best_tps=$tps; best_label=$lbl; best_rss=$rss
+      best_phase=$("$py" -c 'import json, sys; print(" / ".join(str(x) for x in json.loads(sys.argv[1])["phase_ms"]))' "$out")
+    fi
   done
   gf() { awk -v a="$1" -v f="$fpt" 'BEGIN { printf "%.1f", a * f / 1e9 }'; }
   pct() { awk -v a="$1" -v f="$fpt" -v p="$best_peak" 'BEGIN { printf "%.0f%%", 100 * a * f / 1e9 / p }'; }
   summary+=("| ≈${size^^} ($params params; h $h, $l layers, $heads/$kv heads, ffn $ffn, vocab $vocab) | $(fmt "$p_tps" %.0f) | $(fmt "$best_tps" %.0f) ($best_label) | $(awk -v a="$p_tps" -v b="$best_tps" 'BEGIN { printf "%.2f", a / b }') | $(gf "$p_tps") ($(pct "$p_tps")) | $(gf "$best_tps") ($(pct "$best_tps")) | $(mib "$p_rss") | $(mib "$best_rss") |")
+  phases+=("| ≈${size^^} | $p_phase | $best_phase |")
 done
 
 echo "## Plinth vs PyTorch training ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
@@ -154,6 +161,12 @@ echo
 echo "| model | Plinth tok/s | PyTorch best tok/s (setting) | ratio | Plinth GFLOP/s (of peak) | PyTorch GFLOP/s (of peak) | Plinth peak RSS | PyTorch peak RSS |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${summary[@]}"
+echo
+echo "Where the time goes: mean milliseconds per step, forward / backward / clip+AdamW (PyTorch: its best setting):"
+echo
+echo "| model | Plinth | PyTorch |"
+echo "| --- | ---: | ---: |"
+printf '%s\n' "${phases[@]}"
 echo
 echo "Every PyTorch setting tried:"
 echo
