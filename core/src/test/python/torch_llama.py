@@ -9,7 +9,8 @@ adds, a tied or untied output matrix and mean cross-entropy with an ignore index
 GGUF tensor names and the [out, in] layout, so y = x @ W.T.
 
 usage: torch_llama.py conformance CASE_DIR...
-  Each CASE_DIR holds case.json (config, batches, optimizer settings) and weights.safetensors (F32).
+  Each CASE_DIR holds case.json (config, batches, optimizer settings, micro-batches per step) and
+  weights.safetensors (F32).
   For float32 and float64 it writes torch-<dtype>.json (first loss, per-step losses, gradient norms,
   learning rates), torch-<dtype>-grads.safetensors (gradients of the first batch's loss, before
   clipping) and torch-<dtype>-final.safetensors (the parameters after the AdamW steps), all F32.
@@ -213,8 +214,15 @@ def run_case(case_dir, dtype, tag):
         for g in opt.param_groups:
             g["lr"] = lr
         opt.zero_grad(set_to_none=True)
-        value = loss(p, cfg, torch.tensor(batch["inputs"]), torch.tensor(batch["targets"]), ii)
-        value.backward()
+        # gradient accumulation: each micro-batch's mean loss goes back scaled by 1/k
+        k = case.get("micro_batches", 1)
+        inputs = torch.tensor(batch["inputs"]).chunk(k)
+        targets = torch.tensor(batch["targets"]).chunk(k)
+        value = 0.0
+        for x, y in zip(inputs, targets):
+            part = loss(p, cfg, x, y, ii) / k
+            part.backward()
+            value += part.detach()
         if first_grads is None:
             first_grads = {n: p[n].grad.detach().clone() for n in names}
         norms.append(torch.nn.utils.clip_grad_norm_(params, case["clip"]).item())
