@@ -2,6 +2,7 @@ package dev.plinth.tensor;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -45,7 +46,7 @@ final class Sgemm {
 
     /** Per-thread buffers: one packed A panel, an edge tile, a decoded weight row. */
     private static final class Scratch {
-        final float[] a = new float[MR * KC];
+        final float[] a = new float[MR * KC + L];
         final float[] tile = new float[MR * NR];
         final int[] index = new int[L];
         float[] row = new float[0];
@@ -160,7 +161,7 @@ final class Sgemm {
                 for (int r = (int) ((long) rg * rowPanels / rowGroups); r < r1; r++) {
                     int i0 = r * MR;
                     int rows = Math.min(MR, m - i0);
-                    packA(a, aOff, lda, transA, i0, rows, p0, kc, ap);
+                    packA(a, aOff, lda, transA, i0, rows, p0, kc, ap, scratch.index);
                     for (int q = q0; q < q1; q++) {
                         int j0 = q * NR;
                         int cols = Math.min(NR, nc - j0);
@@ -191,23 +192,36 @@ final class Sgemm {
 
     /** A panel: {@code ap[p·MR + ii] = A(i0 + ii, p0 + p)}, rows past {@code rows} zero. */
     private static void packA(float[] a, int aOff, int lda, boolean transA, int i0, int rows, int p0, int kc,
-                              float[] ap) {
+                              float[] ap, int[] idx) {
         if (transA) {
             for (int p = 0; p < kc; p++) {
                 System.arraycopy(a, aOff + (p0 + p) * lda + i0, ap, p * MR, rows);
             }
-        } else {
-            for (int ii = 0; ii < rows; ii++) {
-                int src = aOff + (i0 + ii) * lda + p0;
+            if (rows < MR) {
                 for (int p = 0; p < kc; p++) {
-                    ap[p * MR + ii] = a[src + p];
+                    java.util.Arrays.fill(ap, p * MR + rows, (p + 1) * MR, 0f);
                 }
             }
+            return;
         }
-        if (rows < MR) {
-            for (int p = 0; p < kc; p++) {
-                java.util.Arrays.fill(ap, p * MR + rows, (p + 1) * MR, 0f);
+        if (MR > L) {
+            for (int ii = 0; ii < MR; ii++) {
+                int src = aOff + (i0 + ii) * lda + p0;
+                for (int p = 0; p < kc; p++) {
+                    ap[p * MR + ii] = ii < rows ? a[src + p] : 0f;
+                }
             }
+            return;
+        }
+        // one masked gather per k: lanes past the panel's rows read nothing and store zeros; each
+        // store spills L - MR lanes into the next k's slot, which the next store overwrites
+        VectorMask<Float> live = S.indexInRange(0, rows);
+        for (int ii = 0; ii < L; ii++) {
+            idx[ii] = ii < rows ? ii * lda : 0;
+        }
+        int base = aOff + i0 * lda + p0;
+        for (int p = 0; p < kc; p++) {
+            FloatVector.fromArray(S, a, base + p, idx, 0, live).intoArray(ap, p * MR);
         }
     }
 
