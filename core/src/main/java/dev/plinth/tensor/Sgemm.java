@@ -193,6 +193,15 @@ final class Sgemm {
     /** A panel: {@code ap[p·MR + ii] = A(i0 + ii, p0 + p)}, rows past {@code rows} zero. */
     private static void packA(float[] a, int aOff, int lda, boolean transA, int i0, int rows, int p0, int kc,
                               float[] ap, int[] idx) {
+        if (transA && MR <= L) {
+            // a masked load per k, with the same spill-over stores as the gather below
+            VectorMask<Float> live = S.indexInRange(0, rows);
+            int base = aOff + p0 * lda + i0;
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(S, a, base + p * lda, live).intoArray(ap, p * MR);
+            }
+            return;
+        }
         if (transA) {
             for (int p = 0; p < kc; p++) {
                 System.arraycopy(a, aOff + (p0 + p) * lda + i0, ap, p * MR, rows);
