@@ -9,11 +9,17 @@ import java.lang.foreign.MemorySegment;
  * <p>Weights are {@link Tensor}s of shape {@code [n, k]} (output features, input features), row
  * major as GGUF and PyTorch's Linear store them, in F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
  * Q4_K, Q5_K or Q6_K. Quantized weights are decoded block by block inside the kernels; no
- * dequantized copy of a matrix is ever made (batched products decode four rows at a time into a
- * small per-thread scratch).
+ * dequantized copy of a matrix is ever made: batched products of a few rows decode four weight rows
+ * at a time into a small per-thread scratch, larger batches decode one cache-sized block at a time
+ * into the packed panels of {@link Sgemm}.
  */
 public final class MatMul {
     private static final int TILE = 4;
+    /**
+     * From this many activation rows on, batched products decode weight blocks into packed panels
+     * ({@link Sgemm}); below, packing costs more than it saves (measured crossover 32–128 rows).
+     */
+    private static final int PACKED_MIN_ROWS = 64;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private MatMul() {
@@ -144,6 +150,10 @@ public final class MatMul {
             throw unsupported(w);
         }
         MemorySegment seg = w.data();
+        if (m >= PACKED_MIN_ROWS) {
+            Sgemm.gemm(m, n, k, x, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
+            return;
+        }
         long rowBytes = type.byteSize(k);
         int tiles = (n + TILE - 1) / TILE;
         Parallel.parallelFor(tiles, (s, e) -> {
@@ -160,28 +170,31 @@ public final class MatMul {
     }
 
     /**
-     * Plain F32 {@code C[m, n] = A[m, k] · B[n, k]^T}, all row-major (the training-time product;
-     * for A·B with B stored [k, n], transpose B first).
+     * Plain F32 {@code C[m, n] = A[m, k] · B[n, k]^T}, all row-major (the layer's forward product
+     * {@code X·Wᵀ}).
      */
     public static void gemm(float[] a, float[] b, float[] c, int m, int n, int k) {
+        gemm(false, true, a, b, c, m, n, k, false);
+    }
+
+    /**
+     * F32 {@code C[m, n] (+)= op(A) · op(B)} with every matrix row-major and dense: op(A) is
+     * {@code A[m, k]}, or {@code Aᵀ} for {@code A[k, m]} when {@code transA}; op(B) is {@code B[k, n]},
+     * or {@code Bᵀ} for {@code B[n, k]} when {@code transB}. With {@code accumulate} the product is
+     * added to C, otherwise C is overwritten. Training uses all three layouts of a linear layer
+     * {@code Y = X·Wᵀ}: forward (false, true), {@code dX = dY·W} (false, false) and
+     * {@code dW = dYᵀ·X} (true, false); no transpose is ever materialized.
+     */
+    public static void gemm(boolean transA, boolean transB, float[] a, float[] b, float[] c, int m, int n, int k,
+                            boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative dimension in m=" + m + " n=" + n + " k=" + k);
         }
         checkRange("A", a.length, 0, (long) m * k);
         checkRange("B", b.length, 0, (long) n * k);
         checkRange("C", c.length, 0, (long) m * n);
-        int tiles = (n + TILE - 1) / TILE;
-        // blocks of A rows small enough to stay in L2 while every B tile of the chunk passes by
-        int mBlock = Math.max(2, Math.min(m, (64 * 1024) / Math.max(1, k)) & ~1);
-        Parallel.parallelFor(tiles, (s, e) -> {
-            for (int i0 = 0; i0 < m; i0 += mBlock) {
-                int rowsA = Math.min(mBlock, m - i0);
-                for (int t = s; t < e; t++) {
-                    int r0 = t * TILE;
-                    Gemm.rows(a, i0 * k, rowsA, k, b, r0 * k, Math.min(TILE, n - r0), c, i0 * n + r0, n);
-                }
-            }
-        });
+        Sgemm.gemm(m, n, k, a, 0, transA ? m : k, transA, Sgemm.of(b, 0, transB ? k : n, transB), c, 0, n,
+                accumulate);
     }
 
     /** Whether {@link #matvec} and {@link #matmul} accept weights of this type. */

@@ -105,7 +105,8 @@ class MatMulTest {
         float[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + k);
         float[] ys = java.util.Arrays.copyOfRange(y, yOff, yOff + n);
         assertProduct(name + " matvec", w.decoded(), xs, 1, n, k, ys);
-        for (int m : new int[] {1, 2, 3, 8}) {
+        // 65 rows take the packed path (weights decoded into Sgemm panels)
+        for (int m : new int[] {1, 2, 3, 8, 65}) {
             float[] xm = gaussian(rnd, m * k, 1);
             float[] ym = new float[m * n];
             MatMul.matmul(w.tensor(), xm, m, ym);
@@ -217,6 +218,13 @@ class MatMulTest {
         float[] y = new float[m * n];
         MatMul.matmul(w.tensor(), x, m, y);
         assertProduct("parallel matmul", w.decoded(), x, m, n, k, y);
+        // a packed batch: several column panels and k-blocks of F16 weights
+        Weights h = plainWeights(DType.F16, rnd, n, k, true);
+        int mp = 70;
+        float[] xp = gaussian(rnd, mp * k, 1);
+        float[] yp = new float[mp * n];
+        MatMul.matmul(h.tensor(), xp, mp, yp);
+        assertProduct("packed matmul", h.decoded(), xp, mp, n, k, yp);
         float[] c = new float[m * n];
         MatMul.gemm(x, w.decoded(), c, m, n, k);
         assertProduct("parallel gemm", w.decoded(), x, m, n, k, c);

@@ -196,7 +196,7 @@ public final class Tape {
             throw new IllegalArgumentException("linear: " + x + " · " + w + "ᵀ has mismatched inner sizes");
         }
         float[] y = new float[Math.multiplyExact(m, n)];
-        MatMul.gemm(x.data(), w.data(), y, m, n, k);
+        MatMul.gemm(false, true, x.data(), w.data(), y, m, n, k, false);
         Variable out = result("linear", y, new int[] {m, n}, x, w);
         record(out, () -> {
             float[] g = take(out);
@@ -204,16 +204,12 @@ public final class Tape {
                 return;
             }
             if (x.requiresGrad()) {
-                // dX[m,k] = dY[m,n] · W[n,k] = dY · (Wᵀ)ᵀ
-                float[] tmp = new float[m * k];
-                MatMul.gemm(g, Kernels.transpose(w.data(), n, k), tmp, m, k, n);
-                Kernels.addInto(x.gradForAccumulation(), tmp);
+                // dX[m,k] += dY[m,n] · W[n,k]
+                MatMul.gemm(false, false, g, w.data(), x.gradForAccumulation(), m, k, n, true);
             }
             if (w.requiresGrad()) {
-                // dW[n,k] = dYᵀ[n,m] · X[m,k] = dYᵀ · (Xᵀ)ᵀ
-                float[] tmp = new float[n * k];
-                MatMul.gemm(Kernels.transpose(g, m, n), Kernels.transpose(x.data(), m, k), tmp, n, k, m);
-                Kernels.addInto(w.gradForAccumulation(), tmp);
+                // dW[n,k] += dYᵀ[n,m] · X[m,k]
+                MatMul.gemm(true, false, g, x.data(), w.gradForAccumulation(), n, k, m, true);
             }
         });
         return out;
