@@ -139,7 +139,7 @@ for size in $sizes; do
     tps=$(pyjson "$out" tokens_per_s)
     rss=$(pyjson "$out" peak_rss_kib)
     lbl="torch $t, OpenBLAS $ob, $(label "$ct")"
-    settings+=("| $size | $lbl | $(fmt "$tps" %.0f) | $(fmt "$(awk -v a="$tps" -v f="$fpt" 'BEGIN { print a * f / 1e9 }')" %.1f) | $(mib "$rss") |")
+    settings+=("| ≈${size^^} | $lbl | $(fmt "$tps" %.0f) | $(fmt "$(awk -v a="$tps" -v f="$fpt" 'BEGIN { print a * f / 1e9 }')" %.1f) | $(mib "$rss") |")
     log "row: ${settings[-1]}"
     if awk -v a="$tps" -v b="$best_tps" 'BEGIN { exit !(a > b) }'; then
       best_tps=$tps; best_label=$lbl; best_rss=$rss
