@@ -124,7 +124,7 @@ final class PretrainCommand implements Callable<Integer> {
         }
         try (trainer) {
             PretrainConfig c = trainer.config();
-            console.info("%s %,d-parameter llama (hidden %d, %d layers, %d/%d heads, ffn %d, vocab %d, context %d) on %s "
+            console.info("%s %,d-parameter llama (hidden %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d) on %s "
                             + "(%,d training tokens)", resume ? "resuming at step " + trainer.step() + ":" : "pretraining a",
                     trainer.parameterCount(), c.hidden(), c.layers(), c.heads(), c.kvHeads(), c.ffn(),
                     trainer.card().vocabSize(), c.context(), corpus, trainer.trainTokens());

@@ -9,21 +9,34 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Peak memory of this process so far: the sum of the heap pools' peak usage (an upper bound of
- * the heap's peak, as pools peak at different times) and, where Linux reports it, the peak
- * resident set size ({@code VmHWM} in {@code /proc/self/status}); -1 where unknown.
+ * Peak memory of this process: {@code heapPeakBytes}, the sum of the heap pools' peak usage
+ * (garbage not yet collected included, and pools peak at different times, so an upper bound that
+ * grows with -Xmx); {@code liveHeapPeakBytes}, the largest heap left after a collection among the
+ * samples taken (what the run really holds, a lower bound of its need); and, where Linux reports
+ * it, the peak resident set size ({@code VmHWM} in {@code /proc/self/status}); -1 where unknown.
  */
-public record MemoryReport(long heapPeakBytes, long rssPeakBytes) {
+public record MemoryReport(long heapPeakBytes, long liveHeapPeakBytes, long rssPeakBytes) {
 
-    /** Measures now. */
-    public static MemoryReport measure() {
+    /** Measures now, with {@code liveHeapPeak} the largest {@link #liveHeap} sampled so far. */
+    public static MemoryReport measure(long liveHeapPeak) {
         long heap = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
                 heap += pool.getPeakUsage().getUsed();
             }
         }
-        return new MemoryReport(heap, vmHwm(Path.of("/proc/self/status")));
+        return new MemoryReport(heap, Math.max(liveHeapPeak, liveHeap()), vmHwm(Path.of("/proc/self/status")));
+    }
+
+    /** The heap in use right after the latest collection of each pool (the live objects, as last seen). */
+    public static long liveHeap() {
+        long live = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                live += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return live;
     }
 
     /** {@code VmHWM} from a Linux status file in bytes, or -1. */
@@ -48,7 +61,8 @@ public record MemoryReport(long heapPeakBytes, long rssPeakBytes) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "peak heap %s, peak RSS %s", mib(heapPeakBytes), mib(rssPeakBytes));
+        return String.format(Locale.ROOT, "peak heap %s (live after GC %s), peak RSS %s", mib(heapPeakBytes),
+                mib(liveHeapPeakBytes), mib(rssPeakBytes));
     }
 
     private static String mib(long bytes) {

@@ -70,6 +70,7 @@ public final class Pretrainer implements AutoCloseable {
     private final TrainingLog log;
     private long step;
     private long tokensSeen;
+    private long liveHeapPeak;
     private volatile boolean stopRequested;
     private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -169,7 +170,8 @@ public final class Pretrainer implements AutoCloseable {
 
     /**
      * Trains until {@link PretrainConfig#steps} or {@link #requestStop}; Ctrl-C (a JVM shutdown)
-     * also stops it after the current step, and the shutdown waits for the checkpoint.
+     * also stops it after the current step, and the shutdown waits for the checkpoint and then
+     * for {@link #close} (at most ten minutes), so that the caller can report where things are.
      */
     public Result run(Listener listener) throws IOException {
         MemoryReport.resetPeaks();
@@ -186,13 +188,13 @@ public final class Pretrainer implements AutoCloseable {
             writeText(out.resolve("config.properties"), config.toProperties());
             boolean completed = loop(listener);
             return new Result(step, completed, log.lastValLoss(), tokensSeen, checkpointFile(), csvFile(), svgFile(),
-                    MemoryReport.measure());
+                    MemoryReport.measure(liveHeapPeak));
         } finally {
-            finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                finished.countDown();
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running and waits for us: nothing to remove
+                // Ctrl-C: the hook holds the JVM until close(), so that the caller can still report
             }
         }
     }
@@ -207,6 +209,7 @@ public final class Pretrainer implements AutoCloseable {
             float trainLoss = trainStep(params, lr);
             double norm = config.clip() > 0 ? Gradients.clipGlobalNorm(params, config.clip()) : Gradients.globalNorm(params);
             optimizer.step(lr);
+            liveHeapPeak = Math.max(liveHeapPeak, MemoryReport.liveHeap());
             Gradients.zero(params);
             step++;
             tokensSeen += config.tokensPerStep();
@@ -356,9 +359,11 @@ public final class Pretrainer implements AutoCloseable {
         return out.resolve("loss.svg");
     }
 
+    /** Closes the shards; after a Ctrl-C, lets the JVM's shutdown proceed. */
     @Override
     public void close() {
         train.close();
         validation.close();
+        finished.countDown();
     }
 }

@@ -36,7 +36,7 @@ class KilledRunTest {
     private Process child(Path corpus, Path out, int checkpointEvery, boolean logToFile) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx512m",
-                "-Dplinth.threads=2", "-cp", System.getProperty("java.class.path"), KilledRunTest.class.getName(),
+                "-cp", System.getProperty("java.class.path"), KilledRunTest.class.getName(),
                 corpus.toString(), out.toString(), Integer.toString(checkpointEvery)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (logToFile) {
@@ -62,9 +62,36 @@ class KilledRunTest {
             child.destroyForcibly();
         }
         Checkpoint.State s = Checkpoint.read(out.resolve(Checkpoint.FILE_NAME));
-        assertTrue(s.step() >= 3, "checkpoint at step " + s.step());
-        assertEquals(s.step(), s.log().size());
-        assertEquals(s.step() + 1, Files.readAllLines(out.resolve("log.csv")).size());
+        long k = s.step();
+        assertTrue(k >= 3, "checkpoint at step " + k);
+        assertEquals(k, s.log().size());
+        assertEquals(k + 1, Files.readAllLines(out.resolve("log.csv")).size());
+
+        // across processes (the child's JIT as cold as it gets, ours warmer), the losses agree bit for bit
+        PretrainConfig config = TinyCorpus.config(100_000).with(Map.of("checkpoint-every", "0", "eval-every", "0"), "child");
+        List<Float> reference = new ArrayList<>();
+        try (Pretrainer t = Pretrainer.create(corpus, tmp.resolve("reference"), config)) {
+            t.run(p -> {
+                reference.add(p.trainLoss());
+                if (p.step() == k + 2) {
+                    t.requestStop();
+                }
+            });
+        }
+        for (int i = 0; i < k; i++) {
+            assertEquals(Float.floatToRawIntBits(reference.get(i)), Float.floatToRawIntBits(s.log().get(i).trainLoss()),
+                    "step " + (i + 1));
+        }
+        List<Float> resumed = new ArrayList<>();
+        try (Pretrainer t = Pretrainer.resume(corpus, out, Map.of())) {
+            t.run(p -> {
+                resumed.add(p.trainLoss());
+                if (p.step() == k + 2) {
+                    t.requestStop();
+                }
+            });
+        }
+        assertEquals(reference.subList((int) k, (int) k + 2), resumed);
     }
 
     @Test
