@@ -8,6 +8,9 @@ import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.AdamW;
 import dev.plinth.train.Gradients;
 import dev.plinth.train.TrainableDecoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -22,8 +25,12 @@ import java.util.SplittableRandom;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/plinth-bench.jar dev.plinth.bench.TrainStepBench \
  *     [-Dbench.hidden=384] [-Dbench.layers=6] [-Dbench.heads=6] [-Dbench.kvHeads=2] [-Dbench.ffn=1024] \
- *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3]
+ *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3] [-Dbench.warmup=1]
  * </pre>
+ *
+ * After the steps it prints a summary line {@code timed: N steps, T tokens/s, G GFLOP/s} (warm-up
+ * steps excluded) and {@code peak RSS: K KiB} (the process's VmHWM), which
+ * bench/pytorch-train-compare.sh reads.
  *
  * FLOP/s counts 6 per weight per token for every matrix product (the output projection included)
  * plus the causal attention products (6·layers·batch·seq²·qDim, half of a full square): the usual
@@ -43,6 +50,7 @@ public final class TrainStepBench {
         int batch = Integer.getInteger("bench.batch", 8);
         int seq = Integer.getInteger("bench.seq", 256);
         int steps = Integer.getInteger("bench.steps", 3);
+        int warmup = Integer.getInteger("bench.warmup", 1);
         TrainableDecoder model = TrainableDecoder.of(randomLlama(hidden, layers, heads, kvHeads, ffn, vocab));
         Collection<Variable> params = model.parameters().values();
         long count = params.stream().mapToLong(Variable::size).sum();
@@ -55,7 +63,8 @@ public final class TrainStepBench {
                 Parallel.threads());
         AdamW opt = new AdamW(params, AdamW.Settings.defaults(), AdamW.decayMatrices(true));
         SplittableRandom rnd = new SplittableRandom(7);
-        for (int s = 0; s <= steps; s++) {
+        long timedNanos = 0;
+        for (int s = 1 - warmup; s <= steps; s++) {
             int[][] in = new int[batch][];
             int[][] target = new int[batch][];
             for (int b = 0; b < batch; b++) {
@@ -73,11 +82,32 @@ public final class TrainStepBench {
             opt.step(1e-3);
             long e = System.nanoTime();
             double sec = (e - a) / 1e9;
+            if (s > 0) {
+                timedNanos += e - a;
+            }
             System.out.printf(Locale.ROOT,
                     "%s: loss %.4f | forward %.0f ms, backward %.0f ms, clip+AdamW %.0f ms | %.0f tokens/s, %.1f GFLOP/s%n",
-                    s == 0 ? "warm-up" : "step " + s, loss.data()[0], (f - a) / 1e6, (bw - f) / 1e6, (e - bw) / 1e6,
+                    s <= 0 ? "warm-up" : "step " + s, loss.data()[0], (f - a) / 1e6, (bw - f) / 1e6, (e - bw) / 1e6,
                     tokens / sec, flops / sec / 1e9);
         }
+        double timed = timedNanos / 1e9;
+        System.out.printf(Locale.ROOT, "timed: %d steps, %.1f tokens/s, %.1f GFLOP/s%n", steps, steps * tokens / timed,
+                steps * flops / timed / 1e9);
+        System.out.println("peak RSS: " + peakRssKib() + " KiB");
+    }
+
+    /** VmHWM of this process from /proc/self/status, or -1 where there is none. */
+    static long peakRssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     static ModelFile randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab) {

@@ -19,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -69,10 +68,10 @@ final class ChatCommand implements Callable<Integer> {
                 console.warn("%s has no chat template; using ChatML, which this model may not have been trained on", model);
                 extraStops.add("<|im_end|>");
             }
-            int context = usage(() -> runtime.contextLength(options.context));
-            GenerationRequest request = usage(() -> options.request(context, runtime.endOfTurnTokens(), extraStops));
+            int context = Usage.check(spec, () -> runtime.contextLength(options.context));
+            GenerationRequest request = Usage.check(spec, () -> options.request(context, runtime.endOfTurnTokens(), extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
-            usage(() -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
+            Usage.check(spec, () -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
             converse(runtime, template, request, context);
         }
         return Main.OK;
@@ -135,14 +134,6 @@ final class ChatCommand implements Callable<Integer> {
             console.out().flush();
             history.add(ChatMessage.assistant(result.text().strip()));
             RunCommand.reportTimings(console, result);
-        }
-    }
-
-    private <T> T usage(java.util.function.Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 }

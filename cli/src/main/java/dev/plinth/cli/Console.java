@@ -1,6 +1,7 @@
 package dev.plinth.cli;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -45,6 +46,17 @@ final class Console {
 
     void setVerbosity(Verbosity verbosity) {
         this.verbosity = verbosity;
+    }
+
+    /**
+     * This console with standard output sent to standard error, for a step whose results are
+     * progress to the command that runs it (quickstart's steps); quiet stays quiet.
+     */
+    Console logOnly() {
+        PrintStream sink = quiet() ? new PrintStream(OutputStream.nullOutputStream()) : err;
+        Console c = new Console(sink, err, in);
+        c.setVerbosity(verbosity);
+        return c;
     }
 
     /** A debug line, shown only with {@code --verbose}. */

@@ -85,23 +85,40 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line {@code args} against these streams and returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err, InputStream in) {
         Console console = new Console(out, err, in);
+        int code = execute(console, args);
+        out.flush();
+        return code;
+    }
+
+    /**
+     * Runs {@code args} as a plinth command line on {@code console} and returns its exit code; commands
+     * that chain others (quickstart) call this, so each step reports errors as it would on its own.
+     */
+    static int execute(Console console, String... args) {
         CommandLine cli = new CommandLine(new Main(console))
                 .addSubcommand(new CommandLine.HelpCommand())
+                .addSubcommand(new QuickstartCommand(console))
                 .addSubcommand(new InspectCommand(console))
                 .addSubcommand(new TokenizeCommand(console))
                 .addSubcommand(new RunCommand(console))
                 .addSubcommand(new ChatCommand(console))
                 .addSubcommand(new BenchCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
+                .addSubcommand(new ExportCommand(console))
                 .addSubcommand(new EmbedCommand(console))
+                .addSubcommand(new PerplexityCommand(console))
+                .addSubcommand(new CommandLine(new TokenizerCommand())
+                        .addSubcommand(new TokenizerTrainCommand(console)))
+                .addSubcommand(new CommandLine(new CorpusCommand())
+                        .addSubcommand(new CorpusStarterCommand(console))
+                        .addSubcommand(new CorpusBuildCommand(console)))
+                .addSubcommand(new PretrainCommand(console))
                 .addSubcommand(new DevCommand(console));
-        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> runtimeError(console, ex));
-        int code = cli.execute(args);
-        out.flush();
-        return code;
+        return cli.execute(args);
     }
 
     private static int usageError(Console console, ParameterException ex) {

@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -61,11 +60,11 @@ final class RunCommand implements Callable<Integer> {
         try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, console)) {
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
-            int context = usage(() -> runtime.contextLength(options.context));
-            GenerationRequest request = usage(() -> options.request(context, Set.of(), List.of()));
+            int context = Usage.check(spec, () -> runtime.contextLength(options.context));
+            GenerationRequest request = Usage.check(spec, () -> options.request(context, Set.of(), List.of()));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
             int[] ids = tokenizer.encode(text, true, false);
-            DecoderSequence sequence = usage(() -> runtime.newSequence(context));
+            DecoderSequence sequence = Usage.check(spec, () -> runtime.newSequence(context));
             if (echo) {
                 console.out().print(text);
                 console.out().flush();
@@ -88,14 +87,6 @@ final class RunCommand implements Callable<Integer> {
         console.info("prefill %d tokens in %.1f ms (%.1f tok/s); decode %d tokens in %.1f ms (%.1f tok/s); finish: %s",
                 r.promptTokens(), r.prefillNanos() / 1e6, r.prefillTokensPerSecond(),
                 r.tokens().length, r.decodeNanos() / 1e6, r.decodeTokensPerSecond(), r.finish().label());
-    }
-
-    private <T> T usage(java.util.function.Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 
     static String readStandardInput(Console console) throws IOException {

@@ -34,11 +34,12 @@ public final class Activations {
         }
         FloatVector sv = FloatVector.zero(S);
         for (i = 0; i < bound; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max);
+            e = Lanes.exp(e);
             e.intoArray(x, off + i);
             sv = sv.add(e);
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(sv);
         for (; i < len; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
@@ -133,6 +134,19 @@ public final class Activations {
     }
 
     /** {@code Σ a[aOff+i]·b[bOff+i]} over {@code n} elements (one vector accumulator, then the tail in order). */
+    /** {@code log Σ exp(x[off..off+n))}, in double, shifted by the maximum so it cannot overflow. */
+    public static double logSumExp(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(x[off + i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
         float sum = 0;
@@ -142,7 +156,7 @@ public final class Activations {
             for (; i < bound; i += S.length()) {
                 acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
@@ -188,7 +202,7 @@ public final class Activations {
     }
 
     private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return v.div(Lanes.exp(v.neg()).add(1f));
     }
 
     private static float silu(float v) {

@@ -61,10 +61,10 @@ final class Gemm {
             c03 = x0.fma(w, c03);
             c13 = x1.fma(w, c13);
         }
-        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
-        float s02 = c02.reduceLanes(VectorOperators.ADD), s03 = c03.reduceLanes(VectorOperators.ADD);
-        float s10 = c10.reduceLanes(VectorOperators.ADD), s11 = c11.reduceLanes(VectorOperators.ADD);
-        float s12 = c12.reduceLanes(VectorOperators.ADD), s13 = c13.reduceLanes(VectorOperators.ADD);
+        float s00 = Lanes.sum(c00), s01 = Lanes.sum(c01);
+        float s02 = Lanes.sum(c02), s03 = Lanes.sum(c03);
+        float s10 = Lanes.sum(c10), s11 = Lanes.sum(c11);
+        float s12 = Lanes.sum(c12), s13 = Lanes.sum(c13);
         for (; p < k; p++) {
             float x0 = a[a0 + p];
             float x1 = a[a1 + p];
@@ -101,8 +101,8 @@ final class Gemm {
             c02 = x0.fma(FloatVector.fromArray(S, b, b2 + p), c02);
             c03 = x0.fma(FloatVector.fromArray(S, b, b3 + p), c03);
         }
-        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
-        float s02 = c02.reduceLanes(VectorOperators.ADD), s03 = c03.reduceLanes(VectorOperators.ADD);
+        float s00 = Lanes.sum(c00), s01 = Lanes.sum(c01);
+        float s02 = Lanes.sum(c02), s03 = Lanes.sum(c03);
         for (; p < k; p++) {
             float x0 = a[a0 + p];
             s00 += x0 * b[b0 + p];
@@ -125,7 +125,7 @@ final class Gemm {
             acc0 = FloatVector.fromArray(S, a, aOff + p).fma(FloatVector.fromArray(S, b, bOff + p), acc0);
             acc1 = FloatVector.fromArray(S, a, aOff + p + step).fma(FloatVector.fromArray(S, b, bOff + p + step), acc1);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1));
         for (; p < k; p++) {
             s += a[aOff + p] * b[bOff + p];
         }

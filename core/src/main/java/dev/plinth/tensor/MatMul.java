@@ -11,12 +11,22 @@ import java.lang.foreign.MemorySegment;
  * Q4_K, Q5_K or Q6_K. Products with quantized weights are computed as llama.cpp computes them:
  * the activations are quantized once per product to Q8_0, Q8_1 or Q8_K ({@link Q8Activations})
  * and each weight block meets them in an integer dot product scaled by both block scales
- * ({@link Q8Dot}), so results agree with llama.cpp's to float rounding. No dequantized copy of a
- * matrix is ever made (batched F16/BF16 products decode four rows at a time into a small
- * per-thread scratch).
+ * ({@link Q8Dot}), so results agree with llama.cpp's to float rounding, and a prompt's logits do
+ * not depend on how it is batched. (Feeding the packed F32 GEMM the same Q8-rounded activations
+ * was twice as fast for long prompts but sums the products in another order, and that alone
+ * moved 14 of 15 conformance models off llama.cpp's greedy tokens at near-ties.) F32, F16 and
+ * BF16 batches of {@value #PACKED_MIN_ROWS} rows or more take the packed GEMM ({@link Sgemm}),
+ * which decodes one cache-sized block of weights at a time into its panels; smaller batches
+ * decode four weight rows at a time into a per-thread scratch. No dequantized copy of a matrix is
+ * ever made.
  */
 public final class MatMul {
     private static final int TILE = 4;
+    /**
+     * From this many activation rows on, batched products decode weight blocks into packed panels
+     * ({@link Sgemm}); below, packing costs more than it saves (measured crossover 32–128 rows).
+     */
+    static final int PACKED_MIN_ROWS = 64;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private MatMul() {
@@ -84,6 +94,10 @@ public final class MatMul {
             throw unsupported(w);
         }
         MemorySegment seg = w.data();
+        if (m >= PACKED_MIN_ROWS && type.blockSize() == 1) {
+            Sgemm.gemm(m, n, k, x, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
+            return;
+        }
         long rowBytes = type.byteSize(k);
         if (type.blockSize() > 1) {
             quantizedMatmul(type, seg, rowBytes, x, m, n, k, y);
@@ -185,28 +199,31 @@ public final class MatMul {
     }
 
     /**
-     * Plain F32 {@code C[m, n] = A[m, k] · B[n, k]^T}, all row-major (the training-time product;
-     * for A·B with B stored [k, n], transpose B first).
+     * Plain F32 {@code C[m, n] = A[m, k] · B[n, k]^T}, all row-major (the layer's forward product
+     * {@code X·Wᵀ}).
      */
     public static void gemm(float[] a, float[] b, float[] c, int m, int n, int k) {
+        gemm(false, true, a, b, c, m, n, k, false);
+    }
+
+    /**
+     * F32 {@code C[m, n] (+)= op(A) · op(B)} with every matrix row-major and dense: op(A) is
+     * {@code A[m, k]}, or {@code Aᵀ} for {@code A[k, m]} when {@code transA}; op(B) is {@code B[k, n]},
+     * or {@code Bᵀ} for {@code B[n, k]} when {@code transB}. With {@code accumulate} the product is
+     * added to C, otherwise C is overwritten. Training uses all three layouts of a linear layer
+     * {@code Y = X·Wᵀ}: forward (false, true), {@code dX = dY·W} (false, false) and
+     * {@code dW = dYᵀ·X} (true, false); no transpose is ever materialized.
+     */
+    public static void gemm(boolean transA, boolean transB, float[] a, float[] b, float[] c, int m, int n, int k,
+                            boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative dimension in m=" + m + " n=" + n + " k=" + k);
         }
         checkRange("A", a.length, 0, (long) m * k);
         checkRange("B", b.length, 0, (long) n * k);
         checkRange("C", c.length, 0, (long) m * n);
-        int tiles = (n + TILE - 1) / TILE;
-        // blocks of A rows small enough to stay in L2 while every B tile of the chunk passes by
-        int mBlock = Math.max(2, Math.min(m, (64 * 1024) / Math.max(1, k)) & ~1);
-        Parallel.parallelFor(tiles, (s, e) -> {
-            for (int i0 = 0; i0 < m; i0 += mBlock) {
-                int rowsA = Math.min(mBlock, m - i0);
-                for (int t = s; t < e; t++) {
-                    int r0 = t * TILE;
-                    Gemm.rows(a, i0 * k, rowsA, k, b, r0 * k, Math.min(TILE, n - r0), c, i0 * n + r0, n);
-                }
-            }
-        });
+        Sgemm.gemm(m, n, k, a, 0, transA ? m : k, transA, Sgemm.of(b, 0, transB ? k : n, transB), c, 0, n,
+                accumulate);
     }
 
     /** Whether {@link #matvec} and {@link #matmul} accept weights of this type. */

@@ -83,7 +83,7 @@ public final class Norms {
             a0 = v0.fma(v0, a0);
             a1 = v1.fma(v1, a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (; i < n; i++) {
             s += x[off + i] * x[off + i];
         }
@@ -97,7 +97,7 @@ public final class Norms {
         for (; i < bound; i += S.length()) {
             a = a.add(FloatVector.fromArray(S, x, off + i));
         }
-        float s = a.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a);
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -112,7 +112,7 @@ public final class Norms {
             FloatVector d = FloatVector.fromArray(S, x, off + i).sub(mean);
             a = d.fma(d, a);
         }
-        float s = a.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a);
         for (; i < n; i++) {
             float d = x[off + i] - mean;
             s += d * d;

@@ -55,6 +55,16 @@ final class Q8Activations {
         };
     }
 
+    /** The values these quants stand for, {@code q · d} per block: the activations as llama.cpp's products see them (tests compare with these). */
+    float[] rounded() {
+        int block = type == DType.Q8_K ? 256 : 32;
+        float[] x = new float[q.length];
+        for (int i = 0; i < q.length; i++) {
+            x[i] = q[i] * d[i / block];
+        }
+        return x;
+    }
+
     /** Quantizes {@code rows} rows of {@code k} values from {@code x[xOff ..]} to {@code type}. */
     static Q8Activations quantize(DType type, float[] x, int xOff, int rows, int k) {
         Q8Activations a = new Q8Activations(type, rows, k);

@@ -49,8 +49,12 @@ public final class AdamW {
         long step;
 
         State(int n) {
-            m = new float[n];
-            v = new float[n];
+            this(new float[n], new float[n]);
+        }
+
+        State(float[] m, float[] v) {
+            this.m = m;
+            this.v = v;
         }
     }
 
@@ -77,6 +81,31 @@ public final class AdamW {
     public long steps(Variable p) {
         State s = state.get(p);
         return s == null ? 0 : s.step;
+    }
+
+    /** The first and second moments and the step count of one parameter, as a checkpoint holds them. */
+    record Moments(float[] m, float[] v, long step) {
+    }
+
+    /** {@code p}'s state (live arrays), or null before its first step. */
+    Moments moments(Variable p) {
+        State s = state.get(p);
+        return s == null ? null : new Moments(s.m, s.v, s.step);
+    }
+
+    /** Restores {@code p}'s state from a checkpoint. */
+    void restore(Variable p, float[] m, float[] v, long step) {
+        if (m.length != p.size() || v.length != p.size() || step < 0) {
+            throw new IllegalArgumentException("optimizer state of " + m.length + "/" + v.length + " values, step " + step
+                    + ", does not fit " + p);
+        }
+        State s = new State(m, v);
+        s.step = step;
+        state.put(p, s);
+    }
+
+    Settings settings() {
+        return settings;
     }
 
     private void update(float[] w, float[] g, State s, double lr, double decay) {

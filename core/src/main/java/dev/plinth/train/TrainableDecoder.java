@@ -8,12 +8,11 @@ import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * A llama-family decoder whose weights are F32 {@link Variable}s, so that its forward pass on a
@@ -29,6 +28,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class TrainableDecoder {
+    private static final double INIT_STD = 0.02;
+
     private final DecoderConfig config;
     private final Map<String, Variable> params;
     private final boolean tied;
@@ -49,36 +50,85 @@ public final class TrainableDecoder {
             throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got " + file.format());
         }
         DecoderConfig c = DecoderConfig.of(file);
-        Map<String, Variable> p = new LinkedHashMap<>();
-        int h = c.hiddenSize();
-        load(file, p, "token_embd.weight", c.vocabSize(), h);
         boolean tied = file.tensor("output.weight") == null;
-        if (!tied) {
-            load(file, p, "output.weight", c.vocabSize(), h);
+        Map<String, Variable> p = new LinkedHashMap<>();
+        shapes(c, tied).forEach((name, shape) -> load(file, p, name, shape));
+        return new TrainableDecoder(c, p, tied);
+    }
+
+    /**
+     * Fresh random weights for a new base, the same for the same seed: every matrix drawn from
+     * N(0, 0.02²), the two projections that write into the residual stream ({@code attn_output},
+     * {@code ffn_down}) scaled down by 1/√(2·layers) as GPT-2 does, so that the stream's variance
+     * does not grow with depth; norm weights 1, biases 0.
+     */
+    public static TrainableDecoder initialize(DecoderConfig config, boolean tiedEmbeddings, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double residualStd = INIT_STD / Math.sqrt(2.0 * config.layers());
+        Map<String, Variable> p = new LinkedHashMap<>();
+        shapes(config, tiedEmbeddings).forEach((name, shape) -> {
+            float[] data = new float[Arrays.stream(shape).reduce(1, Math::multiplyExact)];
+            if (name.endsWith("norm.weight")) {
+                Arrays.fill(data, 1f);
+            } else if (shape.length == 2) {
+                boolean residual = name.endsWith("attn_output.weight") || name.endsWith("ffn_down.weight");
+                double std = residual ? residualStd : INIT_STD;
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) (rnd.nextGaussian() * std);
+                }
+            }
+            p.put(name, Variable.parameter(name, data, shape));
+        });
+        return new TrainableDecoder(config, p, tiedEmbeddings);
+    }
+
+    /** {@link #initialize(DecoderConfig, boolean, long)} with the output tied to the token embedding. */
+    public static TrainableDecoder initialize(DecoderConfig config, long seed) {
+        return initialize(config, true, seed);
+    }
+
+    /** A decoder over given F32 weights (a checkpoint's): every expected tensor, of its exact size. */
+    static TrainableDecoder fromWeights(DecoderConfig config, boolean tied, Map<String, float[]> weights) {
+        Map<String, Variable> p = new LinkedHashMap<>();
+        Map<String, int[]> expected = shapes(config, tied);
+        if (!expected.keySet().equals(weights.keySet())) {
+            throw new IllegalArgumentException("weights " + weights.keySet() + " do not match the model's " + expected.keySet());
         }
-        load(file, p, "output_norm.weight", h);
+        expected.forEach((name, shape) -> p.put(name, Variable.parameter(name, weights.get(name), shape)));
+        return new TrainableDecoder(config, p, tied);
+    }
+
+    /** Every parameter's name and shape, in GGUF file order. */
+    static Map<String, int[]> shapes(DecoderConfig c, boolean tied) {
+        Map<String, int[]> s = new LinkedHashMap<>();
+        int h = c.hiddenSize();
+        s.put("token_embd.weight", new int[] {c.vocabSize(), h});
+        if (!tied) {
+            s.put("output.weight", new int[] {c.vocabSize(), h});
+        }
+        s.put("output_norm.weight", new int[] {h});
         for (int i = 0; i < c.layers(); i++) {
             String b = "blk." + i + ".";
-            load(file, p, b + "attn_norm.weight", h);
-            load(file, p, b + "attn_q.weight", c.qDim(), h);
-            load(file, p, b + "attn_k.weight", c.kvDim(), h);
-            load(file, p, b + "attn_v.weight", c.kvDim(), h);
+            s.put(b + "attn_norm.weight", new int[] {h});
+            s.put(b + "attn_q.weight", new int[] {c.qDim(), h});
+            s.put(b + "attn_k.weight", new int[] {c.kvDim(), h});
+            s.put(b + "attn_v.weight", new int[] {c.kvDim(), h});
             if (c.qkvBias()) {
-                load(file, p, b + "attn_q.bias", c.qDim());
-                load(file, p, b + "attn_k.bias", c.kvDim());
-                load(file, p, b + "attn_v.bias", c.kvDim());
+                s.put(b + "attn_q.bias", new int[] {c.qDim()});
+                s.put(b + "attn_k.bias", new int[] {c.kvDim()});
+                s.put(b + "attn_v.bias", new int[] {c.kvDim()});
             }
             if (c.qkNorm()) {
-                load(file, p, b + "attn_q_norm.weight", c.headDim());
-                load(file, p, b + "attn_k_norm.weight", c.headDim());
+                s.put(b + "attn_q_norm.weight", new int[] {c.headDim()});
+                s.put(b + "attn_k_norm.weight", new int[] {c.headDim()});
             }
-            load(file, p, b + "attn_output.weight", h, c.qDim());
-            load(file, p, b + "ffn_norm.weight", h);
-            load(file, p, b + "ffn_gate.weight", c.ffnSize(), h);
-            load(file, p, b + "ffn_up.weight", c.ffnSize(), h);
-            load(file, p, b + "ffn_down.weight", h, c.ffnSize());
+            s.put(b + "attn_output.weight", new int[] {h, c.qDim()});
+            s.put(b + "ffn_norm.weight", new int[] {h});
+            s.put(b + "ffn_gate.weight", new int[] {c.ffnSize(), h});
+            s.put(b + "ffn_up.weight", new int[] {c.ffnSize(), h});
+            s.put(b + "ffn_down.weight", new int[] {h, c.ffnSize()});
         }
-        return new TrainableDecoder(c, p, tied);
+        return s;
     }
 
     private static void load(ModelFile f, Map<String, Variable> p, String name, int... shape) {
@@ -119,6 +169,15 @@ public final class TrainableDecoder {
      * each starting at position 0), recorded on {@code tape}.
      */
     public Variable logits(Tape tape, int[][] tokens) {
+        return logits(tape, tokens, false);
+    }
+
+    /**
+     * {@link #logits(Tape, int[][])}; with {@code recomputeLayers} each transformer block keeps
+     * no activations on the tape but its output, and runs again during backward (activation
+     * checkpointing: memory per layer for a second forward pass). Gradients are the same.
+     */
+    public Variable logits(Tape tape, int[][] tokens, boolean recomputeLayers) {
         int batch = tokens.length;
         if (batch == 0 || tokens[0].length == 0) {
             throw new IllegalArgumentException("no tokens");
@@ -136,29 +195,36 @@ public final class TrainableDecoder {
                 positions[b * seq + t] = t;
             }
         }
+        Variable x = tape.embedding(p("token_embd.weight"), flat);
+        for (int i = 0; i < config.layers(); i++) {
+            int layer = i;
+            x = recomputeLayers
+                    ? tape.recomputed(x, (t, in) -> block(t, in, layer, batch, seq, positions))
+                    : block(tape, x, layer, batch, seq, positions);
+        }
+        Variable out = tape.rmsNorm(x, p("output_norm.weight"), config.rmsEps());
+        return tape.linear(out, p(tied ? "token_embd.weight" : "output.weight"));
+    }
+
+    /** Transformer block {@code i}: pre-norm attention and pre-norm SwiGLU, each added to the residual stream. */
+    private Variable block(Tape tape, Variable x, int i, int batch, int seq, int[] positions) {
         DecoderConfig c = config;
         float eps = c.rmsEps();
         Tape.RopeLayout rope = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX ? Tape.RopeLayout.NEOX
                 : Tape.RopeLayout.INTERLEAVED;
-        Variable x = tape.embedding(p("token_embd.weight"), flat);
-        for (int i = 0; i < c.layers(); i++) {
-            String l = "blk." + i + ".";
-            Variable xn = tape.rmsNorm(x, p(l + "attn_norm.weight"), eps);
-            Variable q = projection(tape, xn, l, "attn_q", c.heads(), positions, rope);
-            Variable k = projection(tape, xn, l, "attn_k", c.kvHeads(), positions, rope);
-            Variable v = tape.linear(xn, p(l + "attn_v.weight"));
-            if (c.qkvBias()) {
-                v = tape.addBias(v, p(l + "attn_v.bias"));
-            }
-            Variable att = tape.causalAttention(q, k, v, batch, seq, c.heads(), c.kvHeads(), c.headDim(),
-                    c.slidingWindow());
-            x = tape.add(x, tape.linear(att, p(l + "attn_output.weight")));
-            Variable hn = tape.rmsNorm(x, p(l + "ffn_norm.weight"), eps);
-            Variable act = tape.swiglu(tape.linear(hn, p(l + "ffn_gate.weight")), tape.linear(hn, p(l + "ffn_up.weight")));
-            x = tape.add(x, tape.linear(act, p(l + "ffn_down.weight")));
+        String l = "blk." + i + ".";
+        Variable xn = tape.rmsNorm(x, p(l + "attn_norm.weight"), eps);
+        Variable q = projection(tape, xn, l, "attn_q", c.heads(), positions, rope);
+        Variable k = projection(tape, xn, l, "attn_k", c.kvHeads(), positions, rope);
+        Variable v = tape.linear(xn, p(l + "attn_v.weight"));
+        if (c.qkvBias()) {
+            v = tape.addBias(v, p(l + "attn_v.bias"));
         }
-        Variable out = tape.rmsNorm(x, p("output_norm.weight"), eps);
-        return tape.linear(out, p(tied ? "token_embd.weight" : "output.weight"));
+        Variable att = tape.causalAttention(q, k, v, batch, seq, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow());
+        Variable h = tape.add(x, tape.linear(att, p(l + "attn_output.weight")));
+        Variable hn = tape.rmsNorm(h, p(l + "ffn_norm.weight"), eps);
+        Variable act = tape.swiglu(tape.linear(hn, p(l + "ffn_gate.weight")), tape.linear(hn, p(l + "ffn_up.weight")));
+        return tape.add(h, tape.linear(act, p(l + "ffn_down.weight")));
     }
 
     /** Query or key projection: matrix, bias, per-head norm (as the config says), then RoPE. */
@@ -182,21 +248,26 @@ public final class TrainableDecoder {
      * {@code inputs[b][0..t]}, or {@code ignoreIndex} for positions that do not count.
      */
     public Variable loss(Tape tape, int[][] inputs, int[][] targets, int ignoreIndex) {
+        return loss(tape, inputs, targets, ignoreIndex, false);
+    }
+
+    /** {@link #loss(Tape, int[][], int[][], int)}, recomputing each layer during backward when asked. */
+    public Variable loss(Tape tape, int[][] inputs, int[][] targets, int ignoreIndex, boolean recomputeLayers) {
         if (targets.length != inputs.length) {
             throw new IllegalArgumentException(inputs.length + " input sequences but " + targets.length + " target rows");
         }
-        List<Integer> flat = new ArrayList<>();
+        int[] flat = new int[Arrays.stream(targets).mapToInt(r -> r.length).sum()];
+        int at = 0;
         for (int b = 0; b < targets.length; b++) {
             if (targets[b].length != inputs[b].length) {
                 throw new IllegalArgumentException("sequence " + b + ": " + inputs[b].length + " inputs but "
                         + targets[b].length + " targets");
             }
-            for (int t : targets[b]) {
-                flat.add(t);
-            }
+            System.arraycopy(targets[b], 0, flat, at, targets[b].length);
+            at += targets[b].length;
         }
-        Variable logits = logits(tape, inputs);
-        return tape.crossEntropy(logits, flat.stream().mapToInt(Integer::intValue).toArray(), ignoreIndex);
+        Variable logits = logits(tape, inputs, recomputeLayers);
+        return tape.crossEntropy(logits, flat, ignoreIndex);
     }
 
     private Variable p(String name) {

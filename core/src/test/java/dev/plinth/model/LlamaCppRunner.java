@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * Struct layouts follow that release's llama.h; the defaults read back are checked against it so
  * that a layout mismatch fails loudly instead of passing garbage.
  */
-final class LlamaCppRunner implements AutoCloseable {
+public final class LlamaCppRunner implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final AddressLayout ADDR = ValueLayout.ADDRESS;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
@@ -54,7 +54,7 @@ final class LlamaCppRunner implements AutoCloseable {
     private final int vocab;
 
     /** Loads {@code gguf} on the CPU with an F32 KV cache and no flash attention; skips when llama.cpp is absent. */
-    LlamaCppRunner(Path gguf, int contextLength, int threads) throws Throwable {
+    public LlamaCppRunner(Path gguf, int contextLength, int threads) throws Throwable {
         init();
         log(); // drop what earlier models logged
         MemorySegment mp = (MemorySegment) modelDefaults.invokeExact((SegmentAllocator) arena);
@@ -80,12 +80,12 @@ final class LlamaCppRunner implements AutoCloseable {
         vocab = (int) nTokens.invokeExact((MemorySegment) getVocab.invokeExact(model));
     }
 
-    int vocabSize() {
+    public int vocabSize() {
         return vocab;
     }
 
     /** Decodes {@code tokens} after what was decoded before; returns the logits of the last one. */
-    float[] decode(int[] tokens) throws Throwable {
+    public float[] decode(int[] tokens) throws Throwable {
         MemorySegment ids = arena.allocateFrom(I32, tokens);
         MemorySegment batch = (MemorySegment) batchGetOne.invokeExact((SegmentAllocator) arena, ids, tokens.length);
         int rc = (int) decode.invokeExact(context, batch);

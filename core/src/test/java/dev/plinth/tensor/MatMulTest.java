@@ -114,13 +114,7 @@ class MatMulTest {
         if (type.blockSize() == 1) {
             return x;
         }
-        Q8Activations a = Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k);
-        int block = a.type == DType.Q8_K ? 256 : 32;
-        float[] out = new float[m * k];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.q[i] * a.d[i / block];
-        }
-        return out;
+        return Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k).rounded();
     }
 
     /**
@@ -163,7 +157,8 @@ class MatMulTest {
         float[] ys = java.util.Arrays.copyOfRange(y, yOff, yOff + n);
         DType type = w.tensor().dtype();
         assertProduct(name + " matvec", w.decoded(), asMultiplied(type, xs, 1, k), 1, n, k, ys, q81Correction(w.tensor(), xs, 1));
-        for (int m : new int[] {1, 2, 3, 8}) {
+        // 65 rows: the packed Sgemm path for F32/F16/BF16, the batched Q8 kernels for quantized weights
+        for (int m : new int[] {1, 2, 3, 8, 65}) {
             float[] xm = gaussian(rnd, m * k, 1);
             float[] ym = new float[m * n];
             MatMul.matmul(w.tensor(), xm, m, ym);
@@ -296,6 +291,13 @@ class MatMulTest {
         float[] y = new float[m * n];
         MatMul.matmul(w.tensor(), x, m, y);
         assertProduct("parallel matmul", w.decoded(), x, m, n, k, y);
+        // a packed batch: several column panels and k-blocks of F16 weights
+        Weights h = plainWeights(DType.F16, rnd, n, k, true);
+        int mp = 70;
+        float[] xp = gaussian(rnd, mp * k, 1);
+        float[] yp = new float[mp * n];
+        MatMul.matmul(h.tensor(), xp, mp, yp);
+        assertProduct("packed matmul", h.decoded(), xp, mp, n, k, yp);
         float[] c = new float[m * n];
         MatMul.gemm(x, w.decoded(), c, m, n, k);
         assertProduct("parallel gemm", w.decoded(), x, m, n, k, c);

@@ -74,6 +74,25 @@ public final class GgufQuantizer {
         write(Model.of(in), out, target, listener);
     }
 
+    /**
+     * Writes {@code tensors} (llama.cpp names, any dtype {@link Quantization} reads) with
+     * {@code metadata} as a GGUF file (atomically), each tensor typed for {@code target} as
+     * llama-quantize would type it, in llama.cpp's order; {@code general.architecture} and
+     * {@code <arch>.block_count} in the metadata say which tensors are blocks.
+     */
+    public static void write(Map<String, GgufValue> metadata, List<Tensor> tensors, Path out, QuantType target,
+                             Listener listener) throws IOException {
+        Map<String, Tensor> byName = new java.util.LinkedHashMap<>();
+        List<TypeRules.Source> sources = new ArrayList<>();
+        for (Tensor t : tensors) {
+            if (byName.putIfAbsent(t.name(), t) != null) {
+                throw new IllegalArgumentException("tensor " + t.name() + " is given twice");
+            }
+            sources.add(new TypeRules.Source(t.name(), t.dtype(), t.shape()));
+        }
+        write(new Model(3, metadata, sources, byName::get), out, target, listener);
+    }
+
     static void write(Model in, Path out, QuantType target, Listener listener) throws IOException {
         Map<String, DType> plan = TypeRules.plan(in.tensors(), target, in.layers());
         GgufWriter w = new GgufWriter().version(in.version());

@@ -144,25 +144,11 @@ public final class ModelConverter {
     static GgufQuantizer.Model fromHf(ModelFile model) throws IOException {
         HfConfig hf = HfConfig.read(model.path().resolve("config.json"));
         DecoderConfig c = DecoderConfig.fromHf(hf);
-        String arch = c.architecture().equals("mistral") ? "llama" : c.architecture();
-        String p = arch + ".";
+        String arch = ggufArchitecture(c);
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.of(arch));
         meta.put("general.name", GgufValue.of(model.path().toAbsolutePath().getFileName().toString()));
-        meta.put(p + "block_count", GgufValue.ofUint32(c.layers()));
-        meta.put(p + "context_length", GgufValue.ofUint32(c.contextLength()));
-        meta.put(p + "embedding_length", GgufValue.ofUint32(c.hiddenSize()));
-        meta.put(p + "feed_forward_length", GgufValue.ofUint32(c.ffnSize()));
-        meta.put(p + "attention.head_count", GgufValue.ofUint32(c.heads()));
-        meta.put(p + "attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()));
-        meta.put(p + "rope.freq_base", GgufValue.ofFloat32((float) c.ropeBase()));
-        meta.put(p + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.rmsEps()));
-        meta.put(p + "rope.dimension_count", GgufValue.ofUint32(c.rotaryDim()));
-        if (c.headDim() * c.heads() != c.hiddenSize()) {
-            meta.put(p + "attention.key_length", GgufValue.ofUint32(c.headDim()));
-            meta.put(p + "attention.value_length", GgufValue.ofUint32(c.headDim()));
-        }
-        meta.put(p + "vocab_size", GgufValue.ofUint32(c.vocabSize()));
+        meta.putAll(hyperparameters(c));
         Path tc = model.path().resolve("tokenizer_config.json");
         if (Files.isRegularFile(tc)) {
             TokenizerConfig t = TokenizerConfig.read(tc);
@@ -194,14 +180,44 @@ public final class ModelConverter {
         boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX && arch.equals("llama");
         Function<Tensor, Tensor> fix = t -> {
             if (permute && t.name().endsWith("attn_q.weight")) {
-                return unpermute(t, c.heads());
+                return toInterleaved(t, c.heads());
             }
             if (permute && t.name().endsWith("attn_k.weight")) {
-                return unpermute(t, c.kvHeads());
+                return toInterleaved(t, c.kvHeads());
             }
             return t;
         };
         return model(meta, names, model, fix);
+    }
+
+    /** The GGUF architecture llama.cpp runs {@code c} as: mistral is llama there. */
+    public static String ggufArchitecture(DecoderConfig c) {
+        return c.architecture().equals("mistral") ? "llama" : c.architecture();
+    }
+
+    /**
+     * {@code c} as llama.cpp's {@code <arch>.*} hyperparameter keys (block count, context, widths,
+     * heads, RoPE base and dimensions, RMS epsilon, head sizes when not hidden / heads, vocabulary
+     * size) as convert_hf_to_gguf.py writes them; {@code general.architecture} is the caller's.
+     */
+    public static Map<String, GgufValue> hyperparameters(DecoderConfig c) {
+        String p = ggufArchitecture(c) + ".";
+        Map<String, GgufValue> meta = new LinkedHashMap<>();
+        meta.put(p + "block_count", GgufValue.ofUint32(c.layers()));
+        meta.put(p + "context_length", GgufValue.ofUint32(c.contextLength()));
+        meta.put(p + "embedding_length", GgufValue.ofUint32(c.hiddenSize()));
+        meta.put(p + "feed_forward_length", GgufValue.ofUint32(c.ffnSize()));
+        meta.put(p + "attention.head_count", GgufValue.ofUint32(c.heads()));
+        meta.put(p + "attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()));
+        meta.put(p + "rope.freq_base", GgufValue.ofFloat32((float) c.ropeBase()));
+        meta.put(p + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.rmsEps()));
+        meta.put(p + "rope.dimension_count", GgufValue.ofUint32(c.rotaryDim()));
+        if (c.headDim() * c.heads() != c.hiddenSize()) {
+            meta.put(p + "attention.key_length", GgufValue.ofUint32(c.headDim()));
+            meta.put(p + "attention.value_length", GgufValue.ofUint32(c.headDim()));
+        }
+        meta.put(p + "vocab_size", GgufValue.ofUint32(c.vocabSize()));
+        return meta;
     }
 
     private static GgufQuantizer.Model model(Map<String, GgufValue> meta, Map<String, String> names, ModelFile model,
@@ -225,8 +241,8 @@ public final class ModelConverter {
         return new GgufQuantizer.Model(3, meta, sources, reader);
     }
 
-    /** Hugging Face name to llama.cpp name for the decoder families. */
-    static Map<String, String> hfNames(int layers) {
+    /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
+    public static Map<String, String> hfNames(int layers) {
         Map<String, String> m = new HashMap<>();
         m.put("model.embed_tokens.weight", "token_embd.weight");
         m.put("model.norm.weight", "output_norm.weight");
@@ -252,7 +268,20 @@ public final class ModelConverter {
      * first halves of the RoPE pairs, then all second halves) to llama.cpp's interleaved pairs:
      * row {@code 2i + j} of a head comes from row {@code j * half + i}.
      */
-    static Tensor unpermute(Tensor t, int heads) {
+    public static Tensor toInterleaved(Tensor t, int heads) {
+        return permuteRows(t, heads, true);
+    }
+
+    /**
+     * The inverse of {@link #toInterleaved}: rows of a q or k projection in llama.cpp's interleaved
+     * RoPE pairs reordered to Hugging Face's rotate-half layout, as transformers' own llama
+     * conversion script permutes them: row {@code j * half + i} of a head comes from row {@code 2i + j}.
+     */
+    public static Tensor toRotateHalf(Tensor t, int heads) {
+        return permuteRows(t, heads, false);
+    }
+
+    private static Tensor permuteRows(Tensor t, int heads, boolean toInterleaved) {
         long rows = t.dim(0);
         long rowBytes = t.dtype().byteSize(t.dim(t.rank() - 1));
         for (int d = 1; d < t.rank() - 1; d++) {
@@ -267,8 +296,10 @@ public final class ModelConverter {
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < half; i++) {
                 for (int j = 0; j < 2; j++) {
-                    long dst = (long) h * headRows + 2L * i + j;
-                    long src = (long) h * headRows + (long) j * half + i;
+                    long interleaved = (long) h * headRows + 2L * i + j;
+                    long rotateHalf = (long) h * headRows + (long) j * half + i;
+                    long src = toInterleaved ? rotateHalf : interleaved;
+                    long dst = toInterleaved ? interleaved : rotateHalf;
                     MemorySegment.copy(t.data(), src * rowBytes, out, dst * rowBytes, rowBytes);
                 }
             }

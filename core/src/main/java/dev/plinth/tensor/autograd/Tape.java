@@ -30,7 +30,57 @@ public final class Tape {
     }
 
     private final List<Node> nodes = new ArrayList<>();
+    private final boolean recording;
     private int live;
+
+    /** A tape that records every op for {@link #backward}. */
+    public Tape() {
+        this(true);
+    }
+
+    private Tape(boolean recording) {
+        this.recording = recording;
+    }
+
+    /**
+     * A tape that computes ops but records nothing (evaluation): each activation is garbage as
+     * soon as the caller drops it, and {@link #backward} is refused.
+     */
+    public static Tape noGrad() {
+        return new Tape(false);
+    }
+
+    /** A segment of ops from one input to one output, run again on demand by {@link #recomputed}. */
+    @FunctionalInterface
+    public interface Segment {
+        Variable apply(Tape tape, Variable input);
+    }
+
+    /**
+     * Runs {@code segment} on {@code input} without keeping its activations (activation
+     * checkpointing): only the output is held, and during backward the segment runs a second
+     * time on a fresh tape from the same input, whose backward then delivers the gradients of
+     * the input and of every parameter the segment reads. The ops are deterministic, so the
+     * recomputed activations, and hence the gradients, equal those of a recorded run.
+     */
+    public Variable recomputed(Variable input, Segment segment) {
+        Variable y = segment.apply(noGrad(), input);
+        Variable out = new Variable("recomputed", y.data(), y.shape(), y.requiresGrad());
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            Tape replay = new Tape();
+            Variable in = new Variable(input.name(), input.data(), input.shape(), input.requiresGrad());
+            Variable again = segment.apply(replay, in);
+            replay.backward(again, g);
+            if (input.requiresGrad() && in.grad() != null) {
+                Kernels.addInto(input.gradForAccumulation(), in.grad());
+            }
+        });
+        return out;
+    }
 
     /** Records that the tape has not replayed yet. */
     public int pending() {
@@ -61,6 +111,9 @@ public final class Tape {
      * {@code output}, same size) through every recorded op; the tape is empty afterwards.
      */
     public void backward(Variable output, float[] outputGrad) {
+        if (!recording) {
+            throw new IllegalStateException("a no-grad tape recorded nothing to back-propagate");
+        }
         if (outputGrad.length != output.size()) {
             throw new IllegalArgumentException("gradient of " + outputGrad.length + " values for " + output);
         }
@@ -85,7 +138,7 @@ public final class Tape {
     }
 
     private void record(Variable out, Node node) {
-        if (out.requiresGrad()) {
+        if (recording && out.requiresGrad()) {
             nodes.add(node);
             live++;
         }
@@ -143,7 +196,7 @@ public final class Tape {
             throw new IllegalArgumentException("linear: " + x + " · " + w + "ᵀ has mismatched inner sizes");
         }
         float[] y = new float[Math.multiplyExact(m, n)];
-        MatMul.gemm(x.data(), w.data(), y, m, n, k);
+        MatMul.gemm(false, true, x.data(), w.data(), y, m, n, k, false);
         Variable out = result("linear", y, new int[] {m, n}, x, w);
         record(out, () -> {
             float[] g = take(out);
@@ -151,16 +204,12 @@ public final class Tape {
                 return;
             }
             if (x.requiresGrad()) {
-                // dX[m,k] = dY[m,n] · W[n,k] = dY · (Wᵀ)ᵀ
-                float[] tmp = new float[m * k];
-                MatMul.gemm(g, Kernels.transpose(w.data(), n, k), tmp, m, k, n);
-                Kernels.addInto(x.gradForAccumulation(), tmp);
+                // dX[m,k] += dY[m,n] · W[n,k]
+                MatMul.gemm(false, false, g, w.data(), x.gradForAccumulation(), m, k, n, true);
             }
             if (w.requiresGrad()) {
-                // dW[n,k] = dYᵀ[n,m] · X[m,k] = dYᵀ · (Xᵀ)ᵀ
-                float[] tmp = new float[n * k];
-                MatMul.gemm(Kernels.transpose(g, m, n), Kernels.transpose(x.data(), m, k), tmp, n, k, m);
-                Kernels.addInto(w.gradForAccumulation(), tmp);
+                // dW[n,k] += dYᵀ[n,m] · X[m,k]
+                MatMul.gemm(true, false, g, x.data(), w.gradForAccumulation(), n, k, m, true);
             }
         });
         return out;
@@ -535,7 +584,7 @@ public final class Tape {
         Parallel.parallelFor(n, 4, (s, e) -> {
             for (int r = s; r < e; r++) {
                 if (t[r] != ignoreIndex) {
-                    rowLoss[r] = logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
+                    rowLoss[r] = Activations.logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
                 }
             }
         });
@@ -559,7 +608,7 @@ public final class Tape {
                         continue;
                     }
                     int o = r * vocab;
-                    double lse = logSumExp(lv, o, vocab);
+                    double lse = Activations.logSumExp(lv, o, vocab);
                     for (int j = 0; j < vocab; j++) {
                         dl[o + j] += (float) (Math.exp(lv[o + j] - lse) * scaleBy);
                     }
@@ -568,18 +617,6 @@ public final class Tape {
             });
         });
         return out;
-    }
-
-    private static double logSumExp(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(x[off + i] - max);
-        }
-        return max + Math.log(sum);
     }
 
     // ---- checks ----

@@ -31,8 +31,11 @@ import java.util.stream.IntStream;
  */
 public final class CorpusBuilder {
 
-    /** A progress report: the source being read, documents read so far, and ids written so far. */
-    public record Progress(String source, long documentsRead, long documentsKept, long tokensWritten) {
+    /**
+     * A progress report: the source being read; documents and (normalised UTF-8) bytes read so far,
+     * over all sources; documents kept and ids written so far.
+     */
+    public record Progress(String source, long documentsRead, long bytesRead, long documentsKept, long tokensWritten) {
     }
 
     private final List<CorpusSource> sources = new ArrayList<>();
@@ -101,6 +104,7 @@ public final class CorpusBuilder {
         ShardSink train = new ShardSink(outDir, "train");
         ShardSink validation = new ShardSink(outDir, "validation");
         List<DatasetCard.SourceStats> stats = new ArrayList<>();
+        long[] before = new long[3]; // documents read, bytes read, documents kept by earlier sources
         try (ForkJoinPool pool = new ForkJoinPool(threads)) {
             for (CorpusSource source : sources) {
                 Counts c = new Counts();
@@ -141,11 +145,16 @@ public final class CorpusBuilder {
                     batch.add(new Pending(text, held, copies));
                     if (batch.size() >= batchDocuments) {
                         flush(pool, batch, c, train, validation);
-                        progress.accept(new Progress(source.name(), c.read, c.train + c.validation, train.tokens + validation.tokens));
+                        progress.accept(new Progress(source.name(), before[0] + c.read, before[1] + c.bytesRead,
+                                before[2] + c.train + c.validation, train.tokens + validation.tokens));
                     }
                 });
                 flush(pool, batch, c, train, validation);
-                progress.accept(new Progress(source.name(), c.read, c.train + c.validation, train.tokens + validation.tokens));
+                progress.accept(new Progress(source.name(), before[0] + c.read, before[1] + c.bytesRead,
+                        before[2] + c.train + c.validation, train.tokens + validation.tokens));
+                before[0] += c.read;
+                before[1] += c.bytesRead;
+                before[2] += c.train + c.validation;
                 stats.add(new DatasetCard.SourceStats(source.name(), kind(source), source.weight(), c.read, c.bytesRead, c.empty,
                         c.exact, c.exactBytes, c.near, c.nearBytes, c.train, c.trainCopies, c.validation, c.bytesKept,
                         c.trainTokens, c.validationTokens));
@@ -195,6 +204,7 @@ public final class CorpusBuilder {
             case CorpusSource.Text t -> t.splitParagraphs() ? "text-paragraphs" : "text";
             case CorpusSource.Jsonl j -> "jsonl:" + j.field();
             case CorpusSource.Archive a -> "archive";
+            case CorpusSource.Auto a -> "auto";
         };
     }
 

@@ -142,6 +142,65 @@ public sealed interface CorpusSource {
         }
     }
 
+    /**
+     * A file or folder read by each file's extension, so one named source can hold mixed material:
+     * {@code .jsonl} files as {@link Jsonl} of {@code jsonlField}; {@code .zip} and {@code .jar} files as
+     * {@link Archive}s of the entries whose names end in one of {@code extensions}; other files whose
+     * names end in one of {@code extensions} as {@link Text} (one document per file, or per paragraph
+     * when {@code splitParagraphs}); everything else is skipped. A folder is walked in sorted path
+     * order. A path naming one file is read by its extension even when it is not in {@code extensions}.
+     */
+    record Auto(String name, Path path, Set<String> extensions, String jsonlField, boolean splitParagraphs, double weight)
+            implements CorpusSource {
+
+        /** Text and source-code extensions read by default: prose, markup and common programming languages. */
+        public static final Set<String> DEFAULT_EXTENSIONS = Set.of(
+                "txt", "text", "md", "markdown", "rst", "adoc", "org", "tex",
+                "java", "kt", "kts", "scala", "groovy", "clj", "py", "js", "mjs", "ts", "c", "h", "cc", "cpp", "hpp",
+                "cs", "go", "rs", "rb", "php", "swift", "sh", "sql", "lua", "hs", "ml", "r", "jl", "pl");
+
+        public Auto {
+            checkWeight(weight);
+            extensions = Set.copyOf(extensions);
+            if (jsonlField == null || jsonlField.isEmpty()) {
+                throw new IllegalArgumentException("JSONL field must be named");
+            }
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            if (!Files.isDirectory(path)) {
+                of(path, true).forEach(sink);
+                return;
+            }
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(path)) {
+                files = walk.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path file : files) {
+                CorpusSource s = of(file, false);
+                if (s != null) {
+                    s.forEach(sink);
+                }
+            }
+        }
+
+        /** The reader for one file, or null when a file found in a folder is not one to read. */
+        private CorpusSource of(Path file, boolean named) {
+            String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (lower.endsWith(".jsonl")) {
+                return new Jsonl(name, file, jsonlField, weight);
+            }
+            if (lower.endsWith(".zip") || lower.endsWith(".jar")) {
+                return new Archive(name, file, extensions, weight);
+            }
+            if (named || matches(lower, extensions)) {
+                return new Text(name, file, Set.of(), splitParagraphs, weight);
+            }
+            return null;
+        }
+    }
+
     private static boolean matches(String fileName, Set<String> extensions) {
         if (extensions.isEmpty()) {
             return true;

@@ -4,6 +4,7 @@ import dev.plinth.io.AtomicFiles;
 import dev.plinth.io.ModelFormatException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -87,6 +89,13 @@ public final class TokenShard implements AutoCloseable {
             AtomicFiles.writeFully(ch, header);
             AtomicFiles.writeFully(ch, payload);
         });
+    }
+
+    /** Whether {@code file} starts with the shard magic (a cheap check before {@link #open}). */
+    public static boolean isShard(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        }
     }
 
     /** Maps and validates a shard; hostile files fail with a {@link ModelFormatException}. */

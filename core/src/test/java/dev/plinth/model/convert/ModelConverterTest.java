@@ -2,7 +2,6 @@ package dev.plinth.model.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.SharedData;
 import dev.plinth.io.gguf.GgufFile;
@@ -10,9 +9,7 @@ import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
-import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,13 +157,15 @@ class ModelConverterTest {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = i / 3; // every element names its row
         }
-        Tensor t = ModelConverter.unpermute(Tensor.ofFloats("q", rows, 8, 3), 2);
+        Tensor t = ModelConverter.toInterleaved(Tensor.ofFloats("q", rows, 8, 3), 2);
         // head 0: rows 0..3 are (pair 0 first, pair 1 first, pair 0 second, pair 1 second)
         float[] got = Quantize.floats(t);
         float[] expected = {0, 2, 1, 3, 4, 6, 5, 7};
         for (int r = 0; r < 8; r++) {
             assertEquals(expected[r], got[r * 3], "row " + r);
         }
+        float[] back = Quantize.floats(ModelConverter.toRotateHalf(t, 2));
+        assertArrayEquals(rows, back, "toRotateHalf undoes toInterleaved");
     }
 
     private static void writeHfFolder(GgufFile g, DecoderConfig c, Path hf, boolean config) throws Exception {
@@ -179,9 +178,9 @@ class ModelConverterTest {
             }
             Tensor t = g.tensor(info);
             if (e.getValue().endsWith("attn_q.weight")) {
-                t = toRotateHalf(t, c.heads());
+                t = ModelConverter.toRotateHalf(t, c.heads());
             } else if (e.getValue().endsWith("attn_k.weight")) {
-                t = toRotateHalf(t, c.kvHeads());
+                t = ModelConverter.toRotateHalf(t, c.kvHeads());
             }
             tensors.add(new Tensor(e.getKey(), t.dtype(), t.shape(), t.data()));
         }
@@ -196,25 +195,6 @@ class ModelConverterTest {
         if (config) {
             Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
         }
-    }
-
-    /** The inverse of {@link ModelConverter#unpermute}: row {@code j * half + i} from row {@code 2i + j}. */
-    private static Tensor toRotateHalf(Tensor t, int heads) {
-        long rowBytes = t.dtype().byteSize(t.dim(1));
-        int headRows = (int) (t.dim(0) / heads);
-        int half = headRows / 2;
-        MemorySegment out = MemorySegment.ofArray(new byte[(int) (t.dim(0) * rowBytes)]);
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < half; i++) {
-                for (int j = 0; j < 2; j++) {
-                    long src = (long) h * headRows + 2L * i + j;
-                    long dst = (long) h * headRows + (long) j * half + i;
-                    MemorySegment.copy(t.data(), src * rowBytes, out, dst * rowBytes, rowBytes);
-                }
-            }
-        }
-        assertTrue(t.dtype() == DType.F32);
-        return new Tensor(t.name(), t.dtype(), t.shape(), out);
     }
 
     private static final class Quantize {

@@ -81,4 +81,25 @@ class CorpusSourceTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void autoReadsEachFileByItsExtensionInPathOrder() throws IOException {
+        Path root = dir.resolve("mixed");
+        Files.createDirectories(root.resolve("sub"));
+        Files.writeString(root.resolve("a.txt"), "first para\n\nsecond para\n");
+        Files.writeString(root.resolve("b.jsonl"), "{\"text\": \"from jsonl\"}\n{\"other\": \"skipped\"}\n");
+        Files.write(root.resolve("c.bin"), new byte[] {0, 1, 2});
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(root.resolve("sub/code.jar")))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("X.java"));
+            z.write("class X {}".getBytes(StandardCharsets.UTF_8));
+            z.putNextEntry(new java.util.zip.ZipEntry("X.class"));
+            z.write(new byte[] {(byte) 0xca, (byte) 0xfe});
+        }
+        Files.writeString(root.resolve("sub/notes.md"), "# notes");
+        List<String> paragraphs = texts(new CorpusSource.Auto("m", root, CorpusSource.Auto.DEFAULT_EXTENSIONS, "text", true, 1));
+        assertEquals(List.of("first para\n", "second para\n", "from jsonl", "class X {}", "# notes\n"), paragraphs);
+        List<String> files = texts(new CorpusSource.Auto("m", root.resolve("a.txt"), Set.of("md"), "text", false, 1));
+        assertEquals(List.of("first para\n\nsecond para\n"), files, "a named file is read whatever the extensions");
+        assertThrows(IllegalArgumentException.class, () -> new CorpusSource.Auto("m", root, Set.of(), "text", false, -1));
+    }
 }

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Plinth against PyTorch (Debian's python3-torch 1.13 on OpenBLAS) training a llama decoder on this
+# machine, in one run: for a ≈10M- and a ≈30M-parameter decoder (tied embedding, GQA, SwiGLU) at
+# batch 8 × context 256, training tokens/s of Plinth (dev.plinth.bench.TrainStepBench) and of PyTorch
+# (bench/pytorch-train-bench.py, the torch model TorchConformanceTest checks Plinth against), each step
+# being forward, backward, clipping and an AdamW update. Also measures the machine's F32 matrix-product
+# peak (torch.matmul 2048³ on OpenBLAS, and Plinth's MatMul.gemm) and reads both processes' peak RSS
+# (VmHWM). PyTorch runs with every setting tried (torch threads 1/2 × OPENBLAS_NUM_THREADS 1/2, and the
+# OpenBLAS kernel: as detected, or forced with OPENBLAS_CORETYPE when detection falls back to a generic
+# one); the best is used for the ratio, all are listed. Prints markdown on stdout; progress on stderr.
+#
+# usage: bench/pytorch-train-compare.sh [--quick]
+#   --quick   the ≈10M decoder only, 2 timed steps (a smoke run)
+# environment: STEPS (3 timed steps), WARMUP (1 untimed step), THREADS (cores for Plinth, default nproc),
+#              PYTHON (/usr/bin/python3), PLINTH_JAVA_OPTS (extra JVM flags)
+#
+# FLOP count, the same for both: per token 6·(matrix weights, output projection included) for the
+# matrix products of forward and backward, plus 6·layers·seq·hidden for causal attention (QKᵀ and P·V
+# over the lower triangle, forward and backward); GFLOP/s = tokens/s × that. An estimate, not a count
+# of executed instructions (PyTorch computes the full attention square and masks it).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source .ci/jdk.sh
+
+steps="${STEPS:-3}"
+warmup="${WARMUP:-1}"
+threads="${THREADS:-$(nproc)}"
+py="${PYTHON:-/usr/bin/python3}"
+sizes="10m 30m"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) sizes="10m"; steps="${STEPS:-2}"; shift ;;
+    *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+log() { echo "compare: $*" >&2; }
+
+if ! "$py" -c "import torch" 2>/dev/null; then
+  echo "PyTorch is missing: $py cannot import torch; run .ci/install-references (installs Debian's python3-torch)" >&2
+  exit 2
+fi
+
+jar="$root/bench/target/plinth-bench.jar"
+if [ ! -f "$jar" ] || [ -n "$(find core/src/main bench/src/main pom.xml core/pom.xml bench/pom.xml -newer "$jar" -print -quit)" ]; then
+  log "building the bench jar"
+  ./mvnw -B -q -pl bench -am package -DskipTests >&2
+fi
+java_opts=(--add-modules jdk.incubator.vector -XX:+UseParallelGC -Dplinth.threads="$threads" ${PLINTH_JAVA_OPTS:-})
+pyjson() { "$py" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+
+# ---- shapes: name hidden layers heads kvHeads ffn vocab ----
+shape_of() {
+  case "$1" in
+    10m) echo "384 6 6 2 1024 4096" ;;
+    30m) echo "512 8 8 2 1536 8192" ;;
+  esac
+}
+# FLOPs per trained token (see the header), for batch 8 × seq 256
+flops_per_token() {
+  read -r h l heads kv ffn vocab <<<"$1"
+  awk -v h="$h" -v l="$l" -v heads="$heads" -v kv="$kv" -v f="$ffn" -v v="$vocab" -v s=256 'BEGIN {
+    kvd = kv * (h / heads)
+    w = l * (2 * h * h + 2 * kvd * h + 3 * h * f) + v * h
+    printf "%.0f", 6 * w + 6 * l * s * h }'
+}
+
+# ---- OpenBLAS kernels: the detected one, and forced ones this CPU can run when detection is generic ----
+detected=$("$py" -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo unknown)
+log "OpenBLAS detects core type: $detected"
+coretypes=("")
+case "$detected" in
+  Haswell|Zen|SkylakeX|Cooperlake|SapphireRapids) ;;
+  *)
+    flags=$(grep -m1 '^flags' /proc/cpuinfo)
+    grep -qw avx2 <<<"$flags" && grep -qw fma <<<"$flags" && coretypes+=(Haswell)
+    grep -qw avx512f <<<"$flags" && grep -qw avx512bw <<<"$flags" && coretypes+=(SkylakeX)
+    grep -qw avx512_bf16 <<<"$flags" && coretypes+=(Cooperlake)
+    ;;
+esac
+label() { [ -z "$1" ] && echo "$detected (detected)" || echo "$1 (forced)"; }
+
+# ---- peak F32 matrix product ----
+peak_rows=()
+best_peak=0
+best_core=""
+best_core_rate=0
+for ct in "${coretypes[@]}"; do
+  for ob in 1 2; do
+    log "torch.matmul 2048³: OPENBLAS_NUM_THREADS=$ob core $(label "$ct")"
+    out=$(env ${ct:+OPENBLAS_CORETYPE=$ct} OPENBLAS_NUM_THREADS="$ob" "$py" bench/pytorch-train-bench.py peak --threads 1 | tail -n1)
+    g=$(pyjson "$out" gflops)
+    peak_rows+=("| torch.matmul (OpenBLAS $(label "$ct")) | torch 1, OpenBLAS $ob | $(fmt "$g" %.1f) |")
+    if awk -v a="$g" -v b="$best_peak" 'BEGIN { exit !(a > b) }'; then best_peak=$g; fi
+    if awk -v a="$g" -v b="$best_core_rate" 'BEGIN { exit !(a > b) }'; then best_core_rate=$g; best_core=$ct; fi
+  done
+done
+log "Plinth MatMul.gemm 2048³, $threads threads"
+pg=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -cp "$jar" dev.plinth.bench.GemmPeak 2048 5 2>/dev/null | awk '{ print $(NF-1) }')
+peak_rows+=("| Plinth MatMul.gemm | $threads threads | $(fmt "$pg" %.1f) |")
+log "peak: $best_peak GFLOP/s; PyTorch trains with OpenBLAS core $(label "$best_core")"
+
+# ---- training ----
+summary=()
+settings=()
+phases=()
+for size in $sizes; do
+  shape=$(shape_of "$size")
+  read -r h l heads kv ffn vocab <<<"$shape"
+  fpt=$(flops_per_token "$shape")
+  log "$size: Plinth TrainStepBench ($steps steps after $warmup warm-up)"
+  p_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -Dbench.hidden="$h" -Dbench.layers="$l" -Dbench.heads="$heads" \
+    -Dbench.kvHeads="$kv" -Dbench.ffn="$ffn" -Dbench.vocab="$vocab" -Dbench.batch=8 -Dbench.seq=256 \
+    -Dbench.steps="$steps" -Dbench.warmup="$warmup" -cp "$jar" dev.plinth.bench.TrainStepBench 2>/dev/null)
+  echo "$p_out" >&2
+  p_tps=$(awk '/^timed:/ { print $4 }' <<<"$p_out")
+  # mean forward / backward / clip+AdamW milliseconds of the timed steps
+  p_phase=$(awk '/^step [0-9]+:/ { f += $7; b += $10; o += $13; n++ } END { printf "%.0f / %.0f / %.0f", f / n, b / n, o / n }' <<<"$p_out")
+  p_rss=$(awk '/^peak RSS:/ { print $3 }' <<<"$p_out")
+  params=$(awk 'NR == 1 { print $1 }' <<<"$p_out")
+  best_tps=0
+  best_label=""
+  best_rss=0
+  runs=()
+  for t in 1 2; do
+    for ob in 1 2; do runs+=("$t $ob $best_core"); done
+  done
+  # the detected kernel too, at the thread setting the issue names, when another kernel is used
+  [ -n "$best_core" ] && runs+=("1 2 ")
+  for r in "${runs[@]}"; do
+    read -r t ob ct <<<"$r"
+    ct="${ct:-}"
+    log "$size: PyTorch, torch threads $t, OPENBLAS_NUM_THREADS=$ob, core $(label "$ct")"
+    out=$(env ${ct:+OPENBLAS_CORETYPE=$ct} OPENBLAS_NUM_THREADS="$ob" "$py" bench/pytorch-train-bench.py train --threads "$t" \
+      --hidden "$h" --layers "$l" --heads "$heads" --kv-heads "$kv" --ffn "$ffn" --vocab "$vocab" --batch 8 --seq 256 \
+      --steps "$steps" --warmup "$warmup" | tail -n1)
+    tps=$(pyjson "$out" tokens_per_s)
+    rss=$(pyjson "$out" peak_rss_kib)
+    lbl="torch $t, OpenBLAS $ob, $(label "$ct")"
+    settings+=("| ≈${size^^} | $lbl | $(fmt "$tps" %.0f) | $(fmt "$(awk -v a="$tps" -v f="$fpt" 'BEGIN { print a * f / 1e9 }')" %.1f) | $(mib "$rss") |")
+    log "row: ${settings[-1]}"
+    if awk -v a="$tps" -v b="$best_tps" 'BEGIN { exit !(a > b) }'; then
+      best_tps=$tps; best_label=$lbl; best_rss=$rss
+      best_phase=$("$py" -c 'import json, sys; print(" / ".join(str(x) for x in json.loads(sys.argv[1])["phase_ms"]))' "$out")
+    fi
+  done
+  gf() { awk -v a="$1" -v f="$fpt" 'BEGIN { printf "%.1f", a * f / 1e9 }'; }
+  pct() { awk -v a="$1" -v f="$fpt" -v p="$best_peak" 'BEGIN { printf "%.0f%%", 100 * a * f / 1e9 / p }'; }
+  summary+=("| ≈${size^^} ($params params; h $h, $l layers, $heads/$kv heads, ffn $ffn, vocab $vocab) | $(fmt "$p_tps" %.0f) | $(fmt "$best_tps" %.0f) ($best_label) | $(awk -v a="$p_tps" -v b="$best_tps" 'BEGIN { printf "%.2f", a / b }') | $(gf "$p_tps") ($(pct "$p_tps")) | $(gf "$best_tps") ($(pct "$best_tps")) | $(mib "$p_rss") | $(mib "$best_rss") |")
+  phases+=("| ≈${size^^} | $p_phase | $best_phase |")
+done
+
+echo "## Plinth vs PyTorch training ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo
+echo "Batch 8 × 256 tokens, random tokens, tied embedding; $warmup warm-up step(s), then the mean over $steps timed steps"
+echo "(forward, backward, clip to norm 1, AdamW). Plinth on $threads threads; PyTorch $("$py" -c 'import torch; print(torch.__version__)') (Debian) on OpenBLAS."
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other jobs may take cores during the run)."
+echo
+echo "| model | Plinth tok/s | PyTorch best tok/s (setting) | ratio | Plinth GFLOP/s (of peak) | PyTorch GFLOP/s (of peak) | Plinth peak RSS | PyTorch peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${summary[@]}"
+echo
+echo "Where the time goes: mean milliseconds per step, forward / backward / clip+AdamW (PyTorch: its best setting):"
+echo
+echo "| model | Plinth | PyTorch |"
+echo "| --- | ---: | ---: |"
+printf '%s\n' "${phases[@]}"
+echo
+echo "Every PyTorch setting tried:"
+echo
+echo "| model | setting (torch threads, OPENBLAS_NUM_THREADS, OpenBLAS kernel) | tok/s | GFLOP/s | peak RSS |"
+echo "| --- | --- | ---: | ---: | ---: |"
+printf '%s\n' "${settings[@]}"
+echo
+echo "Measured F32 matrix-product peak (2048³, best of 5 after 2 warm-ups); the peak above is the best of these torch rows:"
+echo
+echo "| kernel | threads | GFLOP/s |"
+echo "| --- | --- | ---: |"
+printf '%s\n' "${peak_rows[@]}"
+echo
+echo "GFLOP/s = tokens/s × FLOPs per token, the same formula for both: 6·(matrix weights incl. output) + 6·layers·256·hidden."

@@ -1,0 +1,493 @@
+package dev.plinth.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
+import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.io.gguf.GgufWriter;
+import dev.plinth.io.safetensors.SafetensorsFile;
+import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.tensor.Tensor;
+import dev.plinth.tensor.autograd.Tape;
+import dev.plinth.tensor.autograd.Variable;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Plinth's training against PyTorch (Debian's {@code python3-torch}, installed by
+ * {@code .ci/install-references}): for small decoders of each supported shape, the same initial
+ * weights and batches go to {@link TrainableDecoder} and to an independent torch implementation
+ * ({@code src/test/python/torch_llama.py}), which also runs {@code torch.optim.AdamW} with
+ * {@code clip_grad_norm_} for the same ten steps of a warm-up-cosine schedule. Asserted, against
+ * torch in float32 (the issue's bounds): the first loss within 1e-5 relative, every parameter's
+ * gradient with cosine ≥ 0.9999 and norm within 1e-4 relative, the ten losses within 1e-4
+ * relative; one case accumulates gradients over two micro-batches. Torch in float64 is the yardstick that shows how much of the gap is float32 rounding:
+ * the test prints, per case, Plinth's and torch-float32's worst distances from it.
+ * Skips, with the reason printed, only when python3 cannot import torch.
+ */
+class TorchConformanceTest {
+    private static final int IGNORE = -100;
+    private static final int STEPS = 10;
+    private static final AdamW.Settings ADAMW = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
+    private static final double PEAK_LR = 3e-3;
+    private static final double MIN_LR = 3e-4;
+    private static final int WARMUP = 3;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One decoder shape: {@code kvHeads} below {@code heads} is grouped-query attention; qwen2
+     * brings q/k/v biases and NeoX RoPE, qwen3 per-head q/k norms (with heads wider than
+     * hidden/heads), mistral a sliding window; {@code rotary} below the head size turns only part
+     * of each head. {@code clip} is the global gradient-norm bound: within the norms of the ten
+     * steps (4–12 here) so that some steps clip and some do not, or below all of them. With
+     * {@code microBatches} k, each step accumulates the gradients of k equal slices of the batch,
+     * each slice's mean loss scaled by 1/k.
+     */
+    record Case(String name, String arch, boolean tied, int heads, int kvHeads, int headDim, int rotary, int window,
+                boolean freqFactors, boolean excludeEmbeddings, double clip, int microBatches) {
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("llama-gqa-untied", "llama", false, 4, 2, 12, 12, 0, false, true, 5.0, 1),
+                new Case("mistral-mqa-window-tied", "mistral", true, 4, 1, 12, 8, 7, true, false, 10.0, 1),
+                new Case("qwen2-bias-tied", "qwen2", true, 4, 2, 12, 12, 0, false, true, 5.0, 1),
+                new Case("qwen3-qknorm-untied", "qwen3", false, 4, 2, 16, 16, 0, false, true, 1.0, 2));
+    }
+
+    private static final int HIDDEN = 48;
+    private static final int LAYERS = 2;
+    private static final int FFN = 80;
+    private static final int VOCAB = 70;
+    private static final int BATCH = 4;
+    private static final int SEQ = 20;
+
+    @TempDir
+    static Path dir;
+
+    /** Plinth's results per case: the first batch's loss and gradients, then the ten losses and final weights. */
+    private record PlinthRun(double loss, Map<String, float[]> grads, double[] losses, double[] gradNorms,
+                             Map<String, float[]> initial, Map<String, float[]> last) {
+    }
+
+    private static final Map<String, PlinthRun> PLINTH = new LinkedHashMap<>();
+    /** Why every case is skipped (python3 lacks torch), or null. */
+    private static String skipReason;
+
+    @BeforeAll
+    static void trainBothWays() throws Exception {
+        String python = python();
+        Path script = Path.of("src/test/python/torch_llama.py").toAbsolutePath();
+        assertTrue(Files.isRegularFile(script), "missing " + script);
+        String missing = torchMissing(python);
+        if (missing != null) {
+            skipReason = "PyTorch conformance: " + python + " cannot import torch (" + missing
+                    + "); install Debian's python3-torch (.ci/install-references does so with apt)";
+            System.err.println("SKIPPED: " + skipReason);
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(python, script.toString(), "conformance"));
+        for (Case c : cases().toList()) {
+            Path caseDir = Files.createDirectories(dir.resolve(c.name()));
+            PLINTH.put(c.name(), prepareAndTrain(c, caseDir));
+            command.add(caseDir.toString());
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("torch_llama.py did not finish in 5 minutes");
+        }
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), "torch_llama.py failed:\n" + text);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesPyTorch(Case c) throws IOException {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
+        Path caseDir = dir.resolve(c.name());
+        PlinthRun plinth = PLINTH.get(c.name());
+        Torch f32 = Torch.read(caseDir, "f32");
+        Torch f64 = Torch.read(caseDir, "f64");
+
+        double lossError = rel(plinth.loss(), f32.loss());
+        Worst vsF32 = compareGrads(plinth.grads(), f32.grads());
+        Worst vsF64 = compareGrads(plinth.grads(), f64.grads());
+        Worst torchVsF64 = compareGrads(f32.grads(), f64.grads());
+        double stepsError = 0;
+        double normsError = 0;
+        int clipped = 0;
+        for (int s = 0; s < STEPS; s++) {
+            stepsError = Math.max(stepsError, rel(plinth.losses()[s], f32.losses()[s]));
+            normsError = Math.max(normsError, rel(plinth.gradNorms()[s], f32.gradNorms()[s]));
+            clipped += plinth.gradNorms()[s] > c.clip() ? 1 : 0;
+        }
+        double updateCos = 1;
+        for (String n : plinth.initial().keySet()) {
+            float[] init = plinth.initial().get(n);
+            updateCos = Math.min(updateCos, cosine(minus(plinth.last().get(n), init), minus(f32.last().get(n), init)));
+        }
+        System.out.printf(Locale.ROOT, "torch conformance %s (torch %s): loss %.7f vs %.7f, relative error %.2e;"
+                        + " 10-step losses worst relative error %.2e (last %.6f vs %.6f); gradient norms %.3f..%.3f (clipped in %d"
+                        + " steps) worst relative error %.2e; worst parameter-update cosine 1 - %.1e%n  gradients vs torch f32: %s%n  gradients vs torch f64: %s%n"
+                        + "  torch f32 vs torch f64:  %s%n",
+                c.name(), f32.version(), plinth.loss(), f32.loss(), lossError, stepsError, plinth.losses()[STEPS - 1],
+                f32.losses()[STEPS - 1], Arrays.stream(plinth.gradNorms()).min().orElseThrow(),
+                Arrays.stream(plinth.gradNorms()).max().orElseThrow(), clipped, normsError, 1 - updateCos, vsF32, vsF64, torchVsF64);
+
+        assertTrue(lossError <= 1e-5, "first loss differs by " + lossError + " relative");
+        assertTrue(vsF32.cosine() >= 0.9999, "gradient of " + vsF32.cosineAt() + " has cosine " + vsF32.cosine());
+        assertTrue(vsF32.normError() <= 1e-4,
+                "gradient norm of " + vsF32.normErrorAt() + " differs by " + vsF32.normError() + " relative");
+        // stricter than the issue asks (norms and angles): the whole difference vector, with 20x margin
+        assertTrue(vsF32.diffError() <= 1e-4,
+                "gradient of " + vsF32.diffErrorAt() + " is off by " + vsF32.diffError() + " of its norm");
+        assertTrue(stepsError <= 1e-4, "losses over " + STEPS + " AdamW steps differ by " + stepsError + " relative");
+        assertTrue(normsError <= 1e-4, "global gradient norms differ by " + normsError + " relative");
+        assertEquals(plinth.grads().keySet(), f32.grads().keySet(), "parameter names");
+    }
+
+    // ---- Plinth's side ----
+
+    private static PlinthRun prepareAndTrain(Case c, Path caseDir) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(c.name().hashCode());
+        Path gguf = caseDir.resolve("model.gguf");
+        writeModel(c, rnd, gguf);
+        List<int[][]> inputs = new ArrayList<>();
+        List<int[][]> targets = new ArrayList<>();
+        for (int s = 0; s < STEPS; s++) {
+            inputs.add(tokens(rnd, false));
+            targets.add(tokens(rnd, true));
+        }
+        try (ModelFile mf = ModelFiles.open(gguf)) {
+            TrainableDecoder model = TrainableDecoder.of(mf);
+            Map<String, Variable> params = model.parameters();
+            Map<String, float[]> initial = snapshot(params, false);
+            writeCase(c, caseDir, params, inputs, targets);
+            AdamW opt = new AdamW(params.values(), ADAMW, AdamW.decayMatrices(c.excludeEmbeddings()));
+            double[] losses = new double[STEPS];
+            double[] norms = new double[STEPS];
+            Map<String, float[]> grads = null;
+            for (int s = 0; s < STEPS; s++) {
+                model.zeroGrad();
+                int k = c.microBatches();
+                int slice = BATCH / k;
+                double loss = 0;
+                for (int m = 0; m < k; m++) {
+                    Tape tape = new Tape();
+                    Variable part = model.loss(tape, Arrays.copyOfRange(inputs.get(s), m * slice, (m + 1) * slice),
+                            Arrays.copyOfRange(targets.get(s), m * slice, (m + 1) * slice), IGNORE);
+                    tape.backward(part, 1f / k);
+                    loss += part.data()[0] / k;
+                }
+                if (s == 0) {
+                    grads = snapshot(params, true);
+                }
+                losses[s] = loss;
+                norms[s] = Gradients.clipGlobalNorm(params.values(), c.clip());
+                opt.step(LearningRate.warmupCosine(s, PEAK_LR, MIN_LR, WARMUP, STEPS));
+            }
+            return new PlinthRun(losses[0], grads, losses, norms, initial, snapshot(params, false));
+        }
+    }
+
+    private static Map<String, float[]> snapshot(Map<String, Variable> params, boolean grads) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((n, v) -> out.put(n, (grads ? v.grad() : v.data()).clone()));
+        return out;
+    }
+
+    /** Token ids; as targets, about a quarter of the positions (and all of the first sequence's tail) are ignored. */
+    private static int[][] tokens(SplittableRandom rnd, boolean targets) {
+        int[][] t = new int[BATCH][SEQ];
+        for (int b = 0; b < BATCH; b++) {
+            for (int i = 0; i < SEQ; i++) {
+                boolean ignored = targets && (rnd.nextInt(5) == 0 || (b == 0 && i >= SEQ - 4));
+                t[b][i] = ignored ? IGNORE : rnd.nextInt(VOCAB);
+            }
+        }
+        return t;
+    }
+
+    /**
+     * A GGUF of {@code c}'s shape with weights large enough that logits spread (loss well below
+     * ln(vocab) is reachable) and norm weights away from one.
+     */
+    private static void writeModel(Case c, SplittableRandom rnd, Path out) throws IOException {
+        String a = c.arch() + ".";
+        int qDim = c.heads() * c.headDim();
+        int kvDim = c.kvHeads() * c.headDim();
+        GgufWriter w = new GgufWriter()
+                .put("general.architecture", GgufValue.of(c.arch()))
+                .put(a + "context_length", GgufValue.ofUint32(64))
+                .put(a + "embedding_length", GgufValue.ofUint32(HIDDEN))
+                .put(a + "block_count", GgufValue.ofUint32(LAYERS))
+                .put(a + "feed_forward_length", GgufValue.ofUint32(FFN))
+                .put(a + "attention.head_count", GgufValue.ofUint32(c.heads()))
+                .put(a + "attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()))
+                .put(a + "attention.key_length", GgufValue.ofUint32(c.headDim()))
+                .put(a + "attention.value_length", GgufValue.ofUint32(c.headDim()))
+                .put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f))
+                .put(a + "rope.freq_base", GgufValue.ofFloat32(10000f))
+                .put(a + "rope.dimension_count", GgufValue.ofUint32(c.rotary()))
+                .put(a + "vocab_size", GgufValue.ofUint32(VOCAB))
+                .put("tokenizer.ggml.model", GgufValue.of("none"));
+        if (c.window() > 0) {
+            w.put(a + "attention.sliding_window", GgufValue.ofUint32(c.window()));
+        }
+        double in = 1 / Math.sqrt(HIDDEN);
+        // a tied embedding is also the output matrix: smaller, or the logits saturate
+        w.add(gaussian("token_embd.weight", rnd, c.tied() ? 0.25 : 1.0, VOCAB, HIDDEN));
+        w.add(norm("output_norm.weight", rnd, HIDDEN));
+        if (!c.tied()) {
+            w.add(gaussian("output.weight", rnd, 2 * in, VOCAB, HIDDEN));
+        }
+        if (c.freqFactors()) {
+            w.add(Tensor.ofFloats("rope_freqs.weight", freqFactors(c.rotary()), c.rotary() / 2));
+        }
+        for (int i = 0; i < LAYERS; i++) {
+            String b = "blk." + i + ".";
+            w.add(norm(b + "attn_norm.weight", rnd, HIDDEN));
+            w.add(gaussian(b + "attn_q.weight", rnd, 2 * in, qDim, HIDDEN));
+            w.add(gaussian(b + "attn_k.weight", rnd, 2 * in, kvDim, HIDDEN));
+            w.add(gaussian(b + "attn_v.weight", rnd, in, kvDim, HIDDEN));
+            if (c.arch().equals("qwen2")) {
+                w.add(gaussian(b + "attn_q.bias", rnd, 0.5, qDim));
+                w.add(gaussian(b + "attn_k.bias", rnd, 0.5, kvDim));
+                w.add(gaussian(b + "attn_v.bias", rnd, 0.5, kvDim));
+            }
+            if (c.arch().equals("qwen3")) {
+                w.add(norm(b + "attn_q_norm.weight", rnd, c.headDim()));
+                w.add(norm(b + "attn_k_norm.weight", rnd, c.headDim()));
+            }
+            w.add(gaussian(b + "attn_output.weight", rnd, 1 / Math.sqrt(qDim), HIDDEN, qDim));
+            w.add(norm(b + "ffn_norm.weight", rnd, HIDDEN));
+            w.add(gaussian(b + "ffn_gate.weight", rnd, in, FFN, HIDDEN));
+            w.add(gaussian(b + "ffn_up.weight", rnd, in, FFN, HIDDEN));
+            w.add(gaussian(b + "ffn_down.weight", rnd, 1 / Math.sqrt(FFN), HIDDEN, FFN));
+        }
+        w.write(out);
+    }
+
+    private static float[] freqFactors(int rotary) {
+        float[] f = new float[rotary / 2];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = 1 + 1.5f * i;
+        }
+        return f;
+    }
+
+    private static Tensor gaussian(String name, SplittableRandom rnd, double std, long... shape) {
+        float[] x = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * std);
+        }
+        return Tensor.ofFloats(name, x, shape);
+    }
+
+    private static Tensor norm(String name, SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (1 + 0.3 * rnd.nextGaussian());
+        }
+        return Tensor.ofFloats(name, x, n);
+    }
+
+    /** weights.safetensors (Plinth's F32 parameters by GGUF name) and case.json for torch_llama.py. */
+    private static void writeCase(Case c, Path caseDir, Map<String, Variable> params, List<int[][]> inputs,
+                                  List<int[][]> targets) throws IOException {
+        List<Tensor> tensors = new ArrayList<>();
+        params.forEach((n, v) -> tensors.add(Tensor.ofFloats(n, v.data().clone(),
+                Arrays.stream(v.shape()).asLongStream().toArray())));
+        SafetensorsWriter.write(caseDir.resolve("weights.safetensors"), tensors, null);
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("layers", LAYERS);
+        config.put("heads", c.heads());
+        config.put("kv_heads", c.kvHeads());
+        config.put("head_dim", c.headDim());
+        config.put("rotary_dim", c.rotary());
+        config.put("rms_eps", (double) 1e-5f);
+        config.put("rope_base", 10000.0);
+        config.put("rope_layout", c.arch().startsWith("qwen") ? "neox" : "interleaved");
+        config.put("freq_factors", c.freqFactors() ? toDoubles(freqFactors(c.rotary())) : null);
+        config.put("window", c.window());
+        config.put("qkv_bias", c.arch().equals("qwen2"));
+        config.put("qk_norm", c.arch().equals("qwen3"));
+        config.put("tied", c.tied());
+        List<Map<String, Object>> batches = new ArrayList<>();
+        for (int s = 0; s < STEPS; s++) {
+            batches.add(Map.of("inputs", inputs.get(s), "targets", targets.get(s)));
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("config", config);
+        json.put("ignore_index", IGNORE);
+        json.put("batches", batches);
+        json.put("adamw", Map.of("beta1", ADAMW.beta1(), "beta2", ADAMW.beta2(), "eps", ADAMW.eps(),
+                "weight_decay", ADAMW.weightDecay(), "exclude_embeddings", c.excludeEmbeddings()));
+        json.put("schedule", Map.of("peak", PEAK_LR, "min", MIN_LR, "warmup", WARMUP, "total", STEPS));
+        json.put("clip", c.clip());
+        json.put("micro_batches", c.microBatches());
+        JSON.writeValue(caseDir.resolve("case.json").toFile(), json);
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    // ---- torch's side ----
+
+    private record Torch(String version, double loss, double[] losses, double[] gradNorms, Map<String, float[]> grads,
+                         Map<String, float[]> last) {
+        static Torch read(Path caseDir, String tag) throws IOException {
+            JsonNode j = JSON.readTree(caseDir.resolve("torch-" + tag + ".json").toFile());
+            return new Torch(j.get("torch").asText(), j.get("loss").asDouble(), doubles(j.get("losses")),
+                    doubles(j.get("grad_norms")),
+                    floats(caseDir.resolve("torch-" + tag + "-grads.safetensors")),
+                    floats(caseDir.resolve("torch-" + tag + "-final.safetensors")));
+        }
+
+        private static double[] doubles(JsonNode array) {
+            double[] d = new double[array.size()];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = array.get(i).asDouble();
+            }
+            return d;
+        }
+
+        private static Map<String, float[]> floats(Path file) throws IOException {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                f.tensorInfos().forEach(t -> out.put(t.name(), f.tensor(t.name()).data().toArray(ValueLayout.JAVA_FLOAT)));
+            }
+            return out;
+        }
+    }
+
+    /** System property {@code plinth.python}, else Debian's /usr/bin/python3 (where apt installs torch), else python3. */
+    private static String python() {
+        String p = System.getProperty("plinth.python");
+        if (p != null && !p.isBlank()) {
+            return p;
+        }
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    /** Null when {@code python} imports torch, else why not. */
+    private static String torchMissing(String python) {
+        try {
+            Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                return "import torch took over 2 minutes";
+            }
+            if (p.exitValue() == 0) {
+                return null;
+            }
+            String[] lines = out.split("\n");
+            return lines.length == 0 || lines[lines.length - 1].isBlank() ? "exit " + p.exitValue() : lines[lines.length - 1];
+        } catch (IOException e) {
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    // ---- distances ----
+
+    /** The worst per-parameter gradient distances and where they occur. */
+    record Worst(double cosine, String cosineAt, double normError, String normErrorAt, double diffError,
+                 String diffErrorAt) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "min cosine 1 - %.1e (%s), max norm error %.2e (%s), max |a-b|/|b| %.2e (%s)",
+                    1 - cosine, cosineAt, normError, normErrorAt, diffError, diffErrorAt);
+        }
+    }
+
+    private static Worst compareGrads(Map<String, float[]> a, Map<String, float[]> b) {
+        double cos = 1;
+        double norm = 0;
+        double diff = 0;
+        String cosAt = "-";
+        String normAt = "-";
+        String diffAt = "-";
+        for (var e : a.entrySet()) {
+            float[] x = e.getValue();
+            float[] y = b.get(e.getKey());
+            assertTrue(y != null && y.length == x.length, "torch has no gradient like Plinth's for " + e.getKey());
+            double c = cosine(x, y);
+            double n = rel(l2(x), l2(y));
+            double d = l2(minus(x, y)) / l2(y);
+            if (c < cos) {
+                cos = c;
+                cosAt = e.getKey();
+            }
+            if (n > norm) {
+                norm = n;
+                normAt = e.getKey();
+            }
+            if (d > diff) {
+                diff = d;
+                diffAt = e.getKey();
+            }
+        }
+        return new Worst(cos, cosAt, norm, normAt, diff, diffAt);
+    }
+
+    private static double rel(double a, double b) {
+        return Math.abs(a - b) / Math.abs(b);
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double ab = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+        }
+        return ab / (l2(a) * l2(b));
+    }
+
+    private static double l2(float[] a) {
+        double s = 0;
+        for (float v : a) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static float[] minus(float[] a, float[] b) {
+        float[] d = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i] - b[i];
+        }
+        return d;
+    }
+}
