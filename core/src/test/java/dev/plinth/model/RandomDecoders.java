@@ -118,17 +118,6 @@ final class RandomDecoders {
         w.write(file);
     }
 
-    /** A copy of {@code quantized} with every tensor decoded to F32: the same weights, no rounding of activations. */
-    static void writeDequantized(Path quantized, Path target) throws IOException {
-        try (dev.plinth.io.gguf.GgufFile g = dev.plinth.io.gguf.GgufFile.open(quantized)) {
-            GgufWriter w = new GgufWriter().putAll(g.metadata());
-            for (var info : g.tensorInfos()) {
-                w.add(Quantization.toF32(g.tensor(info)));
-            }
-            w.write(target);
-        }
-    }
-
     private static Tensor matrix(String name, int rows, int cols, double std, SplittableRandom rnd, DType type) {
         float[] x = new float[rows * cols];
         for (int i = 0; i < x.length; i++) {
