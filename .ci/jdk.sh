@@ -12,3 +12,9 @@ if [ -z "${JAVA_HOME:-}" ] || ! is_jdk25 "$JAVA_HOME"; then
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
+# The JVM options every Plinth launch uses (./plinth and the bench scripts). The heap starts small
+# and is given back after a collection leaves it mostly free: ParallelGC otherwise sizes the young
+# generation from the machine's memory and keeps it, which cost 1.7 GiB of RSS to run a 137 MiB
+# model (343 MiB with these settings, same speed).
+PLINTH_JVM=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss4m
+  -Xms16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=40)

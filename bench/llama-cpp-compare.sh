@@ -48,7 +48,7 @@ if [ ! -f "$jar" ] || [ -n "$(find ./*/src/main pom.xml ./*/pom.xml -newer "$jar
   ./mvnw -B -q -pl cli -am package -DskipTests >&2
 fi
 # the flags ./plinth runs with; PLINTH_JAVA_OPTS adds more (e.g. "-Xmn8m" to try a smaller young generation)
-java_opts=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${PLINTH_JAVA_OPTS:-})
+java_opts=("${PLINTH_JVM[@]}" ${PLINTH_JAVA_OPTS:-})
 
 log "measuring memory bandwidth (triad, 256 MiB arrays)"
 bw=$("$JAVA_HOME/bin/java" -Xmx1g bench/Triad.java 256 5 1 2 2>/dev/null)
@@ -83,7 +83,7 @@ for shape in $shapes; do
     per_token=$(cat "$meta")
     size=$(stat -c %s "$file")
     log "$shape $type: plinth bench -t $threads -p $pp -n $tg -r $reps"
-    p_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -Xss4m -jar "$jar" bench "$file" -t "$threads" -p "$pp" -n "$tg" -r "$reps" 2>/dev/null)
+    p_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -jar "$jar" bench "$file" -t "$threads" -p "$pp" -n "$tg" -r "$reps" 2>/dev/null)
     echo "$p_out" >&2
     p_pp=$(plinth_tps "$p_out" "pp$pp"); p_pp_sd=$(plinth_sd "$p_out" "pp$pp")
     p_tg=$(plinth_tps "$p_out" "tg$tg"); p_tg_sd=$(plinth_sd "$p_out" "tg$tg")
@@ -105,7 +105,7 @@ for shape in $shapes; do
     log "row: ${rows[-1]}"
     if [ "$shape" = tinyllama-1.1b ] && [ "$type" = Q8_0 ]; then
       log "cold start: first token of $file in a fresh JVM"
-      c_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -Xss4m -jar "$jar" bench "$file" -t "$threads" -p 0 -n 1 -r 1 -w 0 2>/dev/null)
+      c_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -jar "$jar" bench "$file" -t "$threads" -p 0 -n 1 -r 1 -w 0 2>/dev/null)
       cold=$(awk '/^cold start to first token:/ {print $6}' <<<"$c_out")
       cold_llama=$(json "$l_out" firstTokenMs)
     fi
