@@ -35,7 +35,8 @@ final class Lanes {
     /**
      * The sum of the lanes by a butterfly: each level adds every lane to its partner half a
      * stride away, so lane 0 ends with a fixed tree of additions (for 8 lanes
-     * ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7))), in every JIT state; compiled, it is a few shuffles.
+     * ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7)), the order of ggml's {@code hsum_float_8}), in every JIT
+     * state; compiled, it is a few shuffles.
      */
     static float sum(FloatVector v) {
         if (v.species() != PREFERRED) {

@@ -61,22 +61,6 @@ final class Q8Dot {
         return FloatVector.broadcast(F, v);
     }
 
-    /**
-     * The sum of the lanes by halving (lane i plus lane i + L/2, ..., as ggml's {@code hsum_float_8}
-     * does): the same value whether C2 compiled the kernel or not, unlike {@code reduceLanes(ADD)},
-     * whose order of additions is left open.
-     */
-    static float sum(FloatVector v) {
-        float[] t = new float[L];
-        v.intoArray(t, 0);
-        for (int half = L / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) {
-                t[i] += t[i + half];
-            }
-        }
-        return t[0];
-    }
-
     /** Q8_0 · Q8_0. Per lane and block: at most 4 products of 127·127 (< 2^17). */
     static float q8_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
@@ -92,7 +76,7 @@ final class Q8Dot {
             }
             acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
         }
-        return sum(acc);
+        return Lanes.sum(acc);
     }
 
     /** Q4_0 · Q8_0: value j is the low nibble of byte j, value j+16 the high nibble, both minus 8. */
@@ -112,7 +96,7 @@ final class Q8Dot {
             }
             acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
         }
-        return sum(acc);
+        return Lanes.sum(acc);
     }
 
     /** Q4_1 · Q8_1: {@code d·dy·Σq·y + m·s} with s the activations' F16 {@code dy·Σy}. */
@@ -134,7 +118,7 @@ final class Q8Dot {
             acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
             mins += f16(seg, p + 2) * a.sums[dOff + b];
         }
-        return sum(acc) + mins;
+        return Lanes.sum(acc) + mins;
     }
 
     /** The fifth bits of L values starting at value {@code first}: bit (first + lane) of qh, at bit 4. */
@@ -160,7 +144,7 @@ final class Q8Dot {
             }
             acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
         }
-        return sum(acc);
+        return Lanes.sum(acc);
     }
 
     /** Q5_1 · Q8_1. */
@@ -183,7 +167,7 @@ final class Q8Dot {
             acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
             mins += f16(seg, p + 2) * a.sums[dOff + b];
         }
-        return sum(acc) + mins;
+        return Lanes.sum(acc) + mins;
     }
 
     /**
@@ -247,7 +231,7 @@ final class Q8Dot {
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
             mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
         }
-        return sum(acc) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     /**
@@ -279,7 +263,7 @@ final class Q8Dot {
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
             mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
         }
-        return sum(acc) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     /**
@@ -309,6 +293,6 @@ final class Q8Dot {
             }
             acc = sum.fma(splat(a.d[row * (k / 256) + sb] * f16(seg, p + 208)), acc);
         }
-        return sum(acc);
+        return Lanes.sum(acc);
     }
 }

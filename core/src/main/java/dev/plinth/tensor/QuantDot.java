@@ -95,7 +95,7 @@ final class QuantDot {
         for (; i + step <= k; i += step) {
             a0 = halfs(seg, off + 2L * i).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
         }
-        float s = Q8Dot.sum(a0.add(a1));
+        float s = Lanes.sum(a0.add(a1));
         for (; i < k; i++) {
             s += f16(seg, off + 2L * i) * x[xOff + i];
         }
