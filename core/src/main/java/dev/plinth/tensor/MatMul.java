@@ -11,14 +11,15 @@ import java.lang.foreign.MemorySegment;
  * Q4_K, Q5_K or Q6_K. Products with quantized weights are computed as llama.cpp computes them:
  * the activations are quantized once per product to Q8_0, Q8_1 or Q8_K ({@link Q8Activations})
  * and each weight block meets them in an integer dot product scaled by both block scales
- * ({@link Q8Dot}), so results agree with llama.cpp's to float rounding, and a prompt's logits do
- * not depend on how it is batched. (Feeding the packed F32 GEMM the same Q8-rounded activations
- * was twice as fast for long prompts but sums the products in another order, and that alone
- * moved 14 of 15 conformance models off llama.cpp's greedy tokens at near-ties.) F32, F16 and
- * BF16 batches of {@value #PACKED_MIN_ROWS} rows or more take the packed GEMM ({@link Sgemm}),
- * which decodes one cache-sized block of weights at a time into its panels; smaller batches
- * decode four weight rows at a time into a per-thread scratch. No dequantized copy of a matrix is
- * ever made.
+ * ({@link Q8Dot}), so results agree with llama.cpp's to float rounding. Batches of
+ * {@value #PACKED_MIN_ROWS} rows or more (long prompts) take the packed GEMM ({@link Sgemm}): it
+ * decodes one cache-sized block of weights at a time into its panels, and for quantized weights
+ * meets the same Q8-rounded activations in float arithmetic. Those are the same products summed
+ * in another order, so a long prompt's logits differ from llama.cpp's (and from feeding the same
+ * tokens one by one) by float rounding, which a later Q8 rounding can amplify to about 1e-2 in a
+ * log-probability; the integer path measured 14 times slower than llama.cpp on a 512-token
+ * prompt, the packed one about twice. Smaller batches decode four weight rows at a time into a
+ * per-thread scratch. No dequantized copy of a matrix is ever made.
  */
 public final class MatMul {
     private static final int TILE = 4;
@@ -94,8 +95,9 @@ public final class MatMul {
             throw unsupported(w);
         }
         MemorySegment seg = w.data();
-        if (m >= PACKED_MIN_ROWS && type.blockSize() == 1) {
-            Sgemm.gemm(m, n, k, x, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
+        if (m >= PACKED_MIN_ROWS) {
+            float[] a = type.blockSize() > 1 ? Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k).rounded() : x;
+            Sgemm.gemm(m, n, k, a, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
             return;
         }
         long rowBytes = type.byteSize(k);

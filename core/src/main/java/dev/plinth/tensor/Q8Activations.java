@@ -55,7 +55,7 @@ final class Q8Activations {
         };
     }
 
-    /** The values these quants stand for, {@code q · d} per block: the activations as llama.cpp's products see them (tests compare with these). */
+    /** The values these quants stand for, {@code q · d} per block: the activations as llama.cpp's products see them. */
     float[] rounded() {
         int block = type == DType.Q8_K ? 256 : 32;
         float[] x = new float[q.length];

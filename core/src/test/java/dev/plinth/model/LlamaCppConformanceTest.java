@@ -23,14 +23,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>F32 and F16: max |Δ log-prob| over llama.cpp's top 100 tokens at most 1e-3 and identical
  * greedy tokens. Quantized weights: Plinth quantizes the activations of every product to Q8_0,
- * Q8_1 or Q8_K exactly as llama.cpp does and forms the same integer block sums, so the two agree
- * to float rounding (about 1e-7 in log-prob) until the last-bit differences of the other float
- * operations move an activation across a rounding boundary of its quantization; such a flip
- * shifts log-probs by up to a few 1e-2. Asserted: the same top-1 (or a near-tie), total variation
- * at most 0.01, max |Δ log-prob| at most {@link #QUANTIZED_DELTA}, and greedy tokens equal to
- * llama.cpp's up to a step where llama.cpp's own top two logits are within {@link #NEAR_TIE};
- * the closing table reports how many quantized models agree to {@link #EXACT} with all greedy
- * tokens equal, and at least a third of them must.
+ * Q8_1 or Q8_K exactly as llama.cpp does; decode steps then form the same integer block sums
+ * (checked bit for bit against ggml in {@code GgmlVecDotConformanceTest}), while the 64-token
+ * prompt goes through the packed GEMM, which sums the same products in float in another order.
+ * The last-bit differences can move an activation across a rounding boundary of its
+ * quantization, and such a flip shifts log-probs by up to a few 1e-2. Asserted: the same top-1
+ * (or a near-tie), total variation at most 0.01, max |Δ log-prob| at most {@link #QUANTIZED_DELTA},
+ * and greedy tokens equal to llama.cpp's up to a step where llama.cpp's own top two logits are
+ * within {@link #NEAR_TIE}; the closing table reports how many quantized models agree to
+ * {@link #EXACT} with all greedy tokens equal.
  */
 class LlamaCppConformanceTest {
     static final int HIDDEN = 256;
@@ -161,9 +162,6 @@ class LlamaCppConformanceTest {
         TABLE.forEach(System.out::println);
         System.out.println(QUANTIZED[1] + " of " + QUANTIZED[0] + " quantized models: max |Δ log-prob| <= " + EXACT
                 + " and all " + GREEDY + " greedy tokens equal to llama.cpp's");
-        // which models see a flip depends on last bits elsewhere (8 or 9 of 15 agree exactly here);
-        // with any deviation in the quantized arithmetic itself none would
-        assertTrue(3 * QUANTIZED[1] >= QUANTIZED[0], "too few quantized models agree with llama.cpp to float rounding");
     }
 
     static double[] logSoftmax(float[] logits) {
