@@ -67,12 +67,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        QuantType target;
-        try {
-            target = QuantType.parse(type);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        QuantType target = Usage.check(spec, () -> QuantType.parse(type));
         if (gguf == null && hf == null) {
             throw new ParameterException(spec.commandLine(), "nothing to write: give --gguf OUT, --hf DIR or both");
         }

@@ -47,12 +47,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        QuantType target;
-        try {
-            target = QuantType.parse(type);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        QuantType target = Usage.check(spec, () -> QuantType.parse(type));
         if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             throw new ParameterException(spec.commandLine(), "OUT must differ from IN");
         }

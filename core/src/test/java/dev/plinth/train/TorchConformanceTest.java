@@ -1,5 +1,7 @@
 package dev.plinth.train;
 
+import static dev.plinth.train.TrainableDecoderTest.gaussian;
+import static dev.plinth.train.TrainableDecoderTest.norm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -298,22 +300,6 @@ class TorchConformanceTest {
             f[i] = 1 + 1.5f * i;
         }
         return f;
-    }
-
-    private static Tensor gaussian(String name, SplittableRandom rnd, double std, long... shape) {
-        float[] x = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextGaussian() * std);
-        }
-        return Tensor.ofFloats(name, x, shape);
-    }
-
-    private static Tensor norm(String name, SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (1 + 0.3 * rnd.nextGaussian());
-        }
-        return Tensor.ofFloats(name, x, n);
     }
 
     /** weights.safetensors (Plinth's F32 parameters by GGUF name) and case.json for torch_llama.py. */

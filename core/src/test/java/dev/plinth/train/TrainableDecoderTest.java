@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,15 +120,17 @@ class TrainableDecoderTest {
         return out;
     }
 
-    private static Tensor gaussian(String name, SplittableRandom rnd, double std, long... shape) {
-        float[] x = new float[Math.toIntExact(shape[0] * (shape.length > 1 ? shape[1] : 1))];
+    /** A random tensor of any rank (also the fixture of {@code TorchConformanceTest}). */
+    static Tensor gaussian(String name, SplittableRandom rnd, double std, long... shape) {
+        float[] x = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (rnd.nextGaussian() * std);
         }
         return Tensor.ofFloats(name, x, shape);
     }
 
-    private static Tensor norm(String name, SplittableRandom rnd, int n) {
+    /** A norm weight: ones plus noise, so that a misplaced norm shows. */
+    static Tensor norm(String name, SplittableRandom rnd, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) (1 + 0.3 * rnd.nextGaussian());
