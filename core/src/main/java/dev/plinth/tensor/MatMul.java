@@ -96,7 +96,7 @@ public final class MatMul {
         }
         MemorySegment seg = w.data();
         if (m >= PACKED_MIN_ROWS) {
-            float[] a = type.blockSize() > 1 ? Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k).rounded() : x;
+            float[] a = type.blockSize() > 1 ? Q8Activations.rounded(type, x, m, k) : x;
             Sgemm.gemm(m, n, k, a, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
             return;
         }

@@ -55,14 +55,18 @@ final class Q8Activations {
         };
     }
 
-    /** The values these quants stand for, {@code q · d} per block: the activations as llama.cpp's products see them. */
-    float[] rounded() {
-        int block = type == DType.Q8_K ? 256 : 32;
-        float[] x = new float[q.length];
-        for (int i = 0; i < q.length; i++) {
-            x[i] = q[i] * d[i / block];
+    /**
+     * {@code rows} rows of {@code k} activations as the products with {@code weight}-type weights see
+     * them: quantized as llama.cpp quantizes them, then {@code q · d} per block. The quants' own array
+     * is scaled in place and returned, so no second copy is made.
+     */
+    static float[] rounded(DType weight, float[] x, int rows, int k) {
+        Q8Activations a = quantize(typeFor(weight), x, 0, rows, k);
+        int block = a.type == DType.Q8_K ? 256 : 32;
+        for (int i = 0; i < a.q.length; i++) {
+            a.q[i] *= a.d[i / block];
         }
-        return x;
+        return a.q;
     }
 
     /** Quantizes {@code rows} rows of {@code k} values from {@code x[xOff ..]} to {@code type}. */

@@ -114,7 +114,7 @@ class MatMulTest {
         if (type.blockSize() == 1) {
             return x;
         }
-        return Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, m, k).rounded();
+        return Q8Activations.rounded(type, x, m, k);
     }
 
     /**
