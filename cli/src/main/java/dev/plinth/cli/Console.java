@@ -59,6 +59,15 @@ final class Console {
         return c;
     }
 
+    /**
+     * Whether standard error is an interactive terminal, where progress lines may be redrawn in place:
+     * only a run on the process's own streams with a console attached (never a test's captured ones).
+     */
+    boolean interactive() {
+        java.io.Console c = System.console();
+        return in == System.in && c != null && c.isTerminal();
+    }
+
     /** A debug line, shown only with {@code --verbose}. */
     void debug(String format, Object... args) {
         if (verbosity == Verbosity.VERBOSE) {

@@ -3,7 +3,6 @@ package dev.plinth.cli;
 import dev.plinth.train.PretrainConfig;
 import dev.plinth.train.Pretrainer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -131,7 +130,7 @@ final class PretrainCommand implements Callable<Integer> {
             console.info("%d steps of %,d tokens (batch %d x grad-accum %d x context %d), lr %s -> %s, warm-up %d%s",
                     c.steps(), c.tokensPerStep(), c.batch(), c.gradAccum(), c.context(), c.lr(), c.minLr(), c.warmup(),
                     c.recompute() ? ", recomputing layers" : "");
-            ProgressView view = new ProgressView(console, !plain && isTerminal());
+            ProgressView view = new ProgressView(console, !plain && console.interactive());
             Pretrainer.Result r = trainer.run(view);
             view.finish();
             console.info("%s at step %d of %d; last validation loss %s; %s", r.completed() ? "finished" : "stopped",
@@ -150,11 +149,6 @@ final class PretrainCommand implements Callable<Integer> {
             console.out().flush();
         }
         return Main.OK;
-    }
-
-    private static boolean isTerminal() {
-        java.io.Console c = System.console();
-        return c != null && c.isTerminal() && Files.exists(Path.of("/dev/stderr"));
     }
 
     /** A one-line progress bar on a terminal, otherwise a plain line now and then. */
@@ -210,7 +204,7 @@ final class PretrainCommand implements Callable<Integer> {
         static String plainLine(Pretrainer.Progress p) {
             return String.format(Locale.ROOT, "step %d/%d  loss %.4f  val %s  lr %.2e  %,.0f tok/s  grad norm %.3f  ETA %s",
                     p.step(), p.steps(), p.trainLoss(), val(p.lastValLoss()), p.lr(), p.tokensPerSecond(), p.gradNorm(),
-                    duration(p.etaSeconds()));
+                    ProgressMeter.duration(p.etaSeconds()));
         }
 
         static String barLine(Pretrainer.Progress p) {
@@ -218,20 +212,11 @@ final class PretrainCommand implements Callable<Integer> {
             int done = (int) (width * p.step() / Math.max(1, p.steps()));
             String b = "=".repeat(done) + (done < width ? ">" + " ".repeat(width - done - 1) : "");
             return String.format(Locale.ROOT, "[%s] %d/%d  loss %.4f  val %s  %,.0f tok/s  ETA %s", b, p.step(), p.steps(),
-                    p.trainLoss(), val(p.lastValLoss()), p.tokensPerSecond(), duration(p.etaSeconds()));
+                    p.trainLoss(), val(p.lastValLoss()), p.tokensPerSecond(), ProgressMeter.duration(p.etaSeconds()));
         }
 
         private static String val(double v) {
             return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
-        }
-
-        static String duration(double seconds) {
-            if (!(seconds >= 0) || Double.isInfinite(seconds)) {
-                return "?";
-            }
-            long s = Math.round(seconds);
-            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
-                    : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
         }
     }
 }

@@ -30,7 +30,7 @@ final class ProgressMeter {
 
     ProgressMeter(Console console, String label, long total, Unit unit) {
         this.console = console;
-        this.terminal = console.in() == System.in && System.console() != null && System.console().isTerminal();
+        this.terminal = console.interactive();
         this.everyNanos = terminal ? TERMINAL_EVERY_NANOS : LOG_EVERY_NANOS;
         phase(label, total, unit);
     }
@@ -114,7 +114,11 @@ final class ProgressMeter {
         return unit == Unit.BYTES ? TextFormat.bytes(n) : TextFormat.approximate(n);
     }
 
+    /** {@code m:ss} or {@code h:mm:ss}; "?" when unknown (NaN, negative or infinite). */
     static String duration(double seconds) {
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            return "?";
+        }
         long s = Math.round(seconds);
         if (s >= 3600) {
             return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
