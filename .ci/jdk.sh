@@ -1,14 +1,32 @@
-# Sourced by scripts: exports JAVA_HOME pointing at a JDK 25 (JAVA_HOME if it is one, else /usr/lib/jvm/*25*).
-is_jdk25() { [ -x "$1/bin/java" ] && "$1/bin/java" -version 2>&1 | head -n1 | grep -qE '"25([.-]|")'; }
-if [ -z "${JAVA_HOME:-}" ] || ! is_jdk25 "$JAVA_HOME"; then
-  JAVA_HOME=""
-  for d in /usr/lib/jvm/*25*; do
-    if is_jdk25 "$d"; then JAVA_HOME="$d"; break; fi
-  done
-  if [ -z "$JAVA_HOME" ]; then
-    echo "Plinth needs a JDK 25: set JAVA_HOME to one (none found under /usr/lib/jvm)." >&2
-    exit 2
+# Sourced by scripts: exports JAVA_HOME pointing at a JDK 25 and puts it first on PATH. Looks at
+# JAVA_HOME, then the `java` on PATH, then /usr/lib/jvm/*; fails with a clear message when none is 25.
+is_jdk25() { [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && "$1/bin/java" -version 2>&1 | head -n1 | grep -qE '"25([.-]|")'; }
+find_jdk25() {
+  if [ -n "${JAVA_HOME:-}" ] && is_jdk25 "$JAVA_HOME"; then
+    echo "$JAVA_HOME"
+    return
   fi
+  local on_path
+  on_path="$(command -v java 2>/dev/null || true)"
+  if [ -n "$on_path" ]; then
+    on_path="$(dirname "$(dirname "$(readlink -f "$on_path")")")"
+    if is_jdk25 "$on_path"; then
+      echo "$on_path"
+      return
+    fi
+  fi
+  local d
+  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    if is_jdk25 "$d"; then
+      echo "$d"
+      return
+    fi
+  done
+}
+JAVA_HOME="$(find_jdk25)"
+if [ -z "$JAVA_HOME" ]; then
+  echo "Plinth needs a JDK 25: set JAVA_HOME to one (none found in JAVA_HOME, on PATH or under /usr/lib/jvm)." >&2
+  exit 2
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
