@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.SharedData;
 import dev.plinth.tensor.DType;
 import java.nio.file.Path;
 import java.util.Arrays;

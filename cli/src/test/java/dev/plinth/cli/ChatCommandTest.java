@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.SharedData;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.SharedData;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.tensor.Tensor;
 import java.nio.file.Files;

@@ -112,6 +112,9 @@ public final class DecoderModel implements AutoCloseable {
 
     /** {@link #forward(Session, int[])} into {@code logits} (length vocabSize), allocating nothing. */
     public void forward(Session session, int[] tokens, float[] logits) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to produce logits for");
+        }
         if (tokens.length <= CHUNK) {
             run(new Session[] {session}, new int[][] {tokens}, false, logits);
             return;
@@ -119,9 +122,6 @@ public final class DecoderModel implements AutoCloseable {
         for (int from = 0; from < tokens.length; from += CHUNK) {
             int to = Math.min(tokens.length, from + CHUNK);
             run(new Session[] {session}, new int[][] {Arrays.copyOfRange(tokens, from, to)}, false, logits);
-        }
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("no tokens to produce logits for");
         }
     }
 
@@ -253,6 +253,9 @@ public final class DecoderModel implements AutoCloseable {
             if (sessions[j] == session) {
                 throw new IllegalArgumentException("session " + index + " appears twice in one batch");
             }
+        }
+        if (toks.length == 0) {
+            throw new IllegalArgumentException("session " + index + " has no tokens to produce logits for");
         }
         if (toks.length > session.capacity() - session.position) {
             throw new IllegalStateException("session " + index + " is at position " + session.position + " of "

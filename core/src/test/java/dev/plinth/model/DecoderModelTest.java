@@ -165,13 +165,18 @@ class DecoderModelTest {
     }
 
     @Test
-    void contextOverflowAndBadTokensAreRejected() throws Exception {
+    void contextOverflowBadTokensAndNoTokensAreRejected() throws Exception {
         try (DecoderModel m = DecoderModel.open(model(RandomDecoders.Variant.LLAMA, 1))) {
             DecoderModel.Session s = m.newSession(4);
             assertThrows(IllegalStateException.class, () -> m.forward(s, tokens(1, 5)));
             assertThrows(IllegalArgumentException.class, () -> m.forward(s, new int[] {VOCAB}));
             assertThrows(IllegalArgumentException.class, () -> m.forward(s, new int[] {-1}));
+            assertThrows(IllegalArgumentException.class, () -> m.forward(s, new int[0]), "no tokens, no logits");
+            DecoderModel.Session other = m.newSession(4);
+            assertThrows(IllegalArgumentException.class,
+                    () -> m.forwardBatch(new DecoderModel.Session[] {s, other}, new int[][] {{1}, {}}));
             assertEquals(0, s.position());
+            assertEquals(0, other.position());
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.ReferenceProcess;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufValue;
@@ -22,6 +23,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code clip_grad_norm_} for the same ten steps of a warm-up-cosine schedule. Asserted, against
  * torch in float32 (the issue's bounds): the first loss within 1e-5 relative, every parameter's
  * gradient with cosine ≥ 0.9999 and norm within 1e-4 relative, the ten losses within 1e-4
- * relative; one case accumulates gradients over two micro-batches. Torch in float64 is the yardstick that shows how much of the gap is float32 rounding:
+ * relative, each parameter's update over the ten steps with cosine ≥ 1 - 1e-6 and within 1e-3 of its
+ * norm; one case accumulates gradients over two micro-batches. Torch in float64 is the yardstick that shows how much of the gap is float32 rounding:
  * the test prints, per case, Plinth's and torch-float32's worst distances from it.
  * Skips, with the reason printed, only when python3 cannot import torch.
  */
@@ -116,14 +118,8 @@ class TorchConformanceTest {
             PLINTH.put(c.name(), prepareAndTrain(c, caseDir));
             command.add(caseDir.toString());
         }
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail("torch_llama.py did not finish in 5 minutes");
-        }
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "torch_llama.py failed:\n" + text);
+        ReferenceProcess.Result r = ReferenceProcess.run(command, Duration.ofMinutes(5));
+        assertTrue(r.succeeded(), "torch_llama.py failed (" + r.lastLine() + "):\n" + r.output() + r.errors());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -136,9 +132,9 @@ class TorchConformanceTest {
         Torch f64 = Torch.read(caseDir, "f64");
 
         double lossError = rel(plinth.loss(), f32.loss());
-        Worst vsF32 = compareGrads(plinth.grads(), f32.grads());
-        Worst vsF64 = compareGrads(plinth.grads(), f64.grads());
-        Worst torchVsF64 = compareGrads(f32.grads(), f64.grads());
+        Worst vsF32 = compare(plinth.grads(), f32.grads());
+        Worst vsF64 = compare(plinth.grads(), f64.grads());
+        Worst torchVsF64 = compare(f32.grads(), f64.grads());
         double stepsError = 0;
         double normsError = 0;
         int clipped = 0;
@@ -147,18 +143,14 @@ class TorchConformanceTest {
             normsError = Math.max(normsError, rel(plinth.gradNorms()[s], f32.gradNorms()[s]));
             clipped += plinth.gradNorms()[s] > c.clip() ? 1 : 0;
         }
-        double updateCos = 1;
-        for (String n : plinth.initial().keySet()) {
-            float[] init = plinth.initial().get(n);
-            updateCos = Math.min(updateCos, cosine(minus(plinth.last().get(n), init), minus(f32.last().get(n), init)));
-        }
+        Worst updates = compare(updates(plinth.initial(), plinth.last()), updates(plinth.initial(), f32.last()));
         System.out.printf(Locale.ROOT, "torch conformance %s (torch %s): loss %.7f vs %.7f, relative error %.2e;"
                         + " 10-step losses worst relative error %.2e (last %.6f vs %.6f); gradient norms %.3f..%.3f (clipped in %d"
-                        + " steps) worst relative error %.2e; worst parameter-update cosine 1 - %.1e%n  gradients vs torch f32: %s%n  gradients vs torch f64: %s%n"
+                        + " steps) worst relative error %.2e%n  10-step weight updates vs torch f32: %s%n  gradients vs torch f32: %s%n  gradients vs torch f64: %s%n"
                         + "  torch f32 vs torch f64:  %s%n",
                 c.name(), f32.version(), plinth.loss(), f32.loss(), lossError, stepsError, plinth.losses()[STEPS - 1],
                 f32.losses()[STEPS - 1], Arrays.stream(plinth.gradNorms()).min().orElseThrow(),
-                Arrays.stream(plinth.gradNorms()).max().orElseThrow(), clipped, normsError, 1 - updateCos, vsF32, vsF64, torchVsF64);
+                Arrays.stream(plinth.gradNorms()).max().orElseThrow(), clipped, normsError, updates, vsF32, vsF64, torchVsF64);
 
         assertTrue(lossError <= 1e-5, "first loss differs by " + lossError + " relative");
         assertTrue(vsF32.cosine() >= 0.9999, "gradient of " + vsF32.cosineAt() + " has cosine " + vsF32.cosine());
@@ -169,6 +161,13 @@ class TorchConformanceTest {
                 "gradient of " + vsF32.diffErrorAt() + " is off by " + vsF32.diffError() + " of its norm");
         assertTrue(stepsError <= 1e-4, "losses over " + STEPS + " AdamW steps differ by " + stepsError + " relative");
         assertTrue(normsError <= 1e-4, "global gradient norms differ by " + normsError + " relative");
+        // The weights after ten AdamW steps: each parameter's update (last - initial) against torch's.
+        // Measured worst: cosine 1 - 1e-8 and |a-b|/|b| 1.4e-4, both on qwen2's k bias, whose gradient is
+        // only rounding noise (a k bias shifts all of a query's scores alike, which softmax ignores) that
+        // Adam's normalisation turns into full-size steps; every other parameter is within 1e-5.
+        assertTrue(updates.cosine() >= 1 - 1e-6, "update of " + updates.cosineAt() + " has cosine " + updates.cosine());
+        assertTrue(updates.diffError() <= 1e-3,
+                "update of " + updates.diffErrorAt() + " is off by " + updates.diffError() + " of its norm");
         assertEquals(plinth.grads().keySet(), f32.grads().keySet(), "parameter names");
     }
 
@@ -386,30 +385,14 @@ class TorchConformanceTest {
     }
 
     /** Null when {@code python} imports torch, else why not. */
-    private static String torchMissing(String python) {
-        try {
-            Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                return "import torch took over 2 minutes";
-            }
-            if (p.exitValue() == 0) {
-                return null;
-            }
-            String[] lines = out.split("\n");
-            return lines.length == 0 || lines[lines.length - 1].isBlank() ? "exit " + p.exitValue() : lines[lines.length - 1];
-        } catch (IOException e) {
-            return e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+    private static String torchMissing(String python) throws IOException {
+        ReferenceProcess.Result r = ReferenceProcess.run(List.of(python, "-c", "import torch"), Duration.ofMinutes(2));
+        return r.succeeded() ? null : r.lastLine();
     }
 
     // ---- distances ----
 
-    /** The worst per-parameter gradient distances and where they occur. */
+    /** The worst per-parameter distances and where they occur. */
     record Worst(double cosine, String cosineAt, double normError, String normErrorAt, double diffError,
                  String diffErrorAt) {
         @Override
@@ -419,7 +402,15 @@ class TorchConformanceTest {
         }
     }
 
-    private static Worst compareGrads(Map<String, float[]> a, Map<String, float[]> b) {
+    /** Each parameter's change over the ten steps: {@code last - initial}. */
+    private static Map<String, float[]> updates(Map<String, float[]> initial, Map<String, float[]> last) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        initial.forEach((n, init) -> out.put(n, minus(last.get(n), init)));
+        return out;
+    }
+
+    /** The worst per-parameter distances of {@code a} from {@code b} (gradients, or weight updates). */
+    private static Worst compare(Map<String, float[]> a, Map<String, float[]> b) {
         double cos = 1;
         double norm = 0;
         double diff = 0;
@@ -429,7 +420,7 @@ class TorchConformanceTest {
         for (var e : a.entrySet()) {
             float[] x = e.getValue();
             float[] y = b.get(e.getKey());
-            assertTrue(y != null && y.length == x.length, "torch has no gradient like Plinth's for " + e.getKey());
+            assertTrue(y != null && y.length == x.length, "torch has no tensor like Plinth's for " + e.getKey());
             double c = cosine(x, y);
             double n = rel(l2(x), l2(y));
             double d = l2(minus(x, y)) / l2(y);

@@ -1,7 +1,6 @@
 package dev.plinth.text.template;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.plinth.SharedData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,14 +26,7 @@ final class ChatTemplates {
     }
 
     static Path folder() {
-        Path p = Path.of(System.getProperty("plinth.shared", "../shared")).toAbsolutePath().normalize()
-                .resolve("data").resolve("chat-templates");
-        if (!Files.isDirectory(p)) {
-            String reason = "shared data not found: " + p + " (set -Dplinth.shared to the folder holding data/)";
-            System.err.println("SKIPPED: " + reason);
-            assumeTrue(false, reason);
-        }
-        return p;
+        return SharedData.require("chat-templates");
     }
 
     static String read(String name) {

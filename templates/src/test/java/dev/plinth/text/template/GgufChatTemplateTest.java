@@ -1,11 +1,10 @@
 package dev.plinth.text.template;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.plinth.SharedData;
 import dev.plinth.io.gguf.GgufFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,12 +13,7 @@ import org.junit.jupiter.api.Test;
 class GgufChatTemplateTest {
     @Test
     void templateAndSpecialTokensComeFromTheFile() throws IOException {
-        Path file = Path.of(System.getProperty("plinth.shared", "../shared")).toAbsolutePath().normalize()
-                .resolve("data/models/llama-2-tiny-random/llama-2-tiny-random.gguf");
-        if (!Files.exists(file)) {
-            System.err.println("SKIPPED: shared data not found: " + file);
-            assumeTrue(false, "shared data not found: " + file);
-        }
+        Path file = SharedData.require("models/llama-2-tiny-random/llama-2-tiny-random.gguf");
         try (GgufFile gguf = GgufFile.open(file)) {
             ChatTemplate template = ChatTemplate.fromGguf(gguf);
             String stored = gguf.getString("tokenizer.chat_template", null);

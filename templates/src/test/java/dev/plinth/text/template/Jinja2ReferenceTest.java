@@ -8,20 +8,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.ReferenceProcess;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,7 @@ class Jinja2ReferenceTest {
 
     /** Debian's interpreter, where apt's python3-jinja2 lives, ahead of whatever python3 is first on PATH. */
     private static String python() {
-        return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
     /**
@@ -103,7 +102,7 @@ class Jinja2ReferenceTest {
         assertTrue(identical >= 120, "identical renders: " + identical);
     }
 
-    private static JsonNode runReference(List<Case> cases) throws IOException, InterruptedException, URISyntaxException {
+    private static JsonNode runReference(List<Case> cases) throws IOException, URISyntaxException {
         ObjectNode request = JSON.createObjectNode();
         request.put("now", NOW.toString().replace("Z", "+00:00"));
         ArrayNode list = request.putArray("cases");
@@ -118,29 +117,19 @@ class Jinja2ReferenceTest {
             c.messages().forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
         }
         Path script = Path.of(Jinja2ReferenceTest.class.getResource("jinja2_reference.py").toURI());
-        Process process = new ProcessBuilder(python(), script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (OutputStream in = process.getOutputStream()) {
-            in.write(JSON.writeValueAsBytes(request));
-        }
-        byte[] out = process.getInputStream().readAllBytes();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "reference renderer timed out");
-        assertEquals(0, process.exitValue(), "reference renderer failed");
-        return JSON.readTree(new String(out, StandardCharsets.UTF_8));
+        ReferenceProcess.Result r = ReferenceProcess.run(List.of(python(), script.toString()),
+                JSON.writeValueAsBytes(request), Duration.ofSeconds(120));
+        assertTrue(r.succeeded(), "reference renderer failed (" + r.lastLine() + "):\n" + r.errors());
+        return JSON.readTree(r.output());
     }
 
-    private static void assumeJinja2() throws InterruptedException {
-        boolean available;
-        try {
-            Process p = new ProcessBuilder(python(), "-c", "import jinja2").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            available = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            available = false;
-        }
-        if (!available) {
-            String reason = "python3 with jinja2 not installed (Debian: python3-jinja2); Jinja2 reference check skipped";
+    private static void assumeJinja2() throws IOException {
+        ReferenceProcess.Result r = ReferenceProcess.run(List.of(python(), "-c", "import jinja2"), Duration.ofSeconds(30));
+        if (!r.succeeded()) {
+            String reason = "python3 with jinja2 not installed (Debian: python3-jinja2; " + r.lastLine()
+                    + "); Jinja2 reference check skipped";
             System.err.println("SKIPPED: " + reason);
+            assumeTrue(false, reason);
         }
-        assumeTrue(available, "python3 with jinja2 not installed");
     }
 }
