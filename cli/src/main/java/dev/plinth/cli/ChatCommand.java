@@ -4,7 +4,7 @@ import dev.plinth.model.ContextOverflowException;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
 import dev.plinth.model.Generator;
-import dev.plinth.text.Tokenizer;
+import dev.plinth.model.ModelRuntime;
 import dev.plinth.text.template.ChatMessage;
 import dev.plinth.text.template.ChatTemplate;
 import java.io.BufferedReader;
@@ -58,11 +58,9 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, console)) {
-            Tokenizer tokenizer = runtime.tokenizer();
-            String bos = tokenizer.bosId() >= 0 ? tokenizer.piece(tokenizer.bosId()) : "";
-            String eos = tokenizer.eosId() >= 0 ? tokenizer.piece(tokenizer.eosId()) : "";
-            ChatTemplate template = ChatTemplate.orDefault(runtime.chatTemplate(), bos, eos);
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+            console.debug("tokenizer: %s", runtime.tokenizerSource());
+            ChatTemplate template = ChatTemplate.of(runtime);
             List<String> extraStops = new ArrayList<>();
             if (template.isFallback()) {
                 console.warn("%s has no chat template; using ChatML, which this model may not have been trained on", model);
@@ -112,10 +110,7 @@ final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             history.add(ChatMessage.user(line));
-            String prompt = template.render(history, true);
-            Tokenizer tok = runtime.tokenizer();
-            boolean addBos = tok.bosId() < 0 || !prompt.startsWith(tok.piece(tok.bosId()));
-            int[] ids = tok.encode(prompt, addBos, true);
+            int[] ids = runtime.encodeRendered(template.render(history, true));
             GenerationRequest turn = new GenerationRequest(request.sampling().withSeed(seed++), request.maxTokens(),
                     request.stopTokens(), request.stopStrings(), -1, false);
             GenerationResult result;

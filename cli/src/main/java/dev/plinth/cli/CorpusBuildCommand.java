@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.TokenizerLoader;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
@@ -89,7 +90,8 @@ final class CorpusBuildCommand implements Callable<Integer> {
             names.add(s.name());
         }
         Tokenizer tok;
-        try (TokenizerLoader loader = TokenizerLoader.open(tokenizerPath, null, console)) {
+        try (TokenizerLoader loader = TokenizerLoader.open(tokenizerPath, null)) {
+            console.debug("tokenizer: %s", loader.source());
             tok = loader.tokenizer();
         }
         if (tok.eosId() < 0) {

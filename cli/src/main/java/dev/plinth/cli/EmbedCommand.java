@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import dev.plinth.model.BertModel;
 import dev.plinth.model.Embedder;
 import dev.plinth.model.Pooling;
+import dev.plinth.model.TokenizerLoader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -72,7 +73,8 @@ final class EmbedCommand implements Callable<Integer> {
             tok = model.toAbsolutePath().resolveSibling("tokenizer.json");
         }
         float[][] vectors;
-        try (BertModel bert = BertModel.load(model); TokenizerLoader t = TokenizerLoader.open(model, tok, console)) {
+        try (BertModel bert = BertModel.load(model); TokenizerLoader t = TokenizerLoader.open(model, tok)) {
+            console.debug("tokenizer: %s", t.source());
             int max = Math.min(maxTokens, bert.config().maxPositions());
             if (max < 2) {
                 throw new ParameterException(spec.commandLine(), "--max-tokens must be at least 2");

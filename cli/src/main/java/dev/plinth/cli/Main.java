@@ -2,6 +2,7 @@ package dev.plinth.cli;
 
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.model.ContextOverflowException;
+import dev.plinth.model.MissingTokenizerException;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.text.template.ChatTemplateException;
 import java.io.BufferedOutputStream;
@@ -149,6 +150,7 @@ public final class Main implements Callable<Integer> {
             case ModelFormatException e -> e.getMessage();
             case ContextOverflowException e -> e.getMessage();
             case UnsupportedModelException e -> e.getMessage();
+            case MissingTokenizerException e -> e.getMessage() + " (name a tokenizer with --tokenizer FILE)";
             case ChatTemplateException e -> e.getMessage();
             case NoSuchFileException e -> "no such file or directory: " + e.getFile();
             case AccessDeniedException e -> "permission denied: " + e.getFile();

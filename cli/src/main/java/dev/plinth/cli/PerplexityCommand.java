@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.Perplexity;
 import dev.plinth.train.corpus.TokenShard;
 import java.io.IOException;
@@ -63,7 +64,8 @@ final class PerplexityCommand implements Callable<Integer> {
         if (maxTokens < 0) {
             throw new ParameterException(spec.commandLine(), "--max-tokens must not be negative, got " + maxTokens);
         }
-        try (ModelRuntime runtime = ModelRuntime.open(model, tokenizerFile, console)) {
+        try (ModelRuntime runtime = ModelRuntime.open(model, tokenizerFile)) {
+            console.debug("tokenizer: %s", runtime.tokenizerSource());
             int window = Usage.check(spec, () -> runtime.contextLength(context));
             if (!json) {
                 console.out().println("| file | tokens scored | NLL (nats/token) | bits/token | perplexity |");

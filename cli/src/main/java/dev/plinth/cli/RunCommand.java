@@ -4,6 +4,7 @@ import dev.plinth.model.DecoderSequence;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
 import dev.plinth.model.Generator;
+import dev.plinth.model.ModelRuntime;
 import dev.plinth.text.Tokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,7 +58,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String text = prompt != null ? prompt : readStandardInput(console);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, console)) {
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+            console.debug("tokenizer: %s", runtime.tokenizerSource());
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
             int context = Usage.check(spec, () -> runtime.contextLength(options.context));

@@ -1,6 +1,7 @@
 package dev.plinth.cli;
 
 import dev.plinth.model.GenerationRequest;
+import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.SamplingParams;
 import java.nio.file.Path;
 import java.util.ArrayList;

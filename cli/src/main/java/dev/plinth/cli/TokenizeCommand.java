@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.TokenizerLoader;
 import dev.plinth.text.Tokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,7 +67,8 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String input = text != null ? text : readStandardInput();
         long start = System.nanoTime();
-        try (TokenizerLoader loader = TokenizerLoader.open(model, tokenizerFile, console)) {
+        try (TokenizerLoader loader = TokenizerLoader.open(model, tokenizerFile)) {
+            console.debug("tokenizer: %s", loader.source());
             Tokenizer tokenizer = loader.tokenizer();
             long loaded = System.nanoTime();
             int[] ids = tokenizer.encode(input, !specials.none, parseSpecial);

@@ -86,7 +86,8 @@ class TokenizeCommandTest {
         assertEquals(1, without.code());
         assertEquals("", without.out());
         assertEquals("plinth: " + checkpoint
-                + ": a llama2.c checkpoint holds no vocabulary; name its tokenizer with --tokenizer tok.bin\n", without.err());
+                + ": a llama2.c checkpoint holds no vocabulary; its tokenizer is a separate tok.bin"
+                + " (name a tokenizer with --tokenizer FILE)\n", without.err());
     }
 
     @Test
@@ -138,7 +139,7 @@ class TokenizeCommandTest {
         Cli r = Cli.run("tokenize", dir.toString(), "x");
         assertEquals(1, r.code());
         assertEquals("", r.out());
-        assertEquals("plinth: " + dir + ": folder has no tokenizer.json\n", r.err());
+        assertEquals("plinth: " + dir + ": folder has no tokenizer.json (name a tokenizer with --tokenizer FILE)\n", r.err());
     }
 
     @Test

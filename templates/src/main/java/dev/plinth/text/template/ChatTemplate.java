@@ -6,6 +6,8 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.model.ModelRuntime;
+import dev.plinth.text.Tokenizer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,6 +101,17 @@ public final class ChatTemplate {
             return new ChatTemplate(CHATML, bosToken, eosToken, true, Clock.systemDefaultZone());
         }
         return of(template, bosToken, eosToken);
+    }
+
+    /**
+     * The template of a runtime's model with its tokenizer's BOS and EOS pieces, or ChatML marked
+     * as {@linkplain #isFallback() a fallback} when the model carries none.
+     */
+    public static ChatTemplate of(ModelRuntime runtime) {
+        Tokenizer tok = runtime.tokenizer();
+        String bos = tok.bosId() >= 0 ? tok.piece(tok.bosId()) : "";
+        String eos = tok.eosId() >= 0 ? tok.piece(tok.eosId()) : "";
+        return orDefault(runtime.chatTemplate().orElse(null), bos, eos);
     }
 
     /**
