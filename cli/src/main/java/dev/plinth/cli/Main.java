@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
         versionProvider = Version.class,
         description = "The Java platform for foundation models.",
         footer = {"", "Results go to standard output; logs, timings and errors to standard error.",
-                "Exit codes: 0 success, 1 runtime error (bad file, unsupported format), 2 usage error."})
+                "Exit codes: 0 success, 1 runtime error (bad file, unsupported format), 2 usage error.",
+                "In a source checkout, './plinth test [MAVEN OPTIONS]' runs the test suite."})
 public final class Main implements Callable<Integer> {
 
     static final int OK = 0;
