@@ -3,7 +3,8 @@
 // generated one at a time from an empty context; mean and stddev over R repetitions after a warm-up.
 //
 // usage: node bench/llama-cpp-bench.mjs NODE_LLAMA_CPP_DIR MODEL.gguf [-p 512] [-n 128] [-t 2] [-r 3] [-v VOCAB]
-// Prints one JSON line on stdout: {"pp": {"mean", "stddev"}, "tg": {...}, "threads", "firstTokenMs"}.
+// Prints one JSON line on stdout: {"pp": {"mean", "stddev"}, "tg": {...}, "threads", "firstTokenMs", "cpuBackend"},
+// cpuBackend being the libggml-cpu-VARIANT.so that llama.cpp picked for this CPU (from its load_backend log line).
 import {pathToFileURL} from "node:url";
 import {join} from "node:path";
 
@@ -19,7 +20,20 @@ for (let i = 0; i < rest.length; i += 2) {
 
 const start = performance.now();
 const {getLlama, LlamaLogLevel} = await import(pathToFileURL(join(dir, "node_modules/node-llama-cpp/dist/index.js")).href);
-const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: opt.t});
+// ggml names the CPU backend it loads only at debug level: listen at that level while loading, then errors only
+let cpuBackend = "unknown";
+const llama = await getLlama({
+    gpu: false, build: "never", logLevel: LlamaLogLevel.debug, maxThreads: opt.t,
+    logger: (level, message) => {
+        const loaded = /loaded CPU backend from (.*\/)?([^\/\s]+)/.exec(message);
+        if (loaded) {
+            cpuBackend = loaded[2];
+        } else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
+            console.error(message);
+        }
+    }
+});
+llama.logLevel = LlamaLogLevel.error;
 const model = await llama.loadModel({modelPath, gpuLayers: 0});
 const context = await model.createContext({
     contextSize: Math.max(opt.p, opt.n) + 16,
@@ -79,7 +93,7 @@ async function measure(run) {
 
 await firstToken();
 const firstTokenMs = performance.now() - start;
-const result = {threads: opt.t, firstTokenMs};
+const result = {threads: opt.t, firstTokenMs, cpuBackend};
 if (opt.p > 0) {
     result.pp = await measure(prefill);
 }

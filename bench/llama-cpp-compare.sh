@@ -66,6 +66,7 @@ plinth_sd() { awk -F'|' -v t="$2" '$7 ~ " "t" " { split($8, a, " "); print a[3] 
 
 rows=()
 cold=""
+l_backend=""
 for shape in $shapes; do
   for type in $types; do
     file="$models/$shape-$type.gguf"
@@ -93,6 +94,7 @@ for shape in $shapes; do
     echo "$l_out" >&2
     l_pp=$(json "$l_out" pp.mean); l_pp_sd=$(json "$l_out" pp.stddev)
     l_tg=$(json "$l_out" tg.mean); l_tg_sd=$(json "$l_out" tg.stddev)
+    l_backend=$(json "$l_out" cpuBackend)
     limit=$(awk -v b="$bwt" -v n="$per_token" 'BEGIN { printf "%.1f", b * 1e9 / n }')
     # KV cache of the larger of the two sessions, F32 keys and values
     kv=$(awk -v s="$shape" -v c="$(( pp > tg ? pp : tg ))" 'BEGIN {
@@ -116,6 +118,7 @@ echo "## Plinth vs llama.cpp ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $threa
 echo
 echo "Memory bandwidth (triad): ${bw1} GB/s with 1 thread, ${bw2} GB/s with 2 threads."
 echo "Weights are random (same shapes and dtypes as the real models); token ids are random."
+echo "llama.cpp's CPU backend: ${l_backend:-unknown} (the variant node-llama-cpp $NLC_VERSION loads on this CPU)."
 echo
 echo "| shape | dtype | file | Plinth pp$pp tok/s | llama.cpp pp$pp tok/s | ratio | Plinth tg$tg tok/s | llama.cpp tg$tg tok/s | ratio | decode limit tok/s (bandwidth ÷ bytes/token) | Plinth peak RSS (≤ file + KV + 300 MiB?) |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

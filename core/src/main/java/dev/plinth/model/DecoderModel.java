@@ -46,6 +46,7 @@ public final class DecoderModel implements AutoCloseable {
     private final List<Layer> layers;
     private final Scratch scratch = new Scratch();
     private final float[] freqFactors;
+    private boolean roundF16Activations;
 
     /** One transformer block's weights: matrices as mapped tensors, small vectors as floats. */
     private record Layer(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, float[] bq, float[] bk,
@@ -91,6 +92,18 @@ public final class DecoderModel implements AutoCloseable {
 
     public DecoderConfig config() {
         return config;
+    }
+
+    /**
+     * Rounds activations to F16 before every product with an F16 weight (the output matrix and a
+     * tied embedding used as output included), as ggml's CPU backend does (F16's
+     * {@code vec_dot_type} is F16); off by default, Plinth multiplies F16 weights by F32
+     * activations. For comparing with llama.cpp: it removes the systematic half-float difference,
+     * not the activations that a last float bit apart round to neighbouring halves. Products with
+     * other dtypes are unaffected.
+     */
+    public void setF16ActivationRounding(boolean on) {
+        roundF16Activations = on;
     }
 
     /** Number of logits per position. */
@@ -279,9 +292,9 @@ public final class DecoderModel implements AutoCloseable {
         DecoderConfig c = config;
         int h = c.hiddenSize();
         rmsNormRows(s.x, s.xn, w.attnNorm, rows, h);
-        MatMul.matmul(w.wq, s.xn, rows, s.q);
-        MatMul.matmul(w.wk, s.xn, rows, s.k);
-        MatMul.matmul(w.wv, s.xn, rows, s.v);
+        product(w.wq, s.xn, rows, s.q);
+        product(w.wk, s.xn, rows, s.k);
+        product(w.wv, s.xn, rows, s.v);
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         Parallel.parallelFor(rows, 1, (a, b) -> {
@@ -290,14 +303,14 @@ public final class DecoderModel implements AutoCloseable {
             }
         });
         attention(l, rows, s);
-        MatMul.matmul(w.wo, s.att, rows, s.o);
+        product(w.wo, s.att, rows, s.o);
         Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
         rmsNormRows(s.x, s.xn, w.ffnNorm, rows, h);
-        MatMul.matmul(w.gate, s.xn, rows, s.g);
-        MatMul.matmul(w.up, s.xn, rows, s.u);
+        product(w.gate, s.xn, rows, s.g);
+        product(w.up, s.xn, rows, s.u);
         int f = c.ffnSize();
         Activations.swiglu(s.g, 0, s.g, 0, s.u, 0, rows * f);
-        MatMul.matmul(w.down, s.g, rows, s.o);
+        product(w.down, s.g, rows, s.o);
         Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
     }
 
@@ -373,7 +386,20 @@ public final class DecoderModel implements AutoCloseable {
             }
             outRows = sessions.length;
         }
-        MatMul.matmul(output, s.xn, outRows, logits);
+        product(output, s.xn, outRows, logits);
+    }
+
+    /** {@code out = x · wᵀ} for {@code rows} rows of x, rounded to F16 first if {@link #setF16ActivationRounding}. */
+    private void product(Tensor w, float[] x, int rows, float[] out) {
+        if (roundF16Activations && w.dtype() == DType.F16) {
+            int n = rows * (int) w.dim(1);
+            float[] rounded = scratch.f16Activations(n);
+            for (int i = 0; i < n; i++) {
+                rounded[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            }
+            x = rounded;
+        }
+        MatMul.matmul(w, x, rows, out);
     }
 
     private void rmsNormRows(float[] x, float[] out, float[] weight, int rows, int h) {
@@ -507,6 +533,15 @@ public final class DecoderModel implements AutoCloseable {
         Session[] rowSession = new Session[0];
         int rows = -1;
         int maxContext;
+        private float[] f16Activations = new float[0];
+
+        /** A buffer for {@code n} activations rounded to F16 (only used with F16 activation rounding on). */
+        float[] f16Activations(int n) {
+            if (f16Activations.length < n) {
+                f16Activations = new float[n];
+            }
+            return f16Activations;
+        }
 
         void ensure(DecoderConfig c, int n, int outRows) {
             if (n <= rows && outRows <= rows) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.LlamaCppLibrary;
 import dev.plinth.SharedData;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
@@ -43,6 +44,7 @@ class ConvertedModelsLlamaCppTest {
         }
         float[] ours;
         try (DecoderModel m = DecoderModel.open(file)) {
+            m.setF16ActivationRounding(LlamaCppLibrary.roundsF16Activations());
             ours = m.forward(m.newSession(CONTEXT), prompt);
         }
         double r = correlation(reference, ours);

@@ -2,10 +2,8 @@ package dev.plinth.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.plinth.LlamaCppLibrary;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -14,18 +12,16 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Quantized products against llama.cpp's own CPU kernels (the AVX2 build of {@code libggml-cpu},
- * whose activation quantizers and integer dot products every x86 build with AVX2 shares), called
- * through java.lang.foreign: the activation type paired with each weight type, the activation
- * quants and scales bit for bit, and each output of {@link MatMul#matvec}/{@link MatMul#matmul}
- * against ggml's {@code vec_dot} on the same row, within float rounding of the final scaled sum
+ * Quantized products against llama.cpp's own CPU kernels (the variant of {@code libggml-cpu} that
+ * {@link LlamaCppLibrary#cpuBackend()} pins, AVX2 by default), called through java.lang.foreign:
+ * the activation type paired with each weight type, the activation quants and scales bit for bit,
+ * and each output of {@link MatMul#matvec}/{@link MatMul#matmul} against ggml's {@code vec_dot} on
+ * the same row, within float rounding of the final scaled sum
  * ({@code 2e-6 · Σ|d·dy·q·y|}, the order of those additions being the only difference).
  */
 class GgmlVecDotConformanceTest {
@@ -37,27 +33,10 @@ class GgmlVecDotConformanceTest {
     record Traits(MethodHandle fromFloat, MethodHandle vecDot, DType vecDotType) {
     }
 
-    private static SymbolLookup cpu;
-
-    private static synchronized SymbolLookup cpuLibrary() throws Throwable {
-        if (cpu == null) {
-            assumeTrue(hasAvx2(), "this CPU has no AVX2: llama.cpp's haswell kernels cannot run");
-            LlamaCppLibrary.ggmlBase();
-            Path lib = LlamaCppLibrary.directory().resolve("libggml-cpu-haswell.so");
-            assumeTrue(Files.isRegularFile(lib), "no " + lib);
-            SymbolLookup l = SymbolLookup.libraryLookup(lib, Arena.global());
-            LINKER.downcallHandle(l.find("ggml_cpu_init").orElseThrow(), FunctionDescriptor.ofVoid()).invokeExact();
-            cpu = l;
-        }
-        return cpu;
-    }
-
-    private static boolean hasAvx2() {
-        try {
-            return Files.readString(Path.of("/proc/cpuinfo")).contains(" avx2 ");
-        } catch (IOException e) {
-            return false;
-        }
+    private static SymbolLookup cpuLibrary() throws Throwable {
+        SymbolLookup l = LlamaCppLibrary.cpuBackend();
+        LINKER.downcallHandle(l.find("ggml_cpu_init").orElseThrow(), FunctionDescriptor.ofVoid()).invokeExact();
+        return l;
     }
 
     private static Traits traits(DType type) throws Throwable {

@@ -14,7 +14,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -66,12 +65,7 @@ public final class LlamaCppReference implements AutoCloseable {
         if (initialised) {
             return;
         }
-        LlamaCppLibrary.ggmlBase();
-        Path dir = LlamaCppLibrary.directory();
-        Path lib = dir.resolve("libllama.v0.4.0.so");
-        assumeTrue(Files.isRegularFile(lib), "libllama not found: " + lib);
-        SymbolLookup.libraryLookup(dir.resolve("libggml.v0.4.0.so"), Arena.global());
-        SymbolLookup llama = SymbolLookup.libraryLookup(lib, Arena.global());
+        SymbolLookup llama = LlamaCppLibrary.llama();
         Linker linker = Linker.nativeLinker();
         MemoryLayout[] words = new MemoryLayout[(int) (PARAMS_BYTES / 8)];
         Arrays.fill(words, ValueLayout.JAVA_LONG);
