@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.llama2c.Llama2cConfig;
 import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.util.List;
 import java.util.Locale;
@@ -41,14 +42,6 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
     /** Hugging Face {@code architectures} entries this decoder runs. */
     public static final List<String> SUPPORTED_HF = List.of("LlamaForCausalLM", "MistralForCausalLM",
             "Qwen2ForCausalLM", "Qwen3ForCausalLM");
-
-    /** How RoPE pairs the dimensions of a head. */
-    public enum RopeLayout {
-        /** Pairs (2i, 2i+1): llama2.c and GGUF llama/mistral ("normal" mode in llama.cpp). */
-        INTERLEAVED,
-        /** Pairs (i, i + d/2): GGUF qwen2/qwen3 and every Hugging Face checkpoint. */
-        NEOX
-    }
 
     public DecoderConfig {
         if (!SUPPORTED_ARCHITECTURES.contains(architecture)) {

@@ -1,6 +1,7 @@
 package dev.plinth.train;
 
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.tensor.RopeLayout;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -231,7 +232,7 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
     public DecoderConfig decoder(int vocabSize) {
         int headDim = hidden / heads;
         return new DecoderConfig("llama", hidden, layers, ffn, heads, kvHeads, headDim, headDim, vocabSize, context, 1e-5f,
-                ropeBase, null, DecoderConfig.RopeLayout.INTERLEAVED, 0, false, false);
+                ropeBase, null, RopeLayout.INTERLEAVED, 0, false, false);
     }
 
     /** Tokens one optimizer step consumes. */

@@ -11,6 +11,7 @@ import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.tensor.DType;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -116,7 +117,7 @@ class DecoderModelTest {
             toHuggingFace(gguf, folder, v);
             int[] t = tokens(6, 10);
             try (DecoderModel a = DecoderModel.open(gguf); DecoderModel b = DecoderModel.open(folder)) {
-                assertEquals(DecoderConfig.RopeLayout.NEOX, b.config().ropeLayout());
+                assertEquals(RopeLayout.NEOX, b.config().ropeLayout());
                 assertArrayEquals(a.forward(a.newSession(16), t), b.forward(b.newSession(16), t), 1e-4f, v.name());
             }
         }
@@ -188,7 +189,7 @@ class DecoderModelTest {
         List<Tensor> out = new ArrayList<>();
         try (DecoderModel m = DecoderModel.open(gguf); GgufFile g = GgufFile.open(gguf)) {
             DecoderConfig c = m.config();
-            boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.INTERLEAVED;
+            boolean permute = c.ropeLayout() == RopeLayout.INTERLEAVED;
             TensorNames hf = TensorNames.of("Hugging Face folder");
             for (GgufFile.TensorInfo info : g.tensorInfos()) {
                 String name = info.name();

@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
@@ -177,7 +178,7 @@ public final class ModelConverter {
         if (c.ropeFreqFactors() != null) {
             throw new IllegalArgumentException(model.path() + ": RoPE scaling (rope_freqs) is not converted yet");
         }
-        boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX && arch.equals("llama");
+        boolean permute = c.ropeLayout() == RopeLayout.NEOX && arch.equals("llama");
         Function<Tensor, Tensor> fix = t -> {
             if (permute && t.name().endsWith("attn_q.weight")) {
                 return toInterleaved(t, c.heads());

@@ -5,6 +5,7 @@ import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.tensor.DType;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ public final class RandomModels {
                                       double theta) {
         int headDim = hidden / heads;
         return new DecoderConfig("llama", hidden, layers, ffn, heads, kvHeads, headDim, headDim, vocab, context, 1e-5f,
-                theta, null, DecoderConfig.RopeLayout.INTERLEAVED, 0, false, false);
+                theta, null, RopeLayout.INTERLEAVED, 0, false, false);
     }
 
     /** Writes a random model shaped like {@code preset}. */
