@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
@@ -28,7 +29,8 @@ class ExportCommandTest {
                 .train(List.of("The cat sat on the mat.", "A dog ran in the park.", "Hello there, how are you?")),
                 tokenizer);
         Path base = dir.resolve("init.gguf");
-        RandomModels.write(base, RandomModels.llama(16, 1, 2, 1, 32, 300, 32, 10000), true, QuantType.F32, 5);
+        RandomModels.write(base, DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
+                .vocabSize(300).contextLength(32).build(), true, QuantType.F32, 5);
         return new Path[] {base, tokenizer};
     }
 

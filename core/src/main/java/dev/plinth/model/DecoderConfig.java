@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The shape of a llama-family decoder (llama, mistral, qwen2, qwen3), read from GGUF metadata,
- * a Hugging Face {@code config.json} or a llama2.c header.
+ * a Hugging Face {@code config.json} or a llama2.c header, or made with {@link #builder}.
  *
  * @param architecture   GGUF {@code general.architecture} (llama, mistral, qwen2 or qwen3)
  * @param hiddenSize     width of the residual stream
@@ -97,6 +97,131 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         return kvHeads * headDim;
     }
 
+    /**
+     * A configuration built by name: the architecture and the shape (hidden size, layers, feed-forward
+     * size, heads, vocabulary) are set; the rest defaults to key/value heads = heads, head size
+     * hiddenSize / heads, RoPE over the whole head, context 2048, RMS epsilon 1e-5, RoPE base 10000
+     * without frequency factors, interleaved RoPE, no sliding window, no biases, no q/k norm.
+     */
+    public static Builder builder(String architecture) {
+        return new Builder(architecture);
+    }
+
+    /** Builds a {@link DecoderConfig}; see {@link #builder} for the defaults. The record checks the values. */
+    public static final class Builder {
+        private final String architecture;
+        private int hiddenSize;
+        private int layers;
+        private int ffnSize;
+        private int heads;
+        private Integer kvHeads;
+        private Integer headDim;
+        private Integer rotaryDim;
+        private int vocabSize;
+        private int contextLength = 2048;
+        private float rmsEps = 1e-5f;
+        private double ropeBase = 10000;
+        private float[] ropeFreqFactors;
+        private RopeLayout ropeLayout = RopeLayout.INTERLEAVED;
+        private int slidingWindow;
+        private boolean qkvBias;
+        private boolean qkNorm;
+
+        private Builder(String architecture) {
+            this.architecture = architecture;
+        }
+
+        public Builder hiddenSize(int hiddenSize) {
+            this.hiddenSize = hiddenSize;
+            return this;
+        }
+
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder ffnSize(int ffnSize) {
+            this.ffnSize = ffnSize;
+            return this;
+        }
+
+        public Builder heads(int heads) {
+            this.heads = heads;
+            return this;
+        }
+
+        public Builder kvHeads(int kvHeads) {
+            this.kvHeads = kvHeads;
+            return this;
+        }
+
+        public Builder headDim(int headDim) {
+            this.headDim = headDim;
+            return this;
+        }
+
+        public Builder rotaryDim(int rotaryDim) {
+            this.rotaryDim = rotaryDim;
+            return this;
+        }
+
+        public Builder vocabSize(int vocabSize) {
+            this.vocabSize = vocabSize;
+            return this;
+        }
+
+        public Builder contextLength(int contextLength) {
+            this.contextLength = contextLength;
+            return this;
+        }
+
+        public Builder rmsEps(float rmsEps) {
+            this.rmsEps = rmsEps;
+            return this;
+        }
+
+        public Builder ropeBase(double ropeBase) {
+            this.ropeBase = ropeBase;
+            return this;
+        }
+
+        /** Per-pair divisors of the RoPE frequencies, or null for none. */
+        public Builder ropeFreqFactors(float[] ropeFreqFactors) {
+            this.ropeFreqFactors = ropeFreqFactors;
+            return this;
+        }
+
+        public Builder ropeLayout(RopeLayout ropeLayout) {
+            this.ropeLayout = ropeLayout;
+            return this;
+        }
+
+        /** Keys a query may see, itself included; 0 for full attention. */
+        public Builder slidingWindow(int slidingWindow) {
+            this.slidingWindow = slidingWindow;
+            return this;
+        }
+
+        public Builder qkvBias(boolean qkvBias) {
+            this.qkvBias = qkvBias;
+            return this;
+        }
+
+        public Builder qkNorm(boolean qkNorm) {
+            this.qkNorm = qkNorm;
+            return this;
+        }
+
+        public DecoderConfig build() {
+            int kv = kvHeads != null ? kvHeads : heads;
+            int head = headDim != null ? headDim : heads > 0 ? hiddenSize / heads : 0;
+            int rotary = rotaryDim != null ? rotaryDim : head;
+            return new DecoderConfig(architecture, hiddenSize, layers, ffnSize, heads, kv, head, rotary, vocabSize,
+                    contextLength, rmsEps, ropeBase, ropeFreqFactors, ropeLayout, slidingWindow, qkvBias, qkNorm);
+        }
+    }
+
     /** The configuration of any model file the decoder reads (GGUF, Hugging Face folder, llama2.c). */
     public static DecoderConfig of(ModelFile file) {
         return switch (file.format()) {
@@ -159,13 +284,16 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
                 factors[i] *= f;
             }
         }
-        int ctx = optInt(meta, p + "context_length", 2048);
         boolean neox = arch.equals("qwen2") || arch.equals("qwen3");
-        return new DecoderConfig(arch, hidden, requiredInt(meta, p + "block_count"),
-                requiredInt(meta, p + "feed_forward_length"), heads, optInt(meta, p + "attention.head_count_kv", heads),
-                headDim, rotary, vocab, ctx, (float) optDouble(meta, p + "attention.layer_norm_rms_epsilon", 1e-5),
-                optDouble(meta, p + "rope.freq_base", 10000.0), factors, neox ? RopeLayout.NEOX : RopeLayout.INTERLEAVED,
-                optInt(meta, p + "attention.sliding_window", 0), arch.equals("qwen2"), arch.equals("qwen3"));
+        return builder(arch).hiddenSize(hidden).layers(requiredInt(meta, p + "block_count"))
+                .ffnSize(requiredInt(meta, p + "feed_forward_length")).heads(heads)
+                .kvHeads(optInt(meta, p + "attention.head_count_kv", heads)).headDim(headDim).rotaryDim(rotary)
+                .vocabSize(vocab).contextLength(optInt(meta, p + "context_length", 2048))
+                .rmsEps((float) optDouble(meta, p + "attention.layer_norm_rms_epsilon", 1e-5))
+                .ropeBase(optDouble(meta, p + "rope.freq_base", 10000.0)).ropeFreqFactors(factors)
+                .ropeLayout(neox ? RopeLayout.NEOX : RopeLayout.INTERLEAVED)
+                .slidingWindow(optInt(meta, p + "attention.sliding_window", 0))
+                .qkvBias(arch.equals("qwen2")).qkNorm(arch.equals("qwen3")).build();
     }
 
     /** From a Hugging Face config.json of one of {@link #SUPPORTED_HF}. */
@@ -183,7 +311,6 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         int heads = need(hf, "num_attention_heads", hf.numAttentionHeads());
         var raw = hf.raw();
         int headDim = raw.path("head_dim").isInt() ? raw.get("head_dim").asInt() : hidden / heads;
-        int ctx = hf.maxPositionEmbeddings().orElse(2048);
         int window = 0;
         if (raw.path("sliding_window").isInt() && (arch.equals("mistral") || raw.path("use_sliding_window").asBoolean(false))) {
             window = raw.get("sliding_window").asInt();
@@ -193,17 +320,19 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         double partial = raw.path("partial_rotary_factor").asDouble(1.0);
         int rotary = (int) Math.round(headDim * partial);
         boolean bias = arch.equals("qwen2") || raw.path("attention_bias").asBoolean(false);
-        return new DecoderConfig(arch, hidden, need(hf, "num_hidden_layers", hf.numHiddenLayers()),
-                need(hf, "intermediate_size", hf.intermediateSize()), heads, hf.numKeyValueHeads().orElse(heads), headDim,
-                rotary, need(hf, "vocab_size", hf.vocabSize()), ctx, (float) hf.rmsNormEps().orElse(1e-6),
-                hf.ropeTheta().orElse(10000.0), factors, RopeLayout.NEOX, window, bias, arch.equals("qwen3"));
+        return builder(arch).hiddenSize(hidden).layers(need(hf, "num_hidden_layers", hf.numHiddenLayers()))
+                .ffnSize(need(hf, "intermediate_size", hf.intermediateSize())).heads(heads)
+                .kvHeads(hf.numKeyValueHeads().orElse(heads)).headDim(headDim).rotaryDim(rotary)
+                .vocabSize(need(hf, "vocab_size", hf.vocabSize())).contextLength(hf.maxPositionEmbeddings().orElse(2048))
+                .rmsEps((float) hf.rmsNormEps().orElse(1e-6)).ropeBase(hf.ropeTheta().orElse(10000.0))
+                .ropeFreqFactors(factors).ropeLayout(RopeLayout.NEOX).slidingWindow(window).qkvBias(bias)
+                .qkNorm(arch.equals("qwen3")).build();
     }
 
     /** From a llama2.c header: interleaved RoPE over the whole head, theta 10000, epsilon 1e-5. */
     public static DecoderConfig fromLlama2c(Llama2cConfig c) {
-        int headDim = c.headSize();
-        return new DecoderConfig("llama", c.dim(), c.nLayers(), c.hiddenDim(), c.nHeads(), c.nKvHeads(), headDim, headDim,
-                c.vocabSize(), c.seqLen(), 1e-5f, 10000.0, null, RopeLayout.INTERLEAVED, 0, false, false);
+        return builder("llama").hiddenSize(c.dim()).layers(c.nLayers()).ffnSize(c.hiddenDim()).heads(c.nHeads())
+                .kvHeads(c.nKvHeads()).headDim(c.headSize()).vocabSize(c.vocabSize()).contextLength(c.seqLen()).build();
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.plinth.LlamaCppLibrary;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.model.LlamaCppRunner;
 import dev.plinth.model.UnsupportedModelException;
@@ -85,7 +86,8 @@ class BaseExportTest {
     }
 
     private static TrainableDecoder base(boolean tiedEmbeddings, long seed) throws IOException {
-        var config = RandomModels.llama(32, 2, 4, 2, 64, tokenizer.vocabSize() + PAD_ROWS, 64, 10000);
+        var config = DecoderConfig.builder("llama").hiddenSize(32).layers(2).heads(4).kvHeads(2).ffnSize(64)
+                .vocabSize(tokenizer.vocabSize() + PAD_ROWS).contextLength(64).build();
         Path gguf = shared.resolve("init-" + tiedEmbeddings + ".gguf");
         RandomModels.write(gguf, config, tiedEmbeddings, QuantType.F32, seed);
         TrainableDecoder m;
@@ -325,7 +327,8 @@ class BaseExportTest {
 
     @Test
     void aTokenizerLargerThanTheEmbeddingIsRefused() throws IOException {
-        var config = RandomModels.llama(32, 1, 4, 2, 64, 300, 64, 10000);
+        var config = DecoderConfig.builder("llama").hiddenSize(32).layers(1).heads(4).kvHeads(2).ffnSize(64)
+                .vocabSize(300).contextLength(64).build();
         Path gguf = dir.resolve("small.gguf");
         RandomModels.write(gguf, config, true, QuantType.F32, 3);
         TrainableDecoder m;

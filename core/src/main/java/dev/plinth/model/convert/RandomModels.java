@@ -5,7 +5,6 @@ import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.tensor.DType;
-import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,7 +42,8 @@ public final class RandomModels {
         Preset(String cliName, int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int context,
                double theta, boolean tied) {
             this.cliName = cliName;
-            this.config = llama(hidden, layers, heads, kvHeads, ffn, vocab, context, theta);
+            this.config = DecoderConfig.builder("llama").hiddenSize(hidden).layers(layers).heads(heads).kvHeads(kvHeads)
+                    .ffnSize(ffn).vocabSize(vocab).contextLength(context).ropeBase(theta).build();
             this.tied = tied;
         }
 
@@ -72,14 +72,6 @@ public final class RandomModels {
     }
 
     private RandomModels() {
-    }
-
-    /** A llama-architecture configuration (head size hidden/heads, interleaved RoPE, RMS epsilon 1e-5). */
-    public static DecoderConfig llama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int context,
-                                      double theta) {
-        int headDim = hidden / heads;
-        return new DecoderConfig("llama", hidden, layers, ffn, heads, kvHeads, headDim, headDim, vocab, context, 1e-5f,
-                theta, null, RopeLayout.INTERLEAVED, 0, false, false);
     }
 
     /** Writes a random model shaped like {@code preset}. */

@@ -71,7 +71,8 @@ class ModelConverterTest {
      */
     @Test
     void huggingFaceFolderConvertsBackToTheGguf() throws Exception {
-        DecoderConfig c = RandomModels.llama(64, 2, 4, 2, 128, 300, 64, 10000);
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(64).layers(2).heads(4).kvHeads(2).ffnSize(128)
+                .vocabSize(300).contextLength(64).build();
         Path gguf = dir.resolve("random.gguf");
         RandomModels.write(gguf, c, false, QuantType.F32, 5);
         Path hf = Files.createDirectory(dir.resolve("hf"));
@@ -125,7 +126,8 @@ class ModelConverterTest {
         }
         int vocab = GgufTokenizerMetadata.fromTokenizerJson(hf.resolve("tokenizer.json"))
                 .get("tokenizer.ggml.tokens").asArray().size();
-        DecoderConfig c = RandomModels.llama(32, 1, 2, 1, 64, vocab, 64, 10000);
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(32).layers(1).heads(2).kvHeads(1).ffnSize(64)
+                .vocabSize(vocab).contextLength(64).build();
         Path gguf = dir.resolve("random.gguf");
         RandomModels.write(gguf, c, false, QuantType.F32, 7);
         try (GgufFile g = GgufFile.open(gguf)) {

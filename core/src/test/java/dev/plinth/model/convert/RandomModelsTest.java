@@ -22,7 +22,8 @@ class RandomModelsTest {
     @TempDir
     Path dir;
 
-    private static final DecoderConfig SMALL = RandomModels.llama(256, 4, 4, 2, 512, 1000, 64, 10000);
+    private static final DecoderConfig SMALL = DecoderConfig.builder("llama").hiddenSize(256).layers(4).heads(4)
+            .kvHeads(2).ffnSize(512).vocabSize(1000).contextLength(64).build();
 
     @Test
     void writtenMixEqualsQuantizingTheF32Model() throws Exception {

@@ -7,6 +7,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.hf.TokenizerConfig;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
@@ -36,8 +37,9 @@ class ExportedChatTemplateTest {
                 "The cat sat on the mat.", "A dog ran in the park.", "Hello there, how are you today?")), tokenizerJson);
         Tokenizer tokenizer = Tokenizers.fromTokenizerJson(tokenizerJson);
         Path init = dir.resolve("init.gguf");
-        RandomModels.write(init, RandomModels.llama(16, 1, 2, 1, 32, Math.max(285, tokenizer.vocabSize()), 32, 10000),
-                true, QuantType.F32, 7);
+        DecoderConfig shape = DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
+                .vocabSize(Math.max(285, tokenizer.vocabSize())).contextLength(32).build();
+        RandomModels.write(init, shape, true, QuantType.F32, 7);
         TrainableDecoder base;
         try (ModelFile f = ModelFiles.open(init)) {
             base = TrainableDecoder.of(f);
