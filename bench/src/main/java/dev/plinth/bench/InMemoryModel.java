@@ -1,6 +1,7 @@
 package dev.plinth.bench;
 
 import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,8 +29,8 @@ record InMemoryModel(String name, Map<String, Object> metadata, Map<String, Tens
     }
 
     @Override
-    public String format() {
-        return "GGUF";
+    public ModelFormat format() {
+        return ModelFormat.GGUF;
     }
 
     @Override

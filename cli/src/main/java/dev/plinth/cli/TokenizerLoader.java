@@ -2,6 +2,7 @@ package dev.plinth.cli;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
@@ -44,17 +45,17 @@ final class TokenizerLoader implements AutoCloseable {
         if (model.getFileName().toString().endsWith(".json") && !isSafetensorsIndex(model)) {
             return fromTokenizerJson(model, null, console);
         }
-        String format;
+        ModelFormat format;
         try (ModelFile file = ModelFiles.open(model)) {
             format = file.format();
         }
         return switch (format) {
-            case "GGUF" -> fromGguf(model, console);
-            case "llama2.c" -> throw new CliException(model
+            case GGUF -> fromGguf(model, console);
+            case LLAMA2C -> throw new CliException(model
                     + ": a llama2.c checkpoint holds no vocabulary; name its tokenizer with --tokenizer tok.bin");
-            default -> {
+            case SAFETENSORS, HF_FOLDER -> {
                 Path json = model.toAbsolutePath().getParent().resolve(TOKENIZER_JSON);
-                yield fromTokenizerJson(json, model + ": no " + TOKENIZER_JSON + " beside this " + format
+                yield fromTokenizerJson(json, model + ": no " + TOKENIZER_JSON + " beside this " + format.displayName()
                         + " file; name one with --tokenizer", console);
             }
         };

@@ -225,17 +225,18 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
     /** The configuration of any model file the decoder reads (GGUF, Hugging Face folder, llama2.c). */
     public static DecoderConfig of(ModelFile file) {
         return switch (file.format()) {
-            case "GGUF" -> fromGguf(file.metadata(), file.tensor("rope_freqs.weight"), file.tensor("token_embd.weight"));
-            case "Hugging Face folder" -> {
+            case GGUF -> fromGguf(file.metadata(), file.tensor("rope_freqs.weight"), file.tensor("token_embd.weight"));
+            case HF_FOLDER -> {
                 try {
                     yield fromHf(HfConfig.read(file.path().resolve("config.json")));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
-            case "llama2.c" -> fromLlama2c(llama2c(file.metadata()));
-            default -> throw new UnsupportedModelException("a " + file.format() + " file alone does not describe a decoder; "
-                    + "use a GGUF file, a Hugging Face folder (config.json + safetensors) or a llama2.c checkpoint");
+            case LLAMA2C -> fromLlama2c(llama2c(file.metadata()));
+            case SAFETENSORS -> throw new UnsupportedModelException("a " + file.format().displayName()
+                    + " file alone does not describe a decoder; use a GGUF file, a Hugging Face folder "
+                    + "(config.json + safetensors) or a llama2.c checkpoint");
         };
     }
 

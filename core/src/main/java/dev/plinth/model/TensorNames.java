@@ -1,5 +1,7 @@
 package dev.plinth.model;
 
+import dev.plinth.io.ModelFormat;
+
 /** Where a format keeps each decoder weight: llama.cpp's GGUF names or Hugging Face's. */
 sealed interface TensorNames {
 
@@ -15,11 +17,10 @@ sealed interface TensorNames {
     /** Bias of {@code role} in block {@code i}. */
     String bias(int i, String role);
 
-    static TensorNames of(String format) {
+    static TensorNames of(ModelFormat format) {
         return switch (format) {
-            case "GGUF", "llama2.c" -> new Gguf();
-            case "Hugging Face folder", "safetensors" -> new HuggingFace();
-            default -> throw new UnsupportedModelException("no decoder tensor names for format " + format);
+            case GGUF, LLAMA2C -> new Gguf();
+            case HF_FOLDER, SAFETENSORS -> new HuggingFace();
         };
     }
 

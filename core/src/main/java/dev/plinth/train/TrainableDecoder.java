@@ -1,6 +1,7 @@
 package dev.plinth.train;
 
 import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.Quantization;
@@ -46,8 +47,9 @@ public final class TrainableDecoder {
      * norms, any of them with a sliding attention window).
      */
     public static TrainableDecoder of(ModelFile file) {
-        if (!"GGUF".equals(file.format())) {
-            throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got " + file.format());
+        if (file.format() != ModelFormat.GGUF) {
+            throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got "
+                    + file.format().displayName());
         }
         DecoderConfig c = DecoderConfig.of(file);
         boolean tied = file.tensor("output.weight") == null;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
@@ -190,7 +191,7 @@ class DecoderModelTest {
         try (DecoderModel m = DecoderModel.open(gguf); GgufFile g = GgufFile.open(gguf)) {
             DecoderConfig c = m.config();
             boolean permute = c.ropeLayout() == RopeLayout.INTERLEAVED;
-            TensorNames hf = TensorNames.of("Hugging Face folder");
+            TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
             for (GgufFile.TensorInfo info : g.tensorInfos()) {
                 String name = info.name();
                 float[] x = g.tensor(info).data().toArray(ValueLayout.JAVA_FLOAT);

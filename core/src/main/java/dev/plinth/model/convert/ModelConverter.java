@@ -59,9 +59,9 @@ public final class ModelConverter {
         }
         try (ModelFile model = ModelFiles.open(in, tokenizer)) {
             GgufQuantizer.Model m = switch (model.format()) {
-                case "Hugging Face folder" -> fromHf(model);
-                case "llama2.c" -> fromLlama2c(model, tokenizer);
-                default -> throw new IllegalArgumentException(in + ": a " + model.format()
+                case HF_FOLDER -> fromHf(model);
+                case LLAMA2C -> fromLlama2c(model, tokenizer);
+                case GGUF, SAFETENSORS -> throw new IllegalArgumentException(in + ": a " + model.format().displayName()
                         + " file alone does not describe a model; give its Hugging Face folder");
             };
             GgufQuantizer.write(m, out, type, listener);
