@@ -16,6 +16,7 @@ import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Variable;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
@@ -40,7 +41,7 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #writeGguf}: one GGUF file llama.cpp and Plinth load: {@code general.architecture}
  *       and llama.cpp's hyperparameter keys, the tokenizer as {@code tokenizer.ggml.*} metadata
- *       ({@link GgufTokenizerMetadata}), {@link #CHAT_TEMPLATE} as {@code tokenizer.chat_template},
+ *       ({@link GgufTokenizerMetadata}), {@link ChatMl#TEMPLATE} as {@code tokenizer.chat_template},
  *       weight matrices typed as llama-quantize types them for the chosen {@link QuantType}.</li>
  *   <li>{@link #writeHuggingFace}: a folder transformers loads as {@code LlamaForCausalLM}:
  *       {@code config.json}, {@code model.safetensors} (F32, Hugging Face tensor names, q/k rows in
@@ -56,15 +57,6 @@ import java.util.stream.Stream;
  * before (a crash between the two renames leaves it as {@code .DIR.old-*} beside the target).
  */
 public final class BaseExport {
-    /**
-     * The chat template of every export: ChatML turns ({@code <|im_start|>role\n...<|im_end|>\n}),
-     * then an open assistant turn when a generation prompt is asked for. Tokenizers trained for chat
-     * should reserve {@code <|im_start|>} and {@code <|im_end|>} as special tokens.
-     */
-    public static final String CHAT_TEMPLATE = "{% for message in messages %}"
-            + "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-            + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** llama.cpp's token type for vocabulary rows no tokenizer entry names. */
     private static final int UNUSED_TOKEN = 5;
@@ -89,7 +81,7 @@ public final class BaseExport {
             meta.put(arch + ".attention.sliding_window", GgufValue.ofUint32(c.slidingWindow()));
         }
         meta.putAll(tokenizerMetadata(tokenizerJson, c.vocabSize(), specials));
-        meta.put("tokenizer.chat_template", GgufValue.of(CHAT_TEMPLATE));
+        meta.put("tokenizer.chat_template", GgufValue.of(ChatMl.TEMPLATE));
         List<Tensor> tensors = new ArrayList<>();
         for (Variable p : base.parameters().values()) {
             tensors.add(tensor(p.name(), p));
@@ -239,7 +231,7 @@ public final class BaseExport {
         n.put("clean_up_tokenization_spaces", false);
         n.put("model_max_length", c.contextLength());
         n.put("tokenizer_class", "PreTrainedTokenizerFast");
-        n.put("chat_template", CHAT_TEMPLATE);
+        n.put("chat_template", ChatMl.TEMPLATE);
         return n;
     }
 

@@ -23,6 +23,7 @@ import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.text.BpeTrainer;
 import dev.plinth.text.ByteLevelBpeTokenizer;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.ConformanceStrings;
 import dev.plinth.text.HfReference;
 import dev.plinth.text.LlamaCppReference;
@@ -165,7 +166,7 @@ class BaseExportTest {
         assertTrue(diff <= 1e-4f, "max |diff| " + diff);
         try (GgufFile g = GgufFile.open(gguf)) {
             assertEquals("llama", g.getString("general.architecture", null));
-            assertEquals(BaseExport.CHAT_TEMPLATE, g.getString("tokenizer.chat_template", null));
+            assertEquals(ChatMl.TEMPLATE, g.getString("tokenizer.chat_template", null));
             assertEquals(tiedEmbeddings, g.tensorInfo("output.weight") == null);
             assertEquals(DType.F32, g.tensorInfo("blk.0.attn_q.weight").dtype());
             Tokenizer fromGguf = Tokenizers.fromGguf(g);
@@ -278,7 +279,7 @@ class BaseExportTest {
         assertEquals(eos(), config.path("eos_token_id").asInt());
         JsonNode tc = new ObjectMapper().readTree(hf.resolve("tokenizer_config.json").toFile());
         assertEquals("<|endoftext|>", tc.path("eos_token").asText());
-        assertEquals(BaseExport.CHAT_TEMPLATE, tc.path("chat_template").asText());
+        assertEquals(ChatMl.TEMPLATE, tc.path("chat_template").asText());
         assertArrayEquals(Files.readAllBytes(tokenizerJson), Files.readAllBytes(hf.resolve("tokenizer.json")));
         try (ModelFile f = ModelFiles.open(hf)) {
             assertTrue(f.tensor("model.layers.1.self_attn.q_proj.weight") != null);

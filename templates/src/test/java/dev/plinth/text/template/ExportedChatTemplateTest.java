@@ -11,6 +11,7 @@ import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.train.BaseExport;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The chat template an exported base carries ({@link BaseExport#CHAT_TEMPLATE}) renders a
+ * The chat template an exported base carries ({@link ChatMl#TEMPLATE}) renders a
  * conversation as ChatML from the Hugging Face folder's tokenizer_config.json and from the GGUF
  * alike, and the rendered turn markers are the tokenizer's special tokens.
  */
