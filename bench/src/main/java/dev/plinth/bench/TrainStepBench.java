@@ -7,10 +7,8 @@ import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.AdamW;
 import dev.plinth.train.Gradients;
+import dev.plinth.train.MemoryReport;
 import dev.plinth.train.TrainableDecoder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -93,21 +91,8 @@ public final class TrainStepBench {
         double timed = timedNanos / 1e9;
         System.out.printf(Locale.ROOT, "timed: %d steps, %.1f tokens/s, %.1f GFLOP/s%n", steps, steps * tokens / timed,
                 steps * flops / timed / 1e9);
-        System.out.println("peak RSS: " + peakRssKib() + " KiB");
-    }
-
-    /** VmHWM of this process from /proc/self/status, or -1 where there is none. */
-    static long peakRssKib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+        long peak = MemoryReport.peakRssBytes();
+        System.out.println("peak RSS: " + (peak < 0 ? -1 : peak / 1024) + " KiB");
     }
 
     static ModelFile randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab) {
