@@ -101,7 +101,9 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
      * A configuration built by name: the architecture and the shape (hidden size, layers, feed-forward
      * size, heads, vocabulary) are set; the rest defaults to key/value heads = heads, head size
      * hiddenSize / heads, RoPE over the whole head, context 2048, RMS epsilon 1e-5, RoPE base 10000
-     * without frequency factors, interleaved RoPE, no sliding window, no biases, no q/k norm.
+     * without frequency factors, no sliding window, and what the architecture means in GGUF:
+     * interleaved RoPE without biases or q/k norm, except qwen2 (NeoX RoPE, q/k/v biases) and qwen3
+     * (NeoX RoPE, q/k norm).
      */
     public static Builder builder(String architecture) {
         return new Builder(architecture);
@@ -122,13 +124,17 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         private float rmsEps = 1e-5f;
         private double ropeBase = 10000;
         private float[] ropeFreqFactors;
-        private RopeLayout ropeLayout = RopeLayout.INTERLEAVED;
+        private RopeLayout ropeLayout;
         private int slidingWindow;
         private boolean qkvBias;
         private boolean qkNorm;
 
         private Builder(String architecture) {
             this.architecture = architecture;
+            boolean qwen = architecture.equals("qwen2") || architecture.equals("qwen3");
+            this.ropeLayout = qwen ? RopeLayout.NEOX : RopeLayout.INTERLEAVED;
+            this.qkvBias = architecture.equals("qwen2");
+            this.qkNorm = architecture.equals("qwen3");
         }
 
         public Builder hiddenSize(int hiddenSize) {
@@ -285,16 +291,13 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
                 factors[i] *= f;
             }
         }
-        boolean neox = arch.equals("qwen2") || arch.equals("qwen3");
         return builder(arch).hiddenSize(hidden).layers(requiredInt(meta, p + "block_count"))
                 .ffnSize(requiredInt(meta, p + "feed_forward_length")).heads(heads)
                 .kvHeads(optInt(meta, p + "attention.head_count_kv", heads)).headDim(headDim).rotaryDim(rotary)
                 .vocabSize(vocab).contextLength(optInt(meta, p + "context_length", 2048))
                 .rmsEps((float) optDouble(meta, p + "attention.layer_norm_rms_epsilon", 1e-5))
                 .ropeBase(optDouble(meta, p + "rope.freq_base", 10000.0)).ropeFreqFactors(factors)
-                .ropeLayout(neox ? RopeLayout.NEOX : RopeLayout.INTERLEAVED)
-                .slidingWindow(optInt(meta, p + "attention.sliding_window", 0))
-                .qkvBias(arch.equals("qwen2")).qkNorm(arch.equals("qwen3")).build();
+                .slidingWindow(optInt(meta, p + "attention.sliding_window", 0)).build();
     }
 
     /** From a Hugging Face config.json of one of {@link #SUPPORTED_HF}. */
@@ -326,8 +329,7 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
                 .kvHeads(hf.numKeyValueHeads().orElse(heads)).headDim(headDim).rotaryDim(rotary)
                 .vocabSize(need(hf, "vocab_size", hf.vocabSize())).contextLength(hf.maxPositionEmbeddings().orElse(2048))
                 .rmsEps((float) hf.rmsNormEps().orElse(1e-6)).ropeBase(hf.ropeTheta().orElse(10000.0))
-                .ropeFreqFactors(factors).ropeLayout(RopeLayout.NEOX).slidingWindow(window).qkvBias(bias)
-                .qkNorm(arch.equals("qwen3")).build();
+                .ropeFreqFactors(factors).ropeLayout(RopeLayout.NEOX).slidingWindow(window).qkvBias(bias).build();
     }
 
     /** From a llama2.c header: interleaved RoPE over the whole head, theta 10000, epsilon 1e-5. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.tensor.RopeLayout;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,22 @@ class DecoderConfigBuilderTest {
         assertEquals(0, c.slidingWindow());
         assertFalse(c.qkvBias());
         assertFalse(c.qkNorm());
+    }
+
+    @Test
+    void qwenDefaultsAreWhatGgufMeansByTheArchitecture() {
+        DecoderConfig.Builder shape = DecoderConfig.builder("qwen2").hiddenSize(64).layers(2).heads(4).ffnSize(128)
+                .vocabSize(300);
+        DecoderConfig qwen2 = shape.build();
+        assertEquals(RopeLayout.NEOX, qwen2.ropeLayout());
+        assertTrue(qwen2.qkvBias());
+        assertFalse(qwen2.qkNorm());
+        DecoderConfig qwen3 = DecoderConfig.builder("qwen3").hiddenSize(64).layers(2).heads(4).ffnSize(128)
+                .vocabSize(300).build();
+        assertEquals(RopeLayout.NEOX, qwen3.ropeLayout());
+        assertFalse(qwen3.qkvBias());
+        assertTrue(qwen3.qkNorm());
+        assertFalse(shape.qkvBias(false).build().qkvBias(), "a default can be overridden");
     }
 
     @Test
