@@ -124,7 +124,8 @@ public final class BaseExport {
         }
         try {
             SafetensorsWriter.write(staging.resolve("model.safetensors"), hfTensors(base), Map.of("format", "pt"));
-            writeJson(staging.resolve("config.json"), hfConfig(base, specials));
+            writeJson(staging.resolve("config.json"),
+                    ModelConverter.hfConfig(c, base.tiedEmbeddings(), specials.bos(), specials.eos()));
             writeJson(staging.resolve("tokenizer_config.json"), tokenizerConfig(c, specials));
             byte[] tokenizer = Files.readAllBytes(tokenizerJson);
             AtomicFiles.write(staging.resolve("tokenizer.json"), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(tokenizer)));
@@ -169,55 +170,11 @@ public final class BaseExport {
     }
 
     private static List<Tensor> hfTensors(TrainableDecoder base) {
-        DecoderConfig c = base.config();
-        Map<String, String> toHf = new LinkedHashMap<>();
-        ModelConverter.hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
-        List<Tensor> out = new ArrayList<>();
+        List<Tensor> gguf = new ArrayList<>();
         for (Variable p : base.parameters().values()) {
-            String hf = toHf.get(p.name());
-            if (hf == null) {
-                throw new UnsupportedModelException("parameter " + p.name() + " has no Hugging Face name");
-            }
-            Tensor t = tensor(hf, p);
-            // TrainableDecoder's llama runs llama.cpp's interleaved RoPE pairs; transformers rotates halves
-            if (p.name().endsWith("attn_q.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.heads());
-            } else if (p.name().endsWith("attn_k.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.kvHeads());
-            }
-            out.add(t);
+            gguf.add(tensor(p.name(), p));
         }
-        return out;
-    }
-
-    private static ObjectNode hfConfig(TrainableDecoder base, Specials s) {
-        DecoderConfig c = base.config();
-        ObjectNode n = JSON.createObjectNode();
-        n.putArray("architectures").add("LlamaForCausalLM");
-        n.put("model_type", "llama");
-        n.put("hidden_size", c.hiddenSize());
-        n.put("intermediate_size", c.ffnSize());
-        n.put("num_hidden_layers", c.layers());
-        n.put("num_attention_heads", c.heads());
-        n.put("num_key_value_heads", c.kvHeads());
-        n.put("head_dim", c.headDim());
-        n.put("hidden_act", "silu");
-        n.put("max_position_embeddings", c.contextLength());
-        n.put("rms_norm_eps", c.rmsEps());
-        n.put("rope_theta", c.ropeBase());
-        n.putNull("rope_scaling");
-        n.put("attention_bias", false);
-        n.put("attention_dropout", 0.0);
-        n.put("mlp_bias", false);
-        n.put("tie_word_embeddings", base.tiedEmbeddings());
-        n.put("vocab_size", c.vocabSize());
-        n.put("bos_token_id", s.bos());
-        n.put("eos_token_id", s.eos());
-        n.put("initializer_range", 0.02);
-        n.put("pretraining_tp", 1);
-        n.put("use_cache", true);
-        n.put("torch_dtype", "float32");
-        return n;
+        return ModelConverter.toHuggingFace(base.config(), gguf);
     }
 
     private static ObjectNode tokenizerConfig(DecoderConfig c, Specials s) {

@@ -1,18 +1,21 @@
 package dev.plinth.model.convert;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
-import dev.plinth.tensor.RopeLayout;
-import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
+import dev.plinth.text.GgufTokenizerMetadata;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -240,6 +243,79 @@ public final class ModelConverter {
             return fix.apply(renamed);
         };
         return new GgufQuantizer.Model(3, meta, sources, reader);
+    }
+
+    /**
+     * {@code c} as the {@code config.json} transformers reads ({@code LlamaForCausalLM},
+     * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM} or {@code Qwen3ForCausalLM}), with the
+     * given special token ids. RoPE frequency factors, partial rotation and sliding windows are not
+     * written: a configuration with one of them is refused.
+     */
+    public static ObjectNode hfConfig(DecoderConfig c, boolean tiedEmbeddings, int bosId, int eosId) {
+        if (c.ropeFreqFactors() != null || c.rotaryDim() != c.headDim() || c.slidingWindow() > 0) {
+            throw new UnsupportedModelException("config.json is written for RoPE over whole heads, unscaled, without "
+                    + "a sliding window; this model has rotary " + c.rotaryDim() + " of " + c.headDim() + ", scaled "
+                    + (c.ropeFreqFactors() != null) + ", window " + c.slidingWindow());
+        }
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.putArray("architectures").add(hfClass(c.architecture()));
+        n.put("model_type", c.architecture());
+        n.put("hidden_size", c.hiddenSize());
+        n.put("intermediate_size", c.ffnSize());
+        n.put("num_hidden_layers", c.layers());
+        n.put("num_attention_heads", c.heads());
+        n.put("num_key_value_heads", c.kvHeads());
+        n.put("head_dim", c.headDim());
+        n.put("hidden_act", "silu");
+        n.put("max_position_embeddings", c.contextLength());
+        n.put("rms_norm_eps", c.rmsEps());
+        n.put("rope_theta", c.ropeBase());
+        n.putNull("rope_scaling");
+        n.put("attention_bias", c.qkvBias());
+        n.put("attention_dropout", 0.0);
+        n.put("mlp_bias", false);
+        n.put("tie_word_embeddings", tiedEmbeddings);
+        n.put("vocab_size", c.vocabSize());
+        n.put("bos_token_id", bosId);
+        n.put("eos_token_id", eosId);
+        n.put("initializer_range", 0.02);
+        n.put("pretraining_tp", 1);
+        n.put("use_cache", true);
+        n.put("torch_dtype", "float32");
+        return n;
+    }
+
+    private static String hfClass(String architecture) {
+        return switch (architecture) {
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
+            default -> "LlamaForCausalLM";
+        };
+    }
+
+    /**
+     * Tensors under llama.cpp's names as transformers loads them for {@code c}: renamed
+     * ({@link #hfNames}), and the q/k rows of llama and mistral put back in the rotate-half layout.
+     */
+    public static List<Tensor> toHuggingFace(DecoderConfig c, List<Tensor> ggufTensors) {
+        Map<String, String> toHf = new HashMap<>();
+        hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
+        boolean permute = ggufArchitecture(c).equals("llama");
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : ggufTensors) {
+            String hf = toHf.get(t.name());
+            if (hf == null) {
+                throw new UnsupportedModelException("tensor " + t.name() + " has no Hugging Face name");
+            }
+            if (permute && t.name().endsWith("attn_q.weight")) {
+                t = toRotateHalf(t, c.heads());
+            } else if (permute && t.name().endsWith("attn_k.weight")) {
+                t = toRotateHalf(t, c.kvHeads());
+            }
+            out.add(new Tensor(hf, t.dtype(), t.shape(), t.data()));
+        }
+        return out;
     }
 
     /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
