@@ -90,7 +90,7 @@ class BaseExportTest {
         var config = DecoderConfig.builder("llama").hiddenSize(32).layers(2).heads(4).kvHeads(2).ffnSize(64)
                 .vocabSize(tokenizer.vocabSize() + PAD_ROWS).contextLength(64).build();
         Path gguf = shared.resolve("init-" + tiedEmbeddings + ".gguf");
-        RandomModels.write(gguf, config, tiedEmbeddings, QuantType.F32, seed);
+        RandomModels.builder(config).tiedEmbeddings(tiedEmbeddings).seed(seed).writeGguf(gguf);
         TrainableDecoder m;
         try (ModelFile f = ModelFiles.open(gguf)) {
             m = TrainableDecoder.of(f);
@@ -331,7 +331,7 @@ class BaseExportTest {
         var config = DecoderConfig.builder("llama").hiddenSize(32).layers(1).heads(4).kvHeads(2).ffnSize(64)
                 .vocabSize(300).contextLength(64).build();
         Path gguf = dir.resolve("small.gguf");
-        RandomModels.write(gguf, config, true, QuantType.F32, 3);
+        RandomModels.builder(config).tiedEmbeddings(true).seed(3).writeGguf(gguf);
         TrainableDecoder m;
         try (ModelFile f = ModelFiles.open(gguf)) {
             m = TrainableDecoder.of(f);

@@ -42,7 +42,7 @@ class GgufQuantizerLlamaCppTest {
 
     private void compare(DecoderConfig config, boolean tied, QuantType type, long seed) throws Throwable {
         Path f32 = dir.resolve("f32.gguf");
-        RandomModels.write(f32, config, tied, QuantType.F32, seed);
+        RandomModels.builder(config).tiedEmbeddings(tied).seed(seed).writeGguf(f32);
         Path ours = dir.resolve("plinth-" + type.cliName() + ".gguf");
         Path theirs = dir.resolve("llama-" + type.cliName() + ".gguf");
         LlamaQuantize.run(f32, theirs, type);

@@ -40,7 +40,7 @@ class ExportedChatTemplateTest {
         Path init = dir.resolve("init.gguf");
         DecoderConfig shape = DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
                 .vocabSize(Math.max(285, tokenizer.vocabSize())).contextLength(32).build();
-        RandomModels.write(init, shape, true, QuantType.F32, 7);
+        RandomModels.builder(shape).tiedEmbeddings(true).seed(7).writeGguf(init);
         TrainableDecoder base;
         try (ModelFile f = ModelFiles.open(init)) {
             base = TrainableDecoder.of(f);
