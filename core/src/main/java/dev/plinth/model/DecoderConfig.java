@@ -127,7 +127,7 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         private RopeLayout ropeLayout;
         private int slidingWindow;
         private boolean qkvBias;
-        private boolean qkNorm;
+        private final boolean qkNorm;
 
         private Builder(String architecture) {
             this.architecture = architecture;
@@ -211,11 +211,6 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
 
         public Builder qkvBias(boolean qkvBias) {
             this.qkvBias = qkvBias;
-            return this;
-        }
-
-        public Builder qkNorm(boolean qkNorm) {
-            this.qkNorm = qkNorm;
             return this;
         }
 

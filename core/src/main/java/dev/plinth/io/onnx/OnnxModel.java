@@ -50,7 +50,6 @@ public final class OnnxModel implements AutoCloseable {
     private final long irVersion;
     private final String producer;
     private final Map<String, Tensor> initializers;
-    private final Map<String, Integer> unsupported;
     private final List<Node> nodes;
     private final List<String> inputs;
     private final List<String> outputs;
@@ -61,7 +60,6 @@ public final class OnnxModel implements AutoCloseable {
         this.irVersion = p.irVersion();
         this.producer = p.producer();
         this.initializers = Collections.unmodifiableMap(p.initializers());
-        this.unsupported = Collections.unmodifiableMap(p.unsupported());
         this.nodes = List.copyOf(p.nodes());
         this.inputs = List.copyOf(p.inputs());
         this.outputs = List.copyOf(p.outputs());
@@ -105,11 +103,6 @@ public final class OnnxModel implements AutoCloseable {
     /** The initializer called {@code name}, or null. */
     public Tensor initializer(String name) {
         return initializers.get(name);
-    }
-
-    /** Initializers skipped because their ONNX element type has no {@code DType} (name to ONNX type id). */
-    public Map<String, Integer> unsupportedInitializers() {
-        return unsupported;
     }
 
     /** Nodes in graph order. */

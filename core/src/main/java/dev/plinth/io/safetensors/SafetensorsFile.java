@@ -96,11 +96,6 @@ public final class SafetensorsFile implements SafetensorsModel {
         return metadata;
     }
 
-    /** The whole mapped file. */
-    public MemorySegment segment() {
-        return file;
-    }
-
     @Override
     public void close() {
         if (arena != null) {

@@ -319,7 +319,7 @@ public final class ModelConverter {
     }
 
     /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
-    public static Map<String, String> hfNames(int layers) {
+    private static Map<String, String> hfNames(int layers) {
         Map<String, String> m = new HashMap<>();
         m.put("model.embed_tokens.weight", "token_embd.weight");
         m.put("model.norm.weight", "output_norm.weight");
@@ -345,7 +345,7 @@ public final class ModelConverter {
      * first halves of the RoPE pairs, then all second halves) to llama.cpp's interleaved pairs:
      * row {@code 2i + j} of a head comes from row {@code j * half + i}.
      */
-    public static Tensor toInterleaved(Tensor t, int heads) {
+    static Tensor toInterleaved(Tensor t, int heads) {
         return permuteRows(t, heads, true);
     }
 
@@ -354,7 +354,7 @@ public final class ModelConverter {
      * RoPE pairs reordered to Hugging Face's rotate-half layout, as transformers' own llama
      * conversion script permutes them: row {@code j * half + i} of a head comes from row {@code 2i + j}.
      */
-    public static Tensor toRotateHalf(Tensor t, int heads) {
+    static Tensor toRotateHalf(Tensor t, int heads) {
         return permuteRows(t, heads, false);
     }
 
