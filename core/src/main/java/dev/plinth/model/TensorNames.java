@@ -1,9 +1,14 @@
 package dev.plinth.model;
 
 import dev.plinth.io.ModelFormat;
+import java.util.List;
 
 /** Where a format keeps each decoder weight: llama.cpp's GGUF names or Hugging Face's. */
-sealed interface TensorNames {
+public sealed interface TensorNames {
+
+    /** The per-block roles, in GGUF's names (the q/k norms are Qwen3's). */
+    List<String> LAYER_ROLES = List.of("attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "attn_q_norm",
+            "attn_k_norm", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down");
 
     String embedding();
 

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.TensorNames;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
@@ -320,21 +322,16 @@ public final class ModelConverter {
 
     /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
     private static Map<String, String> hfNames(int layers) {
+        TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
+        TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
         Map<String, String> m = new HashMap<>();
-        m.put("model.embed_tokens.weight", "token_embd.weight");
-        m.put("model.norm.weight", "output_norm.weight");
-        m.put("lm_head.weight", "output.weight");
-        String[][] roles = {
-                {"input_layernorm", "attn_norm"}, {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
-                {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"},
-                {"self_attn.q_norm", "attn_q_norm"}, {"self_attn.k_norm", "attn_k_norm"},
-                {"post_attention_layernorm", "ffn_norm"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
-                {"mlp.down_proj", "ffn_down"}};
+        m.put(hf.embedding(), gguf.embedding());
+        m.put(hf.outputNorm(), gguf.outputNorm());
+        m.put(hf.output(), gguf.output());
         for (int i = 0; i < layers; i++) {
-            for (String[] r : roles) {
-                for (String kind : new String[] {"weight", "bias"}) {
-                    m.put("model.layers." + i + "." + r[0] + "." + kind, "blk." + i + "." + r[1] + "." + kind);
-                }
+            for (String role : TensorNames.LAYER_ROLES) {
+                m.put(hf.layer(i, role), gguf.layer(i, role));
+                m.put(hf.bias(i, role), gguf.bias(i, role));
             }
         }
         return m;
