@@ -28,8 +28,9 @@ class ExportCommandTest {
                 .train(List.of("The cat sat on the mat.", "A dog ran in the park.", "Hello there, how are you?")),
                 tokenizer);
         Path base = dir.resolve("init.gguf");
-        RandomModels.builder(DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
-                .vocabSize(300).contextLength(32).build()).tiedEmbeddings(true).seed(5).writeGguf(base);
+        DecoderConfig shape = DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
+                .vocabSize(300).contextLength(32).build();
+        RandomModels.builder(shape).tiedEmbeddings(true).seed(5).writeGguf(base);
         return new Path[] {base, tokenizer};
     }
 

@@ -180,8 +180,9 @@ public final class RandomModels {
 
         /**
          * Writes the model as a Hugging Face folder ({@code config.json} and an F32
-         * {@code model.safetensors}; other files in {@code dir} are left alone) with the weights
-         * {@link #writeGguf} writes for the same settings, in transformers' names and RoPE layout.
+         * {@code model.safetensors}; other files in {@code dir} are left alone): the values
+         * {@link #writeGguf} draws for the same settings before it types them (the same file
+         * contents at F32), in transformers' names and RoPE layout.
          */
         public void writeHuggingFace(Path dir) throws IOException {
             List<Tensor> tensors = new ArrayList<>();
@@ -191,7 +192,9 @@ public final class RandomModels {
             Files.createDirectories(dir);
             SafetensorsWriter.write(dir.resolve("model.safetensors"),
                     ModelConverter.toHuggingFace(config, tensors), Map.of("format", "pt"));
-            byte[] json = (ModelConverter.hfConfig(config, tied, 1, 2).toPrettyString() + "\n")
+            int bos = 1;
+            int eos = 2; // as the synthetic vocabulary has them
+            byte[] json = (ModelConverter.hfConfig(config, tied, bos, eos).toPrettyString() + "\n")
                     .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(dir.resolve("config.json"), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(json)));
         }
