@@ -1,23 +1,21 @@
 package dev.plinth.bench;
 
-import dev.plinth.io.ModelFile;
 import dev.plinth.model.DecoderModel;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.DType;
-import dev.plinth.tensor.Quantization;
-import dev.plinth.tensor.Tensor;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.LinkedHashMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Decode and prefill throughput of {@link DecoderModel} on a random-weight model shaped like
- * SmolLM2-135M (hidden 576, 30 layers, 9 heads, 3 KV heads, FFN 1536, vocab 49152, tied
- * embedding), weights in Q8_0 (or {@code -Dbench.type}). Random weights cost the same as real ones.
+ * SmolLM2-135M ({@link RandomModels.Preset#SMOLLM2_135M}: hidden 576, 30 layers, 9 heads, 3 KV
+ * heads, FFN 1536, vocab 49152, tied embedding), every matrix in Q8_0 (or {@code -Dbench.type}),
+ * memory-mapped from a temporary file. Random weights cost the same as real ones.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/plinth-bench.jar dev.plinth.bench.DecoderBench \
@@ -28,12 +26,7 @@ import java.util.SplittableRandom;
  * it holds steady on a shared machine where wall-clock rates swing by 2x.
  */
 public final class DecoderBench {
-    private static final int HIDDEN = 576;
-    private static final int LAYERS = 30;
-    private static final int HEADS = 9;
-    private static final int KV_HEADS = 3;
-    private static final int FFN = 1536;
-    private static final int VOCAB = 49152;
+    private static final int VOCAB = RandomModels.Preset.SMOLLM2_135M.config().vocabSize();
 
     private DecoderBench() {
     }
@@ -44,10 +37,9 @@ public final class DecoderBench {
         int decode = Integer.getInteger("bench.decode", 64);
         int rounds = Integer.getInteger("bench.rounds", 3);
         long t0 = System.nanoTime();
-        ModelFile file = smolLm2Shaped(type);
+        DecoderModel model = DecoderModel.open(smolLm2Shaped(type));
         System.out.printf(Locale.ROOT, "model built in %.1f s (%s, %d threads)%n", (System.nanoTime() - t0) / 1e9, type,
                 dev.plinth.tensor.Parallel.threads());
-        DecoderModel model = DecoderModel.of(file);
         int[] prompt = new SplittableRandom(1).ints(prefill, 0, VOCAB).toArray();
         for (int r = 0; r <= rounds; r++) {
             DecoderModel.Session s = model.newSession(prefill + decode + 1);
@@ -72,56 +64,11 @@ public final class DecoderBench {
         }
     }
 
-    /** The model as an in-memory {@link ModelFile} in llama.cpp's GGUF names (nothing written to disk). */
-    static ModelFile smolLm2Shaped(DType type) {
-        SplittableRandom rnd = new SplittableRandom(42);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        int headDim = HIDDEN / HEADS;
-        int kvDim = KV_HEADS * headDim;
-        add(tensors, matrix("token_embd.weight", VOCAB, HIDDEN, rnd, type));
-        add(tensors, InMemoryModel.ones("output_norm.weight", HIDDEN));
-        for (int i = 0; i < LAYERS; i++) {
-            String b = "blk." + i + ".";
-            add(tensors, InMemoryModel.ones(b + "attn_norm.weight", HIDDEN));
-            add(tensors, matrix(b + "attn_q.weight", HIDDEN, HIDDEN, rnd, type));
-            add(tensors, matrix(b + "attn_k.weight", kvDim, HIDDEN, rnd, type));
-            add(tensors, matrix(b + "attn_v.weight", kvDim, HIDDEN, rnd, type));
-            add(tensors, matrix(b + "attn_output.weight", HIDDEN, HIDDEN, rnd, type));
-            add(tensors, InMemoryModel.ones(b + "ffn_norm.weight", HIDDEN));
-            add(tensors, matrix(b + "ffn_gate.weight", FFN, HIDDEN, rnd, type));
-            add(tensors, matrix(b + "ffn_up.weight", FFN, HIDDEN, rnd, type));
-            add(tensors, matrix(b + "ffn_down.weight", HIDDEN, FFN, rnd, type));
-        }
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("general.architecture", "llama");
-        meta.put("llama.embedding_length", HIDDEN);
-        meta.put("llama.block_count", LAYERS);
-        meta.put("llama.feed_forward_length", FFN);
-        meta.put("llama.attention.head_count", HEADS);
-        meta.put("llama.attention.head_count_kv", KV_HEADS);
-        meta.put("llama.attention.layer_norm_rms_epsilon", 1e-5);
-        meta.put("llama.rope.freq_base", 100000.0);
-        meta.put("llama.context_length", 8192);
-        return new InMemoryModel("smollm2-135m-shaped", meta, tensors);
-    }
-
-    /** Off-heap, as the tensors of a memory-mapped file are ({@code -Dbench.heap=true} keeps heap arrays). */
-    private static void add(Map<String, Tensor> m, Tensor t) {
-        if (!Boolean.getBoolean("bench.heap")) {
-            MemorySegment nat = Arena.global().allocate(t.data().byteSize(), 64);
-            nat.copyFrom(t.data());
-            t = new Tensor(t.name(), t.dtype(), t.shape(), nat);
-        }
-        m.put(t.name(), t);
-    }
-
-    private static Tensor matrix(String name, int rows, int cols, SplittableRandom rnd, DType type) {
-        float[] x = new float[rows * cols];
-        float scale = (float) (1 / Math.sqrt(cols));
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1) * scale;
-        }
-        Tensor f32 = Tensor.ofFloats(name, x, rows, cols);
-        return type == DType.F32 ? f32 : Quantization.quantize(f32, type);
+    /** The model as a temporary GGUF file (deleted when the JVM exits), every matrix in {@code type}. */
+    static Path smolLm2Shaped(DType type) throws IOException {
+        Path file = Files.createTempFile("plinth-decoder-bench-", ".gguf");
+        file.toFile().deleteOnExit();
+        RandomModels.builder(RandomModels.Preset.SMOLLM2_135M).matrixType(type).seed(42).writeGguf(file);
+        return file;
     }
 }

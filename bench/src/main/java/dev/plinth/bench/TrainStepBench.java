@@ -1,20 +1,21 @@
 package dev.plinth.bench;
 
 import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFiles;
+import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Parallel;
-import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.AdamW;
 import dev.plinth.train.Gradients;
+import dev.plinth.train.MemoryReport;
 import dev.plinth.train.TrainableDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -40,7 +41,7 @@ public final class TrainStepBench {
     private TrainStepBench() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         int hidden = Integer.getInteger("bench.hidden", 384);
         int layers = Integer.getInteger("bench.layers", 6);
         int heads = Integer.getInteger("bench.heads", 6);
@@ -51,7 +52,10 @@ public final class TrainStepBench {
         int seq = Integer.getInteger("bench.seq", 256);
         int steps = Integer.getInteger("bench.steps", 3);
         int warmup = Integer.getInteger("bench.warmup", 1);
-        TrainableDecoder model = TrainableDecoder.of(randomLlama(hidden, layers, heads, kvHeads, ffn, vocab));
+        TrainableDecoder model;
+        try (ModelFile file = ModelFiles.open(randomLlama(hidden, layers, heads, kvHeads, ffn, vocab))) {
+            model = TrainableDecoder.of(file);
+        }
         Collection<Variable> params = model.parameters().values();
         long count = params.stream().mapToLong(Variable::size).sum();
         int kvDim = kvHeads * (hidden / heads);
@@ -93,64 +97,17 @@ public final class TrainStepBench {
         double timed = timedNanos / 1e9;
         System.out.printf(Locale.ROOT, "timed: %d steps, %.1f tokens/s, %.1f GFLOP/s%n", steps, steps * tokens / timed,
                 steps * flops / timed / 1e9);
-        System.out.println("peak RSS: " + peakRssKib() + " KiB");
+        long peak = MemoryReport.peakRssBytes();
+        System.out.println("peak RSS: " + (peak < 0 ? -1 : peak / 1024) + " KiB");
     }
 
-    /** VmHWM of this process from /proc/self/status, or -1 where there is none. */
-    static long peakRssKib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    static ModelFile randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab) {
-        SplittableRandom rnd = new SplittableRandom(42);
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        int kvDim = kvHeads * (hidden / heads);
-        put(t, matrix("token_embd.weight", vocab, hidden, rnd));
-        put(t, InMemoryModel.ones("output_norm.weight", hidden));
-        for (int i = 0; i < layers; i++) {
-            String b = "blk." + i + ".";
-            put(t, InMemoryModel.ones(b + "attn_norm.weight", hidden));
-            put(t, matrix(b + "attn_q.weight", hidden, hidden, rnd));
-            put(t, matrix(b + "attn_k.weight", kvDim, hidden, rnd));
-            put(t, matrix(b + "attn_v.weight", kvDim, hidden, rnd));
-            put(t, matrix(b + "attn_output.weight", hidden, hidden, rnd));
-            put(t, InMemoryModel.ones(b + "ffn_norm.weight", hidden));
-            put(t, matrix(b + "ffn_gate.weight", ffn, hidden, rnd));
-            put(t, matrix(b + "ffn_up.weight", ffn, hidden, rnd));
-            put(t, matrix(b + "ffn_down.weight", hidden, ffn, rnd));
-        }
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("general.architecture", "llama");
-        meta.put("llama.embedding_length", hidden);
-        meta.put("llama.block_count", layers);
-        meta.put("llama.feed_forward_length", ffn);
-        meta.put("llama.attention.head_count", heads);
-        meta.put("llama.attention.head_count_kv", kvHeads);
-        meta.put("llama.attention.layer_norm_rms_epsilon", 1e-5);
-        meta.put("llama.rope.freq_base", 10000.0);
-        meta.put("llama.context_length", 4096);
-        return new InMemoryModel("random-llama", meta, t);
-    }
-
-    private static void put(Map<String, Tensor> m, Tensor t) {
-        m.put(t.name(), t);
-    }
-
-    private static Tensor matrix(String name, int rows, int cols, SplittableRandom rnd) {
-        float[] x = new float[rows * cols];
-        double std = 0.02;
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextGaussian() * std);
-        }
-        return Tensor.ofFloats(name, x, rows, cols);
+    /** A random llama (tied embedding, weights N(0, 0.02²)) as a temporary GGUF file, deleted when the JVM exits. */
+    static Path randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab) throws IOException {
+        DecoderConfig config = DecoderConfig.builder("llama").hiddenSize(hidden).layers(layers).heads(heads)
+                .kvHeads(kvHeads).ffnSize(ffn).vocabSize(vocab).contextLength(4096).build();
+        Path file = Files.createTempFile("plinth-train-bench-", ".gguf");
+        file.toFile().deleteOnExit();
+        RandomModels.builder(config).tiedEmbeddings(true).noVocabulary().seed(42).writeGguf(file);
+        return file;
     }
 }

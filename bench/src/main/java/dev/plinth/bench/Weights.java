@@ -1,5 +1,6 @@
 package dev.plinth.bench;
 
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Tensor;
@@ -21,18 +22,13 @@ final class Weights {
         return v;
     }
 
+    /** A rows × cols matrix as {@link RandomModels} draws weights (N(0, 0.02²)), in {@code type}, in {@code arena}. */
     static Tensor matrix(DType type, int rows, int cols, Arena arena) {
-        float[] row = new float[cols];
-        long rowBytes = type.byteSize(cols);
-        MemorySegment seg = arena.allocate(rowBytes * rows, 64);
-        Random rnd = new Random(rows * 31L + cols);
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) rnd.nextGaussian() * 0.02f;
-            }
-            Quantization.quantize(type, row, 0, cols, seg, r * rowBytes);
-        }
-        return new Tensor("w", type, new long[] {rows, cols}, seg);
+        Tensor f32 = RandomModels.gaussian("w", 0.02, rows * 31L + cols, 0, rows, cols);
+        Tensor typed = type == DType.F32 ? f32 : Quantization.quantize(f32, type);
+        MemorySegment seg = arena.allocate(typed.data().byteSize(), 64);
+        seg.copyFrom(typed.data());
+        return new Tensor("w", type, typed.shape(), seg);
     }
 
     /** "2048x2048" to {rows, cols}. */

@@ -5,6 +5,7 @@ import dev.plinth.io.ModelFiles;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Parallel;
+import dev.plinth.train.MemoryReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
             table(facts, t, results).forEach(console.out()::println);
             console.out().printf(Locale.ROOT, "cold start to first token: %.3f s%n", cold.toNanos() / 1e9);
         }
-        long peak = peakRssBytes();
+        long peak = MemoryReport.peakRssBytes();
         if (peak > 0) {
             console.out().printf("peak RSS: %d bytes (%s)%n", peak, TextFormat.bytes(peak));
         }
@@ -278,19 +279,5 @@ final class BenchCommand implements Callable<Integer> {
             b.append(' ').append(cells[c]).append(" ".repeat(width[c] - cells[c].length())).append(" |");
         }
         return b.toString();
-    }
-
-    /** Peak resident set size of this process (VmHWM from /proc), or -1 where there is no /proc. */
-    static long peakRssBytes() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmHWM:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }

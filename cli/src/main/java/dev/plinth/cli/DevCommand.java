@@ -67,7 +67,7 @@ final class DevCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            RandomModels.write(out, p, t, seed);
+            RandomModels.builder(p).type(t).seed(seed).writeGguf(out);
             return Main.OK;
         }
     }

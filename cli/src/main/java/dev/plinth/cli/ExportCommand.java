@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.text.Tokenizers;
@@ -100,8 +101,8 @@ final class ExportCommand implements Callable<Integer> {
     private void exportGguf(QuantType target) throws IOException {
         Path scratch = null;
         try (ModelFile file = ModelFiles.open(in)) {
-            if (!"GGUF".equals(file.format())) {
-                throw new CliException(in + " is a " + file.format() + "; export reads a base from a GGUF file or a pretraining checkpoint");
+            if (file.format() != ModelFormat.GGUF) {
+                throw new CliException(in + " is a " + file.format().displayName() + "; export reads a base from a GGUF file or a pretraining checkpoint");
             }
             TrainableDecoder base = TrainableDecoder.of(file);
             Path tokenizerJson = tokenizer;

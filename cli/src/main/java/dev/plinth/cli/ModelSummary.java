@@ -37,7 +37,7 @@ record ModelSummary(Path file, String format, String architecture, Map<String, O
         for (ModelFile.TensorInfo t : model.tensorInfos()) {
             tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.byteSize()));
         }
-        return new ModelSummary(model.path(), model.format(), model.architecture().orElse(null),
+        return new ModelSummary(model.path(), model.format().displayName(), model.architecture().orElse(null),
                 model.metadata(), tensors, model.parameterCount(), model.tensorBytes());
     }
 }

@@ -7,6 +7,7 @@ import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.text.BpeTrainer;
 import dev.plinth.text.ByteLevelBpeTokenizer;
+import dev.plinth.text.ChatMl;
 import dev.plinth.train.corpus.CorpusSource;
 import dev.plinth.train.corpus.TextNormalizer;
 import java.io.IOException;
@@ -41,14 +42,9 @@ import picocli.CommandLine.Parameters;
 final class TokenizerTrainCommand implements Callable<Integer> {
 
     /** Special tokens when none are named: end of text (also the EOS), and ChatML's turn markers. */
-    static final List<String> DEFAULT_SPECIALS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+    static final List<String> DEFAULT_SPECIALS = List.of("<|endoftext|>", ChatMl.IM_START, ChatMl.IM_END);
 
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
-    private static final String IM_START = "<|im_start|>";
-    private static final String IM_END = "<|im_end|>";
-    /** ChatML: each message as {@code <|im_start|>ROLE\nCONTENT<|im_end|>\n}, then the assistant's opening. */
-    static final String CHATML_TEMPLATE = "{% for message in messages %}{{ '" + IM_START + "' + message['role'] + '\\n' + message['content'] + '"
-            + IM_END + "' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '" + IM_START + "assistant\\n' }}{% endif %}";
 
     private final Console console;
 
@@ -195,8 +191,8 @@ final class TokenizerTrainCommand implements Callable<Integer> {
         config.put("eos_token", specials.isEmpty() ? null : specials.getFirst());
         config.put("add_bos_token", false);
         config.put("add_eos_token", false);
-        if (specials.contains(IM_START) && specials.contains(IM_END)) {
-            config.put("chat_template", CHATML_TEMPLATE);
+        if (specials.contains(ChatMl.IM_START) && specials.contains(ChatMl.IM_END)) {
+            config.put("chat_template", ChatMl.TEMPLATE);
         }
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config);
         AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(json)));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.SharedData;
-import dev.plinth.model.convert.QuantType;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
 import java.nio.file.Files;
@@ -29,7 +29,9 @@ class ExportCommandTest {
                 .train(List.of("The cat sat on the mat.", "A dog ran in the park.", "Hello there, how are you?")),
                 tokenizer);
         Path base = dir.resolve("init.gguf");
-        RandomModels.write(base, RandomModels.llama(16, 1, 2, 1, 32, 300, 32, 10000), true, QuantType.F32, 5);
+        DecoderConfig shape = DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
+                .vocabSize(300).contextLength(32).build();
+        RandomModels.builder(shape).tiedEmbeddings(true).seed(5).writeGguf(base);
         return new Path[] {base, tokenizer};
     }
 

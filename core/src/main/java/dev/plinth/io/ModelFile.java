@@ -36,8 +36,8 @@ public interface ModelFile extends AutoCloseable {
     /** The path that was opened (a file or a folder). */
     Path path();
 
-    /** The format: {@code "GGUF"}, {@code "safetensors"}, {@code "Hugging Face folder"} or {@code "llama2.c"}. */
-    String format();
+    /** The format the file was read as. */
+    ModelFormat format();
 
     /**
      * The architecture: GGUF's {@code general.architecture}, Hugging Face's {@code model_type},

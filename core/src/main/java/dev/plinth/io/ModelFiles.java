@@ -115,7 +115,7 @@ public final class ModelFiles {
             infos.add(new ModelFile.TensorInfo(t.name(), t.dtype(), t.shape(), t.byteSize()));
         }
         String arch = g.getString("general.architecture", null);
-        return new Opened(path, "GGUF", arch, meta, infos, g::tensor, g::close);
+        return new Opened(path, ModelFormat.GGUF, arch, meta, infos, g::tensor, g::close);
     }
 
     private static Object plain(Object v) {
@@ -133,9 +133,9 @@ public final class ModelFiles {
         try {
             Map<String, Object> meta = new LinkedHashMap<>();
             String arch = null;
-            String format = "safetensors";
+            ModelFormat format = ModelFormat.SAFETENSORS;
             if (config != null) {
-                format = "Hugging Face folder";
+                format = ModelFormat.HF_FOLDER;
                 meta.putAll(config.asMap());
                 arch = config.modelType().orElse(null);
             }
@@ -178,7 +178,7 @@ public final class ModelFiles {
             for (Llama2cCheckpoint.TensorInfo t : c.tensorInfos()) {
                 infos.add(new ModelFile.TensorInfo(t.name(), t.dtype(), t.shape(), t.byteSize()));
             }
-            return new Opened(path, "llama2.c", "llama", meta, infos, c::tensor, c::close);
+            return new Opened(path, ModelFormat.LLAMA2C, "llama", meta, infos, c::tensor, c::close);
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -186,7 +186,7 @@ public final class ModelFiles {
     }
 
     /** The one implementation: values gathered at open, tensors and close delegated to the reader. */
-    private record Opened(Path path, String format, String arch, Map<String, Object> meta,
+    private record Opened(Path path, ModelFormat format, String arch, Map<String, Object> meta,
                           List<ModelFile.TensorInfo> infos, java.util.function.Function<String, Tensor> lookup,
                           Runnable closer) implements ModelFile {
 

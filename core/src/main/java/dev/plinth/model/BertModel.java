@@ -111,12 +111,6 @@ public final class BertModel implements AutoCloseable {
         throw new ModelFormatException(path, null, -1, "not a folder, .gguf, .onnx or .safetensors file");
     }
 
-    /** Loads the weights of an ONNX export with a given configuration. */
-    public static BertModel loadOnnx(Path onnxFile, BertConfig config) throws IOException {
-        OnnxModel onnx = OnnxModel.open(onnxFile);
-        return build(config, BertWeights.of(onnx), onnx);
-    }
-
     private interface ConfigSource {
         BertConfig get() throws IOException;
     }

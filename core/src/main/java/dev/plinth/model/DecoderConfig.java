@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.llama2c.Llama2cConfig;
 import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /**
  * The shape of a llama-family decoder (llama, mistral, qwen2, qwen3), read from GGUF metadata,
- * a Hugging Face {@code config.json} or a llama2.c header.
+ * a Hugging Face {@code config.json} or a llama2.c header, or made with {@link #builder}.
  *
  * @param architecture   GGUF {@code general.architecture} (llama, mistral, qwen2 or qwen3)
  * @param hiddenSize     width of the residual stream
@@ -41,14 +42,6 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
     /** Hugging Face {@code architectures} entries this decoder runs. */
     public static final List<String> SUPPORTED_HF = List.of("LlamaForCausalLM", "MistralForCausalLM",
             "Qwen2ForCausalLM", "Qwen3ForCausalLM");
-
-    /** How RoPE pairs the dimensions of a head. */
-    public enum RopeLayout {
-        /** Pairs (2i, 2i+1): llama2.c and GGUF llama/mistral ("normal" mode in llama.cpp). */
-        INTERLEAVED,
-        /** Pairs (i, i + d/2): GGUF qwen2/qwen3 and every Hugging Face checkpoint. */
-        NEOX
-    }
 
     public DecoderConfig {
         if (!SUPPORTED_ARCHITECTURES.contains(architecture)) {
@@ -104,20 +97,147 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         return kvHeads * headDim;
     }
 
+    /**
+     * A configuration built by name: the architecture and the shape (hidden size, layers, feed-forward
+     * size, heads, vocabulary) are set; the rest defaults to key/value heads = heads, head size
+     * hiddenSize / heads, RoPE over the whole head, context 2048, RMS epsilon 1e-5, RoPE base 10000
+     * without frequency factors, no sliding window, and what the architecture means in GGUF:
+     * interleaved RoPE without biases or q/k norm, except qwen2 (NeoX RoPE, q/k/v biases) and qwen3
+     * (NeoX RoPE, q/k norm).
+     */
+    public static Builder builder(String architecture) {
+        return new Builder(architecture);
+    }
+
+    /** Builds a {@link DecoderConfig}; see {@link #builder} for the defaults. The record checks the values. */
+    public static final class Builder {
+        private final String architecture;
+        private int hiddenSize;
+        private int layers;
+        private int ffnSize;
+        private int heads;
+        private Integer kvHeads;
+        private Integer headDim;
+        private Integer rotaryDim;
+        private int vocabSize;
+        private int contextLength = 2048;
+        private float rmsEps = 1e-5f;
+        private double ropeBase = 10000;
+        private float[] ropeFreqFactors;
+        private RopeLayout ropeLayout;
+        private int slidingWindow;
+        private boolean qkvBias;
+        private final boolean qkNorm;
+
+        private Builder(String architecture) {
+            this.architecture = architecture;
+            boolean qwen = architecture.equals("qwen2") || architecture.equals("qwen3");
+            this.ropeLayout = qwen ? RopeLayout.NEOX : RopeLayout.INTERLEAVED;
+            this.qkvBias = architecture.equals("qwen2");
+            this.qkNorm = architecture.equals("qwen3");
+        }
+
+        public Builder hiddenSize(int hiddenSize) {
+            this.hiddenSize = hiddenSize;
+            return this;
+        }
+
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder ffnSize(int ffnSize) {
+            this.ffnSize = ffnSize;
+            return this;
+        }
+
+        public Builder heads(int heads) {
+            this.heads = heads;
+            return this;
+        }
+
+        public Builder kvHeads(int kvHeads) {
+            this.kvHeads = kvHeads;
+            return this;
+        }
+
+        public Builder headDim(int headDim) {
+            this.headDim = headDim;
+            return this;
+        }
+
+        public Builder rotaryDim(int rotaryDim) {
+            this.rotaryDim = rotaryDim;
+            return this;
+        }
+
+        public Builder vocabSize(int vocabSize) {
+            this.vocabSize = vocabSize;
+            return this;
+        }
+
+        public Builder contextLength(int contextLength) {
+            this.contextLength = contextLength;
+            return this;
+        }
+
+        public Builder rmsEps(float rmsEps) {
+            this.rmsEps = rmsEps;
+            return this;
+        }
+
+        public Builder ropeBase(double ropeBase) {
+            this.ropeBase = ropeBase;
+            return this;
+        }
+
+        /** Per-pair divisors of the RoPE frequencies, or null for none. */
+        public Builder ropeFreqFactors(float[] ropeFreqFactors) {
+            this.ropeFreqFactors = ropeFreqFactors;
+            return this;
+        }
+
+        public Builder ropeLayout(RopeLayout ropeLayout) {
+            this.ropeLayout = ropeLayout;
+            return this;
+        }
+
+        /** Keys a query may see, itself included; 0 for full attention. */
+        public Builder slidingWindow(int slidingWindow) {
+            this.slidingWindow = slidingWindow;
+            return this;
+        }
+
+        public Builder qkvBias(boolean qkvBias) {
+            this.qkvBias = qkvBias;
+            return this;
+        }
+
+        public DecoderConfig build() {
+            int kv = kvHeads != null ? kvHeads : heads;
+            int head = headDim != null ? headDim : heads > 0 ? hiddenSize / heads : 0;
+            int rotary = rotaryDim != null ? rotaryDim : head;
+            return new DecoderConfig(architecture, hiddenSize, layers, ffnSize, heads, kv, head, rotary, vocabSize,
+                    contextLength, rmsEps, ropeBase, ropeFreqFactors, ropeLayout, slidingWindow, qkvBias, qkNorm);
+        }
+    }
+
     /** The configuration of any model file the decoder reads (GGUF, Hugging Face folder, llama2.c). */
     public static DecoderConfig of(ModelFile file) {
         return switch (file.format()) {
-            case "GGUF" -> fromGguf(file.metadata(), file.tensor("rope_freqs.weight"), file.tensor("token_embd.weight"));
-            case "Hugging Face folder" -> {
+            case GGUF -> fromGguf(file.metadata(), file.tensor("rope_freqs.weight"), file.tensor("token_embd.weight"));
+            case HF_FOLDER -> {
                 try {
                     yield fromHf(HfConfig.read(file.path().resolve("config.json")));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
-            case "llama2.c" -> fromLlama2c(llama2c(file.metadata()));
-            default -> throw new UnsupportedModelException("a " + file.format() + " file alone does not describe a decoder; "
-                    + "use a GGUF file, a Hugging Face folder (config.json + safetensors) or a llama2.c checkpoint");
+            case LLAMA2C -> fromLlama2c(llama2c(file.metadata()));
+            case SAFETENSORS -> throw new UnsupportedModelException("a " + file.format().displayName()
+                    + " file alone does not describe a decoder; use a GGUF file, a Hugging Face folder "
+                    + "(config.json + safetensors) or a llama2.c checkpoint");
         };
     }
 
@@ -166,13 +286,13 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
                 factors[i] *= f;
             }
         }
-        int ctx = optInt(meta, p + "context_length", 2048);
-        boolean neox = arch.equals("qwen2") || arch.equals("qwen3");
-        return new DecoderConfig(arch, hidden, requiredInt(meta, p + "block_count"),
-                requiredInt(meta, p + "feed_forward_length"), heads, optInt(meta, p + "attention.head_count_kv", heads),
-                headDim, rotary, vocab, ctx, (float) optDouble(meta, p + "attention.layer_norm_rms_epsilon", 1e-5),
-                optDouble(meta, p + "rope.freq_base", 10000.0), factors, neox ? RopeLayout.NEOX : RopeLayout.INTERLEAVED,
-                optInt(meta, p + "attention.sliding_window", 0), arch.equals("qwen2"), arch.equals("qwen3"));
+        return builder(arch).hiddenSize(hidden).layers(requiredInt(meta, p + "block_count"))
+                .ffnSize(requiredInt(meta, p + "feed_forward_length")).heads(heads)
+                .kvHeads(optInt(meta, p + "attention.head_count_kv", heads)).headDim(headDim).rotaryDim(rotary)
+                .vocabSize(vocab).contextLength(optInt(meta, p + "context_length", 2048))
+                .rmsEps((float) optDouble(meta, p + "attention.layer_norm_rms_epsilon", 1e-5))
+                .ropeBase(optDouble(meta, p + "rope.freq_base", 10000.0)).ropeFreqFactors(factors)
+                .slidingWindow(optInt(meta, p + "attention.sliding_window", 0)).build();
     }
 
     /** From a Hugging Face config.json of one of {@link #SUPPORTED_HF}. */
@@ -190,7 +310,6 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         int heads = need(hf, "num_attention_heads", hf.numAttentionHeads());
         var raw = hf.raw();
         int headDim = raw.path("head_dim").isInt() ? raw.get("head_dim").asInt() : hidden / heads;
-        int ctx = hf.maxPositionEmbeddings().orElse(2048);
         int window = 0;
         if (raw.path("sliding_window").isInt() && (arch.equals("mistral") || raw.path("use_sliding_window").asBoolean(false))) {
             window = raw.get("sliding_window").asInt();
@@ -200,17 +319,18 @@ public record DecoderConfig(String architecture, int hiddenSize, int layers, int
         double partial = raw.path("partial_rotary_factor").asDouble(1.0);
         int rotary = (int) Math.round(headDim * partial);
         boolean bias = arch.equals("qwen2") || raw.path("attention_bias").asBoolean(false);
-        return new DecoderConfig(arch, hidden, need(hf, "num_hidden_layers", hf.numHiddenLayers()),
-                need(hf, "intermediate_size", hf.intermediateSize()), heads, hf.numKeyValueHeads().orElse(heads), headDim,
-                rotary, need(hf, "vocab_size", hf.vocabSize()), ctx, (float) hf.rmsNormEps().orElse(1e-6),
-                hf.ropeTheta().orElse(10000.0), factors, RopeLayout.NEOX, window, bias, arch.equals("qwen3"));
+        return builder(arch).hiddenSize(hidden).layers(need(hf, "num_hidden_layers", hf.numHiddenLayers()))
+                .ffnSize(need(hf, "intermediate_size", hf.intermediateSize())).heads(heads)
+                .kvHeads(hf.numKeyValueHeads().orElse(heads)).headDim(headDim).rotaryDim(rotary)
+                .vocabSize(need(hf, "vocab_size", hf.vocabSize())).contextLength(hf.maxPositionEmbeddings().orElse(2048))
+                .rmsEps((float) hf.rmsNormEps().orElse(1e-6)).ropeBase(hf.ropeTheta().orElse(10000.0))
+                .ropeFreqFactors(factors).ropeLayout(RopeLayout.NEOX).slidingWindow(window).qkvBias(bias).build();
     }
 
     /** From a llama2.c header: interleaved RoPE over the whole head, theta 10000, epsilon 1e-5. */
     public static DecoderConfig fromLlama2c(Llama2cConfig c) {
-        int headDim = c.headSize();
-        return new DecoderConfig("llama", c.dim(), c.nLayers(), c.hiddenDim(), c.nHeads(), c.nKvHeads(), headDim, headDim,
-                c.vocabSize(), c.seqLen(), 1e-5f, 10000.0, null, RopeLayout.INTERLEAVED, 0, false, false);
+        return builder("llama").hiddenSize(c.dim()).layers(c.nLayers()).ffnSize(c.hiddenDim()).heads(c.nHeads())
+                .kvHeads(c.nKvHeads()).headDim(c.headSize()).vocabSize(c.vocabSize()).contextLength(c.seqLen()).build();
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.plinth.tensor.Norms;
 import dev.plinth.tensor.Parallel;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Rope;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -333,7 +334,7 @@ public final class DecoderModel implements AutoCloseable {
                 Norms.rmsNorm(s.k, ko + i * hd, s.k, ko + i * hd, w.kNorm, 0, hd, c.rmsEps());
             }
         }
-        if (c.ropeLayout() == DecoderConfig.RopeLayout.NEOX) {
+        if (c.ropeLayout() == RopeLayout.NEOX) {
             Rope.rotateNeox(s.q, qo, c.heads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
             Rope.rotateNeox(s.k, ko, c.kvHeads(), hd, c.rotaryDim(), s.cos[r], s.sin[r]);
         } else {

@@ -45,9 +45,4 @@ public final class DecoderSequence implements TokenSequence {
         model.forward(session, tokens, logits);
         return logits;
     }
-
-    /** Forgets every token fed (the sequence starts again at position 0). */
-    public void reset() {
-        session.truncate(0);
-    }
 }

@@ -36,10 +36,6 @@ public final class Embedder {
         return new Embedder(model, tokenizer, Pooling.MEAN, true, Math.min(256, model.config().maxPositions()));
     }
 
-    public int dimension() {
-        return model.config().hiddenSize();
-    }
-
     /** The token ids one text is embedded from. */
     public int[] tokenize(String text) {
         int[] ids = tokenizer.encode(text, true, false);

@@ -44,21 +44,12 @@ public final class Sampler {
         this.candidateLogits = new float[candidateIds.length];
     }
 
-    public SamplingParams params() {
-        return params;
-    }
-
     /** Records a token of the sequence (prompt or generated) for the penalties. */
     public void accept(int token) {
         if (historySize == history.length) {
             history = Arrays.copyOf(history, history.length * 2);
         }
         history[historySize++] = token;
-    }
-
-    /** Forgets the accepted tokens (the random state continues). */
-    public void resetHistory() {
-        historySize = 0;
     }
 
     /**

@@ -1,7 +1,14 @@
 package dev.plinth.model;
 
+import dev.plinth.io.ModelFormat;
+import java.util.List;
+
 /** Where a format keeps each decoder weight: llama.cpp's GGUF names or Hugging Face's. */
-sealed interface TensorNames {
+public sealed interface TensorNames {
+
+    /** The per-block roles, in GGUF's names (the q/k norms are Qwen3's). */
+    List<String> LAYER_ROLES = List.of("attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "attn_q_norm",
+            "attn_k_norm", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down");
 
     String embedding();
 
@@ -15,11 +22,10 @@ sealed interface TensorNames {
     /** Bias of {@code role} in block {@code i}. */
     String bias(int i, String role);
 
-    static TensorNames of(String format) {
+    static TensorNames of(ModelFormat format) {
         return switch (format) {
-            case "GGUF", "llama2.c" -> new Gguf();
-            case "Hugging Face folder", "safetensors" -> new HuggingFace();
-            default -> throw new UnsupportedModelException("no decoder tensor names for format " + format);
+            case GGUF, LLAMA2C -> new Gguf();
+            case HF_FOLDER, SAFETENSORS -> new HuggingFace();
         };
     }
 

@@ -2,6 +2,7 @@ package dev.plinth.model;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
@@ -63,17 +64,18 @@ public final class TokenizerLoader implements AutoCloseable {
         if (model.getFileName().toString().endsWith(".json") && !isSafetensorsIndex(model)) {
             return fromTokenizerJson(model, null);
         }
-        String format;
+        ModelFormat format;
         try (ModelFile file = ModelFiles.open(model)) {
             format = file.format();
         }
         return switch (format) {
-            case "GGUF" -> fromGguf(model);
-            case "llama2.c" -> throw new MissingTokenizerException(model
+            case GGUF -> fromGguf(model);
+            case LLAMA2C -> throw new MissingTokenizerException(model
                     + ": a llama2.c checkpoint holds no vocabulary; its tokenizer is a separate tok.bin");
-            default -> {
+            case SAFETENSORS, HF_FOLDER -> {
                 Path json = model.toAbsolutePath().getParent().resolve(TOKENIZER_JSON);
-                yield fromTokenizerJson(json, model + ": no " + TOKENIZER_JSON + " beside this " + format + " file");
+                yield fromTokenizerJson(json, model + ": no " + TOKENIZER_JSON + " beside this " + format.displayName()
+                        + " file");
             }
         };
     }

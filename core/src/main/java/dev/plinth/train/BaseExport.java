@@ -16,6 +16,7 @@ import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Variable;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
@@ -40,7 +41,7 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #writeGguf}: one GGUF file llama.cpp and Plinth load: {@code general.architecture}
  *       and llama.cpp's hyperparameter keys, the tokenizer as {@code tokenizer.ggml.*} metadata
- *       ({@link GgufTokenizerMetadata}), {@link #CHAT_TEMPLATE} as {@code tokenizer.chat_template},
+ *       ({@link GgufTokenizerMetadata}), {@link ChatMl#TEMPLATE} as {@code tokenizer.chat_template},
  *       weight matrices typed as llama-quantize types them for the chosen {@link QuantType}.</li>
  *   <li>{@link #writeHuggingFace}: a folder transformers loads as {@code LlamaForCausalLM}:
  *       {@code config.json}, {@code model.safetensors} (F32, Hugging Face tensor names, q/k rows in
@@ -56,15 +57,6 @@ import java.util.stream.Stream;
  * before (a crash between the two renames leaves it as {@code .DIR.old-*} beside the target).
  */
 public final class BaseExport {
-    /**
-     * The chat template of every export: ChatML turns ({@code <|im_start|>role\n...<|im_end|>\n}),
-     * then an open assistant turn when a generation prompt is asked for. Tokenizers trained for chat
-     * should reserve {@code <|im_start|>} and {@code <|im_end|>} as special tokens.
-     */
-    public static final String CHAT_TEMPLATE = "{% for message in messages %}"
-            + "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-            + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** llama.cpp's token type for vocabulary rows no tokenizer entry names. */
     private static final int UNUSED_TOKEN = 5;
@@ -89,7 +81,7 @@ public final class BaseExport {
             meta.put(arch + ".attention.sliding_window", GgufValue.ofUint32(c.slidingWindow()));
         }
         meta.putAll(tokenizerMetadata(tokenizerJson, c.vocabSize(), specials));
-        meta.put("tokenizer.chat_template", GgufValue.of(CHAT_TEMPLATE));
+        meta.put("tokenizer.chat_template", GgufValue.of(ChatMl.TEMPLATE));
         List<Tensor> tensors = new ArrayList<>();
         for (Variable p : base.parameters().values()) {
             tensors.add(tensor(p.name(), p));
@@ -132,7 +124,8 @@ public final class BaseExport {
         }
         try {
             SafetensorsWriter.write(staging.resolve("model.safetensors"), hfTensors(base), Map.of("format", "pt"));
-            writeJson(staging.resolve("config.json"), hfConfig(base, specials));
+            writeJson(staging.resolve("config.json"),
+                    ModelConverter.hfConfig(c, base.tiedEmbeddings(), specials.bos(), specials.eos()));
             writeJson(staging.resolve("tokenizer_config.json"), tokenizerConfig(c, specials));
             byte[] tokenizer = Files.readAllBytes(tokenizerJson);
             AtomicFiles.write(staging.resolve("tokenizer.json"), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(tokenizer)));
@@ -177,55 +170,11 @@ public final class BaseExport {
     }
 
     private static List<Tensor> hfTensors(TrainableDecoder base) {
-        DecoderConfig c = base.config();
-        Map<String, String> toHf = new LinkedHashMap<>();
-        ModelConverter.hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
-        List<Tensor> out = new ArrayList<>();
+        List<Tensor> gguf = new ArrayList<>();
         for (Variable p : base.parameters().values()) {
-            String hf = toHf.get(p.name());
-            if (hf == null) {
-                throw new UnsupportedModelException("parameter " + p.name() + " has no Hugging Face name");
-            }
-            Tensor t = tensor(hf, p);
-            // TrainableDecoder's llama runs llama.cpp's interleaved RoPE pairs; transformers rotates halves
-            if (p.name().endsWith("attn_q.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.heads());
-            } else if (p.name().endsWith("attn_k.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.kvHeads());
-            }
-            out.add(t);
+            gguf.add(tensor(p.name(), p));
         }
-        return out;
-    }
-
-    private static ObjectNode hfConfig(TrainableDecoder base, Specials s) {
-        DecoderConfig c = base.config();
-        ObjectNode n = JSON.createObjectNode();
-        n.putArray("architectures").add("LlamaForCausalLM");
-        n.put("model_type", "llama");
-        n.put("hidden_size", c.hiddenSize());
-        n.put("intermediate_size", c.ffnSize());
-        n.put("num_hidden_layers", c.layers());
-        n.put("num_attention_heads", c.heads());
-        n.put("num_key_value_heads", c.kvHeads());
-        n.put("head_dim", c.headDim());
-        n.put("hidden_act", "silu");
-        n.put("max_position_embeddings", c.contextLength());
-        n.put("rms_norm_eps", c.rmsEps());
-        n.put("rope_theta", c.ropeBase());
-        n.putNull("rope_scaling");
-        n.put("attention_bias", false);
-        n.put("attention_dropout", 0.0);
-        n.put("mlp_bias", false);
-        n.put("tie_word_embeddings", base.tiedEmbeddings());
-        n.put("vocab_size", c.vocabSize());
-        n.put("bos_token_id", s.bos());
-        n.put("eos_token_id", s.eos());
-        n.put("initializer_range", 0.02);
-        n.put("pretraining_tp", 1);
-        n.put("use_cache", true);
-        n.put("torch_dtype", "float32");
-        return n;
+        return ModelConverter.toHuggingFace(base.config(), gguf);
     }
 
     private static ObjectNode tokenizerConfig(DecoderConfig c, Specials s) {
@@ -239,7 +188,7 @@ public final class BaseExport {
         n.put("clean_up_tokenization_spaces", false);
         n.put("model_max_length", c.contextLength());
         n.put("tokenizer_class", "PreTrainedTokenizerFast");
-        n.put("chat_template", CHAT_TEMPLATE);
+        n.put("chat_template", ChatMl.TEMPLATE);
         return n;
     }
 

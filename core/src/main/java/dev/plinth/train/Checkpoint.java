@@ -73,11 +73,6 @@ public final class Checkpoint {
         }
     }
 
-    /** Reads only the configuration of a checkpoint. */
-    public static PretrainConfig readConfig(Path file) throws IOException {
-        return read(file).config();
-    }
-
     static void write(Path file, State s) throws IOException {
         AtomicFiles.write(file, ch -> {
             try (Out out = new Out(ch)) {

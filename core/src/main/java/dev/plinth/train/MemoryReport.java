@@ -25,7 +25,7 @@ public record MemoryReport(long heapPeakBytes, long liveHeapPeakBytes, long rssP
                 heap += pool.getPeakUsage().getUsed();
             }
         }
-        return new MemoryReport(heap, Math.max(liveHeapPeak, liveHeap()), vmHwm(Path.of("/proc/self/status")));
+        return new MemoryReport(heap, Math.max(liveHeapPeak, liveHeap()), peakRssBytes());
     }
 
     /** The heap in use right after the latest collection of each pool (the live objects, as last seen). */
@@ -39,10 +39,10 @@ public record MemoryReport(long heapPeakBytes, long liveHeapPeakBytes, long rssP
         return live;
     }
 
-    /** {@code VmHWM} from a Linux status file in bytes, or -1. */
-    static long vmHwm(Path status) {
+    /** Peak resident set size of this process in bytes ({@code VmHWM} from /proc), or -1 where there is none. */
+    public static long peakRssBytes() {
         try {
-            for (String line : Files.readAllLines(status)) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
                     String[] parts = line.substring(6).trim().split("\\s+");
                     return Long.parseLong(parts[0]) * 1024;

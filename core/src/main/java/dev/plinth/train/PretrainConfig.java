@@ -229,9 +229,8 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
 
     /** The decoder shape for a vocabulary: llama, head size hidden/heads, RMSNorm eps 1e-5, interleaved RoPE. */
     public DecoderConfig decoder(int vocabSize) {
-        int headDim = hidden / heads;
-        return new DecoderConfig("llama", hidden, layers, ffn, heads, kvHeads, headDim, headDim, vocabSize, context, 1e-5f,
-                ropeBase, null, DecoderConfig.RopeLayout.INTERLEAVED, 0, false, false);
+        return DecoderConfig.builder("llama").hiddenSize(hidden).layers(layers).ffnSize(ffn).heads(heads)
+                .kvHeads(kvHeads).vocabSize(vocabSize).contextLength(context).ropeBase(ropeBase).build();
     }
 
     /** Tokens one optimizer step consumes. */

@@ -1,6 +1,7 @@
 package dev.plinth.train;
 
 import dev.plinth.io.ModelFile;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.Quantization;
@@ -46,8 +47,9 @@ public final class TrainableDecoder {
      * norms, any of them with a sliding attention window).
      */
     public static TrainableDecoder of(ModelFile file) {
-        if (!"GGUF".equals(file.format())) {
-            throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got " + file.format());
+        if (file.format() != ModelFormat.GGUF) {
+            throw new UnsupportedModelException(file.path() + ": training reads GGUF tensor names; got "
+                    + file.format().displayName());
         }
         DecoderConfig c = DecoderConfig.of(file);
         boolean tied = file.tensor("output.weight") == null;
@@ -210,12 +212,10 @@ public final class TrainableDecoder {
     private Variable block(Tape tape, Variable x, int i, int batch, int seq, int[] positions) {
         DecoderConfig c = config;
         float eps = c.rmsEps();
-        Tape.RopeLayout rope = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX ? Tape.RopeLayout.NEOX
-                : Tape.RopeLayout.INTERLEAVED;
         String l = "blk." + i + ".";
         Variable xn = tape.rmsNorm(x, p(l + "attn_norm.weight"), eps);
-        Variable q = projection(tape, xn, l, "attn_q", c.heads(), positions, rope);
-        Variable k = projection(tape, xn, l, "attn_k", c.kvHeads(), positions, rope);
+        Variable q = projection(tape, xn, l, "attn_q", c.heads(), positions);
+        Variable k = projection(tape, xn, l, "attn_k", c.kvHeads(), positions);
         Variable v = tape.linear(xn, p(l + "attn_v.weight"));
         if (c.qkvBias()) {
             v = tape.addBias(v, p(l + "attn_v.bias"));
@@ -228,8 +228,7 @@ public final class TrainableDecoder {
     }
 
     /** Query or key projection: matrix, bias, per-head norm (as the config says), then RoPE. */
-    private Variable projection(Tape tape, Variable xn, String l, String role, int heads, int[] positions,
-                                Tape.RopeLayout rope) {
+    private Variable projection(Tape tape, Variable xn, String l, String role, int heads, int[] positions) {
         DecoderConfig c = config;
         Variable y = tape.linear(xn, p(l + role + ".weight"));
         if (c.qkvBias()) {
@@ -240,7 +239,8 @@ public final class TrainableDecoder {
             Variable perHead = tape.reshape(y, rows * heads, c.headDim());
             y = tape.reshape(tape.rmsNorm(perHead, p(l + role + "_norm.weight"), c.rmsEps()), rows, heads * c.headDim());
         }
-        return tape.rope(y, heads, c.headDim(), c.rotaryDim(), positions, c.ropeBase(), c.ropeFreqFactors(), rope);
+        return tape.rope(y, heads, c.headDim(), c.rotaryDim(), positions, c.ropeBase(), c.ropeFreqFactors(),
+                c.ropeLayout());
     }
 
     /**

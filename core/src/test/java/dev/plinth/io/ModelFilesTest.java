@@ -27,7 +27,7 @@ class ModelFilesTest {
     void opensGguf() throws Exception {
         Path path = SharedData.require("models/stories260K/stories260K.gguf");
         try (ModelFile m = ModelFiles.open(path); GgufFile g = GgufFile.open(path)) {
-            assertEquals("GGUF", m.format());
+            assertEquals(ModelFormat.GGUF, m.format());
             assertEquals(Optional.of("llama"), m.architecture());
             assertEquals(48, m.tensorInfos().size());
             assertEquals(260032L + 512 * 64, m.parameterCount()); // llama.cpp's converter stores output.weight too
@@ -47,7 +47,7 @@ class ModelFilesTest {
         Path tok = SharedData.require("models/stories260K/tok512.bin");
         try (ModelFile m = ModelFiles.open(bin, tok);
              ModelFile g = ModelFiles.open(SharedData.require("models/stories260K/stories260K.gguf"))) {
-            assertEquals("llama2.c", m.format());
+            assertEquals(ModelFormat.LLAMA2C, m.format());
             assertEquals(Optional.of("llama"), m.architecture());
             assertEquals(260032L, m.parameterCount());
             assertEquals(512, m.metadata().get("tokenizer.tokens"));
@@ -64,7 +64,7 @@ class ModelFilesTest {
     void opensHuggingFaceFolders() throws Exception {
         Path gpt2 = SharedData.require("models/fake-gpt2");
         try (ModelFile m = ModelFiles.open(gpt2)) {
-            assertEquals("Hugging Face folder", m.format());
+            assertEquals(ModelFormat.HF_FOLDER, m.format());
             assertEquals(Optional.of("gpt2"), m.architecture());
             assertEquals(16, m.tensorInfos().size());
             assertEquals((411960L - 8 - 1392) / 4, m.parameterCount());
@@ -84,7 +84,7 @@ class ModelFilesTest {
         Path renamed = Files.copy(st, tmp.resolve("weights.dat"));
         for (Path p : List.of(st, renamed)) {
             try (ModelFile m = ModelFiles.open(p)) {
-                assertEquals("safetensors", m.format());
+                assertEquals(ModelFormat.SAFETENSORS, m.format());
                 assertEquals(Optional.empty(), m.architecture());
                 assertEquals(16, m.tensorInfos().size());
             }

@@ -31,9 +31,10 @@ class ConvertedModelsLlamaCppTest {
     @ParameterizedTest
     @EnumSource(value = QuantType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_K_M", "Q6_K"})
     void quantizedRandomModelAgreesWithLlamaCpp(QuantType type) throws Throwable {
-        DecoderConfig c = RandomModels.llama(256, 3, 4, 2, 512, VOCAB, CONTEXT, 10000);
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(256).layers(3).heads(4).kvHeads(2).ffnSize(512)
+                .vocabSize(VOCAB).contextLength(CONTEXT).build();
         Path f32 = dir.resolve("f32.gguf");
-        RandomModels.write(f32, c, false, QuantType.F32, 3);
+        RandomModels.builder(c).seed(3).writeGguf(f32);
         Path file = dir.resolve(type.cliName() + ".gguf");
         GgufQuantizer.quantize(f32, file, type, GgufQuantizer.Listener.NONE);
         int[] prompt = new SplittableRandom(9).ints(12, 0, VOCAB).toArray();

@@ -9,17 +9,15 @@ import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.io.hf.HfConfig;
-import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.DType;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +31,12 @@ class DecoderModelTest {
 
     private Path model(RandomDecoders.Variant v, int layers) throws Exception {
         Path p = dir.resolve(v + "-" + layers + ".gguf");
-        RandomDecoders.write(p, v, DType.F32, 256, 512, layers, VOCAB, 256, 77 + v.ordinal());
+        random(v, layers).writeGguf(p);
         return p;
+    }
+
+    private static RandomModels.Builder random(RandomDecoders.Variant v, int layers) {
+        return RandomDecoders.model(v, DType.F32, 256, 512, layers, VOCAB, 256, 77 + v.ordinal());
     }
 
     private static int[] tokens(long seed, int n) {
@@ -112,11 +114,11 @@ class DecoderModelTest {
         for (RandomDecoders.Variant v : List.of(RandomDecoders.Variant.LLAMA, RandomDecoders.Variant.QWEN2,
                 RandomDecoders.Variant.QWEN3)) {
             Path gguf = model(v, 2);
-            Path folder = Files.createDirectories(dir.resolve("hf-" + v));
-            toHuggingFace(gguf, folder, v);
+            Path folder = dir.resolve("hf-" + v);
+            random(v, 2).writeHuggingFace(folder);
             int[] t = tokens(6, 10);
             try (DecoderModel a = DecoderModel.open(gguf); DecoderModel b = DecoderModel.open(folder)) {
-                assertEquals(DecoderConfig.RopeLayout.NEOX, b.config().ropeLayout());
+                assertEquals(RopeLayout.NEOX, b.config().ropeLayout());
                 assertArrayEquals(a.forward(a.newSession(16), t), b.forward(b.newSession(16), t), 1e-4f, v.name());
             }
         }
@@ -186,63 +188,5 @@ class DecoderModelTest {
             m = Math.max(m, Math.abs(a[i] - b[i]));
         }
         return m;
-    }
-
-    /** Writes the GGUF model as a transformers folder: HF names, config.json, q/k rows in HF order for llama. */
-    private static void toHuggingFace(Path gguf, Path folder, RandomDecoders.Variant v) throws Exception {
-        List<Tensor> out = new ArrayList<>();
-        try (DecoderModel m = DecoderModel.open(gguf); GgufFile g = GgufFile.open(gguf)) {
-            DecoderConfig c = m.config();
-            boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.INTERLEAVED;
-            TensorNames hf = TensorNames.of("Hugging Face folder");
-            for (GgufFile.TensorInfo info : g.tensorInfos()) {
-                String name = info.name();
-                float[] x = g.tensor(info).data().toArray(ValueLayout.JAVA_FLOAT);
-                String target;
-                if (name.equals("token_embd.weight")) {
-                    target = hf.embedding();
-                } else if (name.equals("output.weight")) {
-                    target = hf.output();
-                } else if (name.equals("output_norm.weight")) {
-                    target = hf.outputNorm();
-                } else {
-                    String[] parts = name.split("\\.");
-                    int layer = Integer.parseInt(parts[1]);
-                    String role = parts[2];
-                    target = parts[3].equals("bias") ? hf.bias(layer, role) : hf.layer(layer, role);
-                    if (permute && (role.equals("attn_q") || role.equals("attn_k"))) {
-                        x = toHfRowOrder(x, (int) info.shape()[1], c.headDim());
-                    }
-                }
-                out.add(Tensor.ofFloats(target, x, info.shape()));
-            }
-            String cls = switch (v.arch) {
-                case "qwen2" -> "Qwen2ForCausalLM";
-                case "qwen3" -> "Qwen3ForCausalLM";
-                default -> "LlamaForCausalLM";
-            };
-            Files.writeString(folder.resolve("config.json"), String.format(java.util.Locale.ROOT, """
-                    {"architectures": ["%s"], "hidden_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
-                     "num_key_value_heads": %d, "head_dim": %d, "intermediate_size": %d, "vocab_size": %d,
-                     "max_position_embeddings": %d, "rms_norm_eps": %s, "rope_theta": %s, "tie_word_embeddings": %s}
-                    """, cls, c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnSize(), c.vocabSize(),
-                    c.contextLength(), Float.toString(c.rmsEps()), Double.toString(c.ropeBase()), v.tied));
-        }
-        SafetensorsWriter.write(folder.resolve("model.safetensors"), out, Map.of());
-    }
-
-    /** Inverse of llama.cpp's q/k permutation: GGUF row h*hd + 2i + j holds HF row h*hd + j*hd/2 + i. */
-    private static float[] toHfRowOrder(float[] w, int cols, int hd) {
-        float[] out = new float[w.length];
-        int rows = w.length / cols;
-        for (int r = 0; r < rows; r++) {
-            int h = r / hd;
-            int within = r % hd;
-            int i = within / 2;
-            int j = within % 2;
-            int hfRow = h * hd + j * (hd / 2) + i;
-            System.arraycopy(w, r * cols, out, hfRow * cols, cols);
-        }
-        return out;
     }
 }

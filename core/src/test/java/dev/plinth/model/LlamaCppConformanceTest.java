@@ -124,7 +124,7 @@ class LlamaCppConformanceTest {
     void agreesWithLlamaCpp(RandomDecoders.Variant variant, DType type) throws Throwable {
         Path file = dir.resolve(variant + "-" + type + ".gguf");
         long seed = 1000L * variant.ordinal() + type.ordinal();
-        RandomDecoders.write(file, variant, type, HIDDEN, FFN, LAYERS, VOCAB, CONTEXT, seed);
+        RandomDecoders.model(variant, type, HIDDEN, FFN, LAYERS, VOCAB, CONTEXT, seed).writeGguf(file);
         int[] prompt = new SplittableRandom(seed + 7).ints(PROMPT, 0, VOCAB).toArray();
 
         float[][] reference = llamaCpp(file, prompt);

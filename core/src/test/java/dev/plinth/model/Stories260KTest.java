@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.plinth.SharedData;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ class Stories260KTest {
     void ggufConversionMatchesRunC() throws Exception {
         Path dir = SharedData.require("models/stories260K");
         try (DecoderModel m = DecoderModel.open(dir.resolve("stories260K.gguf"))) {
-            assertEquals(DecoderConfig.RopeLayout.INTERLEAVED, m.config().ropeLayout());
+            assertEquals(RopeLayout.INTERLEAVED, m.config().ropeLayout());
             assertArrayEquals(EXPECTED, m.generateGreedy(PROMPT, EXPECTED.length, -1));
         }
     }

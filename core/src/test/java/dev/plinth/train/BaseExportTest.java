@@ -12,6 +12,7 @@ import dev.plinth.LlamaCppLibrary;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.model.LlamaCppRunner;
 import dev.plinth.model.UnsupportedModelException;
@@ -22,6 +23,7 @@ import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.text.BpeTrainer;
 import dev.plinth.text.ByteLevelBpeTokenizer;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.ConformanceStrings;
 import dev.plinth.text.HfReference;
 import dev.plinth.text.LlamaCppReference;
@@ -85,9 +87,10 @@ class BaseExportTest {
     }
 
     private static TrainableDecoder base(boolean tiedEmbeddings, long seed) throws IOException {
-        var config = RandomModels.llama(32, 2, 4, 2, 64, tokenizer.vocabSize() + PAD_ROWS, 64, 10000);
+        var config = DecoderConfig.builder("llama").hiddenSize(32).layers(2).heads(4).kvHeads(2).ffnSize(64)
+                .vocabSize(tokenizer.vocabSize() + PAD_ROWS).contextLength(64).build();
         Path gguf = shared.resolve("init-" + tiedEmbeddings + ".gguf");
-        RandomModels.write(gguf, config, tiedEmbeddings, QuantType.F32, seed);
+        RandomModels.builder(config).tiedEmbeddings(tiedEmbeddings).seed(seed).writeGguf(gguf);
         TrainableDecoder m;
         try (ModelFile f = ModelFiles.open(gguf)) {
             m = TrainableDecoder.of(f);
@@ -163,7 +166,7 @@ class BaseExportTest {
         assertTrue(diff <= 1e-4f, "max |diff| " + diff);
         try (GgufFile g = GgufFile.open(gguf)) {
             assertEquals("llama", g.getString("general.architecture", null));
-            assertEquals(BaseExport.CHAT_TEMPLATE, g.getString("tokenizer.chat_template", null));
+            assertEquals(ChatMl.TEMPLATE, g.getString("tokenizer.chat_template", null));
             assertEquals(tiedEmbeddings, g.tensorInfo("output.weight") == null);
             assertEquals(DType.F32, g.tensorInfo("blk.0.attn_q.weight").dtype());
             Tokenizer fromGguf = Tokenizers.fromGguf(g);
@@ -279,7 +282,7 @@ class BaseExportTest {
         assertEquals(eos(), config.path("eos_token_id").asInt());
         JsonNode tc = new ObjectMapper().readTree(hf.resolve("tokenizer_config.json").toFile());
         assertEquals("<|endoftext|>", tc.path("eos_token").asText());
-        assertEquals(BaseExport.CHAT_TEMPLATE, tc.path("chat_template").asText());
+        assertEquals(ChatMl.TEMPLATE, tc.path("chat_template").asText());
         assertArrayEquals(Files.readAllBytes(tokenizerJson), Files.readAllBytes(hf.resolve("tokenizer.json")));
         try (ModelFile f = ModelFiles.open(hf)) {
             assertTrue(f.tensor("model.layers.1.self_attn.q_proj.weight") != null);
@@ -328,9 +331,10 @@ class BaseExportTest {
 
     @Test
     void aTokenizerLargerThanTheEmbeddingIsRefused() throws IOException {
-        var config = RandomModels.llama(32, 1, 4, 2, 64, 300, 64, 10000);
+        var config = DecoderConfig.builder("llama").hiddenSize(32).layers(1).heads(4).kvHeads(2).ffnSize(64)
+                .vocabSize(300).contextLength(64).build();
         Path gguf = dir.resolve("small.gguf");
-        RandomModels.write(gguf, config, true, QuantType.F32, 3);
+        RandomModels.builder(config).tiedEmbeddings(true).seed(3).writeGguf(gguf);
         TrainableDecoder m;
         try (ModelFile f = ModelFiles.open(gguf)) {
             m = TrainableDecoder.of(f);

@@ -1,7 +1,5 @@
 package dev.plinth.train;
 
-import static dev.plinth.train.TrainableDecoderTest.gaussian;
-import static dev.plinth.train.TrainableDecoderTest.norm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -11,10 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.ReferenceProcess;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
-import dev.plinth.io.gguf.GgufValue;
-import dev.plinth.io.gguf.GgufWriter;
 import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.io.safetensors.SafetensorsWriter;
+import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
@@ -65,7 +63,7 @@ class TorchConformanceTest {
      * brings q/k/v biases and NeoX RoPE, qwen3 per-head q/k norms (with heads wider than
      * hidden/heads), mistral a sliding window; {@code rotary} below the head size turns only part
      * of each head. {@code clip} is the global gradient-norm bound: within the norms of the ten
-     * steps (4–12 here) so that some steps clip and some do not, or below all of them. With
+     * steps (4–9 here) so that some steps clip and some do not, or below all of them. With
      * {@code microBatches} k, each step accumulates the gradients of k equal slices of the batch,
      * each slice's mean loss scaled by 1/k.
      */
@@ -75,8 +73,8 @@ class TorchConformanceTest {
 
     static Stream<Case> cases() {
         return Stream.of(
-                new Case("llama-gqa-untied", "llama", false, 4, 2, 12, 12, 0, false, true, 5.0, 1),
-                new Case("mistral-mqa-window-tied", "mistral", true, 4, 1, 12, 8, 7, true, false, 10.0, 1),
+                new Case("llama-gqa-untied", "llama", false, 4, 2, 12, 12, 0, false, true, 7.0, 1),
+                new Case("mistral-mqa-window-tied", "mistral", true, 4, 1, 12, 8, 7, true, false, 6.5, 1),
                 new Case("qwen2-bias-tied", "qwen2", true, 4, 2, 12, 12, 0, false, true, 5.0, 1),
                 new Case("qwen3-qknorm-untied", "qwen3", false, 4, 2, 16, 16, 0, false, true, 1.0, 2));
     }
@@ -176,7 +174,7 @@ class TorchConformanceTest {
     private static PlinthRun prepareAndTrain(Case c, Path caseDir) throws IOException {
         SplittableRandom rnd = new SplittableRandom(c.name().hashCode());
         Path gguf = caseDir.resolve("model.gguf");
-        writeModel(c, rnd, gguf);
+        writeModel(c, rnd.nextLong(), gguf);
         List<int[][]> inputs = new ArrayList<>();
         List<int[][]> targets = new ArrayList<>();
         for (int s = 0; s < STEPS; s++) {
@@ -237,60 +235,13 @@ class TorchConformanceTest {
      * A GGUF of {@code c}'s shape with weights large enough that logits spread (loss well below
      * ln(vocab) is reachable) and norm weights away from one.
      */
-    private static void writeModel(Case c, SplittableRandom rnd, Path out) throws IOException {
-        String a = c.arch() + ".";
-        int qDim = c.heads() * c.headDim();
-        int kvDim = c.kvHeads() * c.headDim();
-        GgufWriter w = new GgufWriter()
-                .put("general.architecture", GgufValue.of(c.arch()))
-                .put(a + "context_length", GgufValue.ofUint32(64))
-                .put(a + "embedding_length", GgufValue.ofUint32(HIDDEN))
-                .put(a + "block_count", GgufValue.ofUint32(LAYERS))
-                .put(a + "feed_forward_length", GgufValue.ofUint32(FFN))
-                .put(a + "attention.head_count", GgufValue.ofUint32(c.heads()))
-                .put(a + "attention.head_count_kv", GgufValue.ofUint32(c.kvHeads()))
-                .put(a + "attention.key_length", GgufValue.ofUint32(c.headDim()))
-                .put(a + "attention.value_length", GgufValue.ofUint32(c.headDim()))
-                .put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f))
-                .put(a + "rope.freq_base", GgufValue.ofFloat32(10000f))
-                .put(a + "rope.dimension_count", GgufValue.ofUint32(c.rotary()))
-                .put(a + "vocab_size", GgufValue.ofUint32(VOCAB))
-                .put("tokenizer.ggml.model", GgufValue.of("none"));
-        if (c.window() > 0) {
-            w.put(a + "attention.sliding_window", GgufValue.ofUint32(c.window()));
-        }
-        double in = 1 / Math.sqrt(HIDDEN);
-        // a tied embedding is also the output matrix: smaller, or the logits saturate
-        w.add(gaussian("token_embd.weight", rnd, c.tied() ? 0.25 : 1.0, VOCAB, HIDDEN));
-        w.add(norm("output_norm.weight", rnd, HIDDEN));
-        if (!c.tied()) {
-            w.add(gaussian("output.weight", rnd, 2 * in, VOCAB, HIDDEN));
-        }
-        if (c.freqFactors()) {
-            w.add(Tensor.ofFloats("rope_freqs.weight", freqFactors(c.rotary()), c.rotary() / 2));
-        }
-        for (int i = 0; i < LAYERS; i++) {
-            String b = "blk." + i + ".";
-            w.add(norm(b + "attn_norm.weight", rnd, HIDDEN));
-            w.add(gaussian(b + "attn_q.weight", rnd, 2 * in, qDim, HIDDEN));
-            w.add(gaussian(b + "attn_k.weight", rnd, 2 * in, kvDim, HIDDEN));
-            w.add(gaussian(b + "attn_v.weight", rnd, in, kvDim, HIDDEN));
-            if (c.arch().equals("qwen2")) {
-                w.add(gaussian(b + "attn_q.bias", rnd, 0.5, qDim));
-                w.add(gaussian(b + "attn_k.bias", rnd, 0.5, kvDim));
-                w.add(gaussian(b + "attn_v.bias", rnd, 0.5, kvDim));
-            }
-            if (c.arch().equals("qwen3")) {
-                w.add(norm(b + "attn_q_norm.weight", rnd, c.headDim()));
-                w.add(norm(b + "attn_k_norm.weight", rnd, c.headDim()));
-            }
-            w.add(gaussian(b + "attn_output.weight", rnd, 1 / Math.sqrt(qDim), HIDDEN, qDim));
-            w.add(norm(b + "ffn_norm.weight", rnd, HIDDEN));
-            w.add(gaussian(b + "ffn_gate.weight", rnd, in, FFN, HIDDEN));
-            w.add(gaussian(b + "ffn_up.weight", rnd, in, FFN, HIDDEN));
-            w.add(gaussian(b + "ffn_down.weight", rnd, 1 / Math.sqrt(FFN), HIDDEN, FFN));
-        }
-        w.write(out);
+    private static void writeModel(Case c, long seed, Path out) throws IOException {
+        float[] factors = c.freqFactors() ? freqFactors(c.rotary()) : null;
+        DecoderConfig config = DecoderConfig.builder(c.arch()).hiddenSize(HIDDEN).layers(LAYERS).ffnSize(FFN)
+                .vocabSize(VOCAB).contextLength(64).heads(c.heads()).kvHeads(c.kvHeads()).headDim(c.headDim())
+                .rotaryDim(c.rotary()).slidingWindow(c.window()).ropeFreqFactors(factors).build();
+        RandomModels.builder(config).tiedEmbeddings(c.tied()).init(RandomModels.Init.unitScale(2, 0.3, 0.5))
+                .noVocabulary().seed(seed).writeGguf(out);
     }
 
     private static float[] freqFactors(int rotary) {

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
-import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.gguf.GgufWriter;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainableDecoderTest {
     private static final int SEQ = 8;
 
+    /**
+     * Unit-scale activations, embedding rows of unit scale (so that the finite-difference step is small
+     * beside them) and logits spread about 4, norm weights 1 ± 0.3, biases of 0.5.
+     */
+    private static final RandomModels.Init INIT = RandomModels.Init.unitScale(4, 0.3, 0.5);
+
     @TempDir
     Path dir;
 
     /**
-     * The tiny llama written with {@link GgufWriter} (F32; RandomModels' synthetic vocabulary needs
-     * more than 32 tokens): weights large enough that the logits spread (about unit scale), norm
-     * weights away from 1 and, when asked, RoPE frequency divisors.
+     * The tiny llama of {@link RandomModels} (F32, no vocabulary: its synthetic one needs more than 32
+     * tokens), weights drawn as {@link #INIT} says and, when asked, RoPE frequency divisors.
      */
     private Path tinyLlama(boolean tied, boolean freqFactors, long seed) throws IOException {
         return tinyModel("llama", tied, freqFactors, seed);
@@ -52,90 +57,19 @@ class TrainableDecoderTest {
 
     /** As {@link #tinyModel(String, boolean, boolean, long)} with a sliding attention window (0: none). */
     private Path tinyModel(String arch, boolean tied, boolean freqFactors, long seed, int window) throws IOException {
-        int hidden = 16;
-        int heads = 4;
-        int kvHeads = 2;
-        int headDim = arch.equals("qwen3") ? 8 : hidden / heads;
-        int ffn = 40;
-        int vocab = 32;
-        int layers = 2;
-        SplittableRandom rnd = new SplittableRandom(seed);
-        String a = arch + ".";
-        GgufWriter w = new GgufWriter()
-                .put("general.architecture", GgufValue.of(arch))
-                .put(a + "context_length", GgufValue.ofUint32(64))
-                .put(a + "embedding_length", GgufValue.ofUint32(hidden))
-                .put(a + "block_count", GgufValue.ofUint32(layers))
-                .put(a + "feed_forward_length", GgufValue.ofUint32(ffn))
-                .put(a + "attention.head_count", GgufValue.ofUint32(heads))
-                .put(a + "attention.head_count_kv", GgufValue.ofUint32(kvHeads))
-                .put(a + "attention.key_length", GgufValue.ofUint32(headDim))
-                .put(a + "attention.value_length", GgufValue.ofUint32(headDim))
-                .put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f))
-                .put(a + "rope.freq_base", GgufValue.ofFloat32(10000f))
-                .put(a + "rope.dimension_count", GgufValue.ofUint32(headDim))
-                .put(a + "vocab_size", GgufValue.ofUint32(vocab))
-                .put("tokenizer.ggml.model", GgufValue.of("none"));
-        if (window > 0) {
-            w.put(a + "attention.sliding_window", GgufValue.ofUint32(window));
-        }
-        int qDim = heads * headDim;
-        int kvDim = kvHeads * headDim;
-        w.add(gaussian("token_embd.weight", rnd, 1.0, vocab, hidden));
-        w.add(norm("output_norm.weight", rnd, hidden));
-        if (!tied) {
-            w.add(gaussian("output.weight", rnd, 1 / Math.sqrt(hidden), vocab, hidden));
-        }
+        int headDim = arch.equals("qwen3") ? 8 : 4;
+        float[] factors = null;
         if (freqFactors) {
-            float[] f = new float[headDim / 2];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = 1 + 3 * i;
+            factors = new float[headDim / 2];
+            for (int i = 0; i < factors.length; i++) {
+                factors[i] = 1 + 3 * i;
             }
-            w.add(Tensor.ofFloats("rope_freqs.weight", f, f.length));
         }
-        double in = 1 / Math.sqrt(hidden);
-        for (int i = 0; i < layers; i++) {
-            String b = "blk." + i + ".";
-            w.add(norm(b + "attn_norm.weight", rnd, hidden));
-            w.add(gaussian(b + "attn_q.weight", rnd, 2 * in, qDim, hidden));
-            w.add(gaussian(b + "attn_k.weight", rnd, 2 * in, kvDim, hidden));
-            w.add(gaussian(b + "attn_v.weight", rnd, in, kvDim, hidden));
-            if (arch.equals("qwen2")) {
-                w.add(gaussian(b + "attn_q.bias", rnd, 0.5, qDim));
-                w.add(gaussian(b + "attn_k.bias", rnd, 0.5, kvDim));
-                w.add(gaussian(b + "attn_v.bias", rnd, 0.5, kvDim));
-            }
-            if (arch.equals("qwen3")) {
-                w.add(norm(b + "attn_q_norm.weight", rnd, headDim));
-                w.add(norm(b + "attn_k_norm.weight", rnd, headDim));
-            }
-            w.add(gaussian(b + "attn_output.weight", rnd, 1 / Math.sqrt(qDim), hidden, qDim));
-            w.add(norm(b + "ffn_norm.weight", rnd, hidden));
-            w.add(gaussian(b + "ffn_gate.weight", rnd, in, ffn, hidden));
-            w.add(gaussian(b + "ffn_up.weight", rnd, in, ffn, hidden));
-            w.add(gaussian(b + "ffn_down.weight", rnd, 1 / Math.sqrt(ffn), hidden, ffn));
-        }
+        DecoderConfig c = DecoderConfig.builder(arch).hiddenSize(16).heads(4).kvHeads(2).headDim(headDim).ffnSize(40)
+                .vocabSize(32).layers(2).contextLength(64).ropeFreqFactors(factors).slidingWindow(window).build();
         Path out = dir.resolve("tiny-" + arch + tied + freqFactors + window + ".gguf");
-        w.write(out);
+        RandomModels.builder(c).tiedEmbeddings(tied).init(INIT).noVocabulary().seed(seed).writeGguf(out);
         return out;
-    }
-
-    /** A random tensor of any rank (also the fixture of {@code TorchConformanceTest}). */
-    static Tensor gaussian(String name, SplittableRandom rnd, double std, long... shape) {
-        float[] x = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextGaussian() * std);
-        }
-        return Tensor.ofFloats(name, x, shape);
-    }
-
-    /** A norm weight: ones plus noise, so that a misplaced norm shows. */
-    static Tensor norm(String name, SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (1 + 0.3 * rnd.nextGaussian());
-        }
-        return Tensor.ofFloats(name, x, n);
     }
 
     private static int[][] randomTokens(SplittableRandom rnd, int batch, int vocab) {

@@ -1,14 +1,13 @@
 package dev.plinth.io.gguf;
 
+import dev.plinth.io.MappedFiles;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,15 +75,8 @@ public final class GgufFile implements AutoCloseable {
      * and its byte offset) for a malformed file. Files of any size are mapped whole, zero-copy.
      */
     public static GgufFile open(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            GgufHeaderParser.Header header = new GgufHeaderParser(path, seg).parse();
-            return new GgufFile(path, arena, seg, header);
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (arena, seg) -> new GgufFile(path, arena, seg,
+                new GgufHeaderParser(path, seg).parse()));
     }
 
     /**

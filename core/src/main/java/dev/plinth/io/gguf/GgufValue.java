@@ -74,10 +74,6 @@ public record GgufValue(GgufType type, Object value) {
         return new GgufValue(GgufType.STRING, s);
     }
 
-    public static GgufValue ofString(String s) {
-        return new GgufValue(GgufType.STRING, s);
-    }
-
     public static GgufValue ofUint8(int v) {
         return new GgufValue(GgufType.UINT8, v);
     }
@@ -88,10 +84,6 @@ public record GgufValue(GgufType type, Object value) {
 
     public static GgufValue ofUint16(int v) {
         return new GgufValue(GgufType.UINT16, v);
-    }
-
-    public static GgufValue ofInt16(int v) {
-        return new GgufValue(GgufType.INT16, v);
     }
 
     public static GgufValue ofUint32(long v) {

@@ -1,5 +1,6 @@
 package dev.plinth.io.llama2c;
 
+import dev.plinth.io.MappedFiles;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
@@ -8,9 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -90,15 +89,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
 
     /** Maps {@code path} and checks its header against its size. */
     public static Llama2cCheckpoint open(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            Llama2cConfig config = readConfig(path, seg);
-            return new Llama2cCheckpoint(path, arena, seg, config);
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (arena, seg) -> of(path, arena, seg));
     }
 
     /** A checkpoint already in memory (tests); {@code arena} may be null for a heap segment. */

@@ -1,5 +1,6 @@
 package dev.plinth.io.onnx;
 
+import dev.plinth.io.MappedFiles;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
@@ -7,9 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +49,6 @@ public final class OnnxModel implements AutoCloseable {
     private final long irVersion;
     private final String producer;
     private final Map<String, Tensor> initializers;
-    private final Map<String, Integer> unsupported;
     private final List<Node> nodes;
     private final List<String> inputs;
     private final List<String> outputs;
@@ -61,7 +59,6 @@ public final class OnnxModel implements AutoCloseable {
         this.irVersion = p.irVersion();
         this.producer = p.producer();
         this.initializers = Collections.unmodifiableMap(p.initializers());
-        this.unsupported = Collections.unmodifiableMap(p.unsupported());
         this.nodes = List.copyOf(p.nodes());
         this.inputs = List.copyOf(p.inputs());
         this.outputs = List.copyOf(p.outputs());
@@ -69,14 +66,7 @@ public final class OnnxModel implements AutoCloseable {
 
     /** Maps and parses {@code path}; a malformed file gives a {@link ModelFormatException}. */
     public static OnnxModel open(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new OnnxModel(path, arena, new OnnxParser(path, seg).parse());
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (arena, seg) -> new OnnxModel(path, arena, new OnnxParser(path, seg).parse()));
     }
 
     /** Parses a model held in {@code bytes} ({@code label} names it in error messages; may be null). */
@@ -105,11 +95,6 @@ public final class OnnxModel implements AutoCloseable {
     /** The initializer called {@code name}, or null. */
     public Tensor initializer(String name) {
         return initializers.get(name);
-    }
-
-    /** Initializers skipped because their ONNX element type has no {@code DType} (name to ONNX type id). */
-    public Map<String, Integer> unsupportedInitializers() {
-        return unsupported;
     }
 
     /** Nodes in graph order. */

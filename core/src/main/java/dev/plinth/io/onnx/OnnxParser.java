@@ -22,8 +22,8 @@ final class OnnxParser {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    record Parsed(long irVersion, String producer, Map<String, Tensor> initializers, Map<String, Integer> unsupported,
-                  List<OnnxModel.Node> nodes, List<String> inputs, List<String> outputs) {
+    record Parsed(long irVersion, String producer, Map<String, Tensor> initializers, List<OnnxModel.Node> nodes,
+                  List<String> inputs, List<String> outputs) {
     }
 
     private final Path file;
@@ -68,7 +68,7 @@ final class OnnxParser {
         if (!sawGraph) {
             throw r.error("ModelProto.graph", 0, "no graph: not an ONNX model");
         }
-        return new Parsed(irVersion, producer, initializers, unsupported, nodes, inputs, outputs);
+        return new Parsed(irVersion, producer, initializers, nodes, inputs, outputs);
     }
 
     private void graph(ProtoReader r) throws ModelFormatException {

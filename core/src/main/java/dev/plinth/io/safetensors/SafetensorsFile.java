@@ -1,12 +1,11 @@
 package dev.plinth.io.safetensors;
 
+import dev.plinth.io.MappedFiles;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -49,15 +48,8 @@ public final class SafetensorsFile implements SafetensorsModel {
 
     /** Maps and validates {@code path}. */
     public static SafetensorsFile open(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            SafetensorsHeaderParser.Header header = new SafetensorsHeaderParser(path, seg).parse();
-            return new SafetensorsFile(path, arena, seg, header);
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (arena, seg) -> new SafetensorsFile(path, arena, seg,
+                new SafetensorsHeaderParser(path, seg).parse()));
     }
 
     /** A file already in memory (tests); {@code arena} may be null for a heap segment. */
@@ -94,11 +86,6 @@ public final class SafetensorsFile implements SafetensorsModel {
     @Override
     public Map<String, String> metadata() {
         return metadata;
-    }
-
-    /** The whole mapped file. */
-    public MemorySegment segment() {
-        return file;
     }
 
     @Override

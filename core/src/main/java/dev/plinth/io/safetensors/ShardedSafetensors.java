@@ -29,15 +29,13 @@ public final class ShardedSafetensors implements SafetensorsModel {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build()).build());
 
-    private final Path index;
     private final List<SafetensorsFile> shards;
     private final Map<String, String> indexMetadata;
     private final List<TensorInfo> infos;
     private final Map<String, SafetensorsFile> shardOf;
 
-    private ShardedSafetensors(Path index, List<SafetensorsFile> shards, Map<String, String> indexMetadata,
-                               List<TensorInfo> infos, Map<String, SafetensorsFile> shardOf) {
-        this.index = index;
+    private ShardedSafetensors(List<SafetensorsFile> shards, Map<String, String> indexMetadata, List<TensorInfo> infos,
+                               Map<String, SafetensorsFile> shardOf) {
         this.shards = shards;
         this.indexMetadata = indexMetadata;
         this.infos = infos;
@@ -74,7 +72,7 @@ public final class ShardedSafetensors implements SafetensorsModel {
                             "tensor is listed in " + e.getValue() + " but that shard does not hold it");
                 }
             }
-            return new ShardedSafetensors(index, List.copyOf(shards), indexMetadata, List.copyOf(infos),
+            return new ShardedSafetensors(List.copyOf(shards), indexMetadata, List.copyOf(infos),
                     Collections.unmodifiableMap(shardOf));
         } catch (IOException | RuntimeException e) {
             shards.forEach(SafetensorsFile::close);
@@ -125,9 +123,6 @@ public final class ShardedSafetensors implements SafetensorsModel {
                 && s.indexOf('\0') < 0;
     }
 
-    public Path index() {
-        return index;
-    }
 
     /** The shards, sorted by file name. */
     public List<SafetensorsFile> shards() {

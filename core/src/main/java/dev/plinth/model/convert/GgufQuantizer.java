@@ -9,6 +9,7 @@ import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -82,7 +83,7 @@ public final class GgufQuantizer {
      */
     public static void write(Map<String, GgufValue> metadata, List<Tensor> tensors, Path out, QuantType target,
                              Listener listener) throws IOException {
-        Map<String, Tensor> byName = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> byName = new LinkedHashMap<>();
         List<TypeRules.Source> sources = new ArrayList<>();
         for (Tensor t : tensors) {
             if (byName.putIfAbsent(t.name(), t) != null) {
@@ -94,15 +95,25 @@ public final class GgufQuantizer {
     }
 
     static void write(Model in, Path out, QuantType target, Listener listener) throws IOException {
-        Map<String, DType> plan = TypeRules.plan(in.tensors(), target, in.layers());
-        GgufWriter w = new GgufWriter().version(in.version());
+        Map<String, GgufValue> metadata = new LinkedHashMap<>();
         in.metadata().forEach((k, v) -> {
             if (!k.equals("general.quantization_version") && !k.equals("general.file_type") && !k.startsWith("split.")) {
-                w.put(k, v);
+                metadata.put(k, v);
             }
         });
-        w.put("general.quantization_version", GgufValue.ofUint32(QUANTIZATION_VERSION));
-        w.put("general.file_type", GgufValue.ofUint32(target.llamaFtype()));
+        metadata.put("general.quantization_version", GgufValue.ofUint32(QUANTIZATION_VERSION));
+        metadata.put("general.file_type", GgufValue.ofUint32(target.llamaFtype()));
+        Map<String, DType> plan = TypeRules.plan(in.tensors(), target, in.layers());
+        write(new Model(in.version(), metadata, in.tensors(), in.reader()), plan, out, listener);
+    }
+
+    /**
+     * Writes {@code in}'s metadata as it is and the tensors of {@code plan}, in its order, each
+     * converted to its planned type (atomically, one tensor in memory at a time).
+     */
+    static void write(Model in, Map<String, DType> plan, Path out, Listener listener) throws IOException {
+        GgufWriter w = new GgufWriter().version(in.version());
+        in.metadata().forEach(w::put);
         try (ScratchFile scratch = new ScratchFile(out)) {
             int i = 0;
             for (Map.Entry<String, DType> e : plan.entrySet()) {

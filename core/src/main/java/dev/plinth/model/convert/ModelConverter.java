@@ -1,17 +1,23 @@
 package dev.plinth.model.convert;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
-import dev.plinth.text.GgufTokenizerMetadata;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.TensorNames;
+import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
+import dev.plinth.text.GgufTokenizerMetadata;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -58,9 +64,9 @@ public final class ModelConverter {
         }
         try (ModelFile model = ModelFiles.open(in, tokenizer)) {
             GgufQuantizer.Model m = switch (model.format()) {
-                case "Hugging Face folder" -> fromHf(model);
-                case "llama2.c" -> fromLlama2c(model, tokenizer);
-                default -> throw new IllegalArgumentException(in + ": a " + model.format()
+                case HF_FOLDER -> fromHf(model);
+                case LLAMA2C -> fromLlama2c(model, tokenizer);
+                case GGUF, SAFETENSORS -> throw new IllegalArgumentException(in + ": a " + model.format().displayName()
                         + " file alone does not describe a model; give its Hugging Face folder");
             };
             GgufQuantizer.write(m, out, type, listener);
@@ -177,7 +183,7 @@ public final class ModelConverter {
         if (c.ropeFreqFactors() != null) {
             throw new IllegalArgumentException(model.path() + ": RoPE scaling (rope_freqs) is not converted yet");
         }
-        boolean permute = c.ropeLayout() == DecoderConfig.RopeLayout.NEOX && arch.equals("llama");
+        boolean permute = c.ropeLayout() == RopeLayout.NEOX && arch.equals("llama");
         Function<Tensor, Tensor> fix = t -> {
             if (permute && t.name().endsWith("attn_q.weight")) {
                 return toInterleaved(t, c.heads());
@@ -241,23 +247,91 @@ public final class ModelConverter {
         return new GgufQuantizer.Model(3, meta, sources, reader);
     }
 
+    /**
+     * {@code c} as the {@code config.json} transformers reads ({@code LlamaForCausalLM},
+     * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM} or {@code Qwen3ForCausalLM}), with the
+     * given special token ids. RoPE frequency factors, partial rotation and sliding windows are not
+     * written: a configuration with one of them is refused.
+     */
+    public static ObjectNode hfConfig(DecoderConfig c, boolean tiedEmbeddings, int bosId, int eosId) {
+        if (c.ropeFreqFactors() != null || c.rotaryDim() != c.headDim() || c.slidingWindow() > 0) {
+            throw new UnsupportedModelException("config.json is written for RoPE over whole heads, unscaled, without "
+                    + "a sliding window; this model has rotary " + c.rotaryDim() + " of " + c.headDim() + ", scaled "
+                    + (c.ropeFreqFactors() != null) + ", window " + c.slidingWindow());
+        }
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.putArray("architectures").add(hfClass(c.architecture()));
+        n.put("model_type", c.architecture());
+        n.put("hidden_size", c.hiddenSize());
+        n.put("intermediate_size", c.ffnSize());
+        n.put("num_hidden_layers", c.layers());
+        n.put("num_attention_heads", c.heads());
+        n.put("num_key_value_heads", c.kvHeads());
+        n.put("head_dim", c.headDim());
+        n.put("hidden_act", "silu");
+        n.put("max_position_embeddings", c.contextLength());
+        n.put("rms_norm_eps", c.rmsEps());
+        n.put("rope_theta", c.ropeBase());
+        n.putNull("rope_scaling");
+        n.put("attention_bias", c.qkvBias());
+        n.put("attention_dropout", 0.0);
+        n.put("mlp_bias", false);
+        n.put("tie_word_embeddings", tiedEmbeddings);
+        n.put("vocab_size", c.vocabSize());
+        n.put("bos_token_id", bosId);
+        n.put("eos_token_id", eosId);
+        n.put("initializer_range", 0.02);
+        n.put("pretraining_tp", 1);
+        n.put("use_cache", true);
+        n.put("torch_dtype", "float32");
+        return n;
+    }
+
+    private static String hfClass(String architecture) {
+        return switch (architecture) {
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
+            default -> "LlamaForCausalLM";
+        };
+    }
+
+    /**
+     * Tensors under llama.cpp's names as transformers loads them for {@code c}: renamed
+     * ({@link #hfNames}), and the q/k rows of llama and mistral put back in the rotate-half layout.
+     */
+    public static List<Tensor> toHuggingFace(DecoderConfig c, List<Tensor> ggufTensors) {
+        Map<String, String> toHf = new HashMap<>();
+        hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
+        boolean permute = ggufArchitecture(c).equals("llama");
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : ggufTensors) {
+            String hf = toHf.get(t.name());
+            if (hf == null) {
+                throw new UnsupportedModelException("tensor " + t.name() + " has no Hugging Face name");
+            }
+            if (permute && t.name().endsWith("attn_q.weight")) {
+                t = toRotateHalf(t, c.heads());
+            } else if (permute && t.name().endsWith("attn_k.weight")) {
+                t = toRotateHalf(t, c.kvHeads());
+            }
+            out.add(new Tensor(hf, t.dtype(), t.shape(), t.data()));
+        }
+        return out;
+    }
+
     /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
-    public static Map<String, String> hfNames(int layers) {
+    private static Map<String, String> hfNames(int layers) {
+        TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
+        TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
         Map<String, String> m = new HashMap<>();
-        m.put("model.embed_tokens.weight", "token_embd.weight");
-        m.put("model.norm.weight", "output_norm.weight");
-        m.put("lm_head.weight", "output.weight");
-        String[][] roles = {
-                {"input_layernorm", "attn_norm"}, {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
-                {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"},
-                {"self_attn.q_norm", "attn_q_norm"}, {"self_attn.k_norm", "attn_k_norm"},
-                {"post_attention_layernorm", "ffn_norm"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
-                {"mlp.down_proj", "ffn_down"}};
+        m.put(hf.embedding(), gguf.embedding());
+        m.put(hf.outputNorm(), gguf.outputNorm());
+        m.put(hf.output(), gguf.output());
         for (int i = 0; i < layers; i++) {
-            for (String[] r : roles) {
-                for (String kind : new String[] {"weight", "bias"}) {
-                    m.put("model.layers." + i + "." + r[0] + "." + kind, "blk." + i + "." + r[1] + "." + kind);
-                }
+            for (String role : TensorNames.LAYER_ROLES) {
+                m.put(hf.layer(i, role), gguf.layer(i, role));
+                m.put(hf.bias(i, role), gguf.bias(i, role));
             }
         }
         return m;
@@ -268,7 +342,7 @@ public final class ModelConverter {
      * first halves of the RoPE pairs, then all second halves) to llama.cpp's interleaved pairs:
      * row {@code 2i + j} of a head comes from row {@code j * half + i}.
      */
-    public static Tensor toInterleaved(Tensor t, int heads) {
+    static Tensor toInterleaved(Tensor t, int heads) {
         return permuteRows(t, heads, true);
     }
 
@@ -277,7 +351,7 @@ public final class ModelConverter {
      * RoPE pairs reordered to Hugging Face's rotate-half layout, as transformers' own llama
      * conversion script permutes them: row {@code j * half + i} of a head comes from row {@code 2i + j}.
      */
-    public static Tensor toRotateHalf(Tensor t, int heads) {
+    static Tensor toRotateHalf(Tensor t, int heads) {
         return permuteRows(t, heads, false);
     }
 

@@ -5,6 +5,7 @@ import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Norms;
 import dev.plinth.tensor.Parallel;
 import dev.plinth.tensor.Rope;
+import dev.plinth.tensor.RopeLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -374,14 +375,6 @@ public final class Tape {
     }
 
     // ---- RoPE ----
-
-    /** How RoPE pairs a head's dimensions. */
-    public enum RopeLayout {
-        /** Pairs (2i, 2i+1). */
-        INTERLEAVED,
-        /** Pairs (i, i + rotaryDim/2). */
-        NEOX
-    }
 
     /**
      * Rotary position embedding of {@code x [m, heads * headDim]}, row r at {@code positions[r]};

@@ -43,7 +43,6 @@ public final class CorpusBuilder {
     private final String tokenizerName;
     private double validationFraction = 0.01;
     private long seed = 0;
-    private NearDuplicates.Parameters minHash = NearDuplicates.Parameters.DEFAULT;
     private int shardTokens = 1 << 24;
     private int threads = Runtime.getRuntime().availableProcessors();
     private int batchDocuments = 256;
@@ -72,11 +71,6 @@ public final class CorpusBuilder {
         return this;
     }
 
-    public CorpusBuilder minHash(NearDuplicates.Parameters p) {
-        minHash = p;
-        return this;
-    }
-
     /** Ids per shard before a new one is started (a longer document gets a shard of its own). */
     public CorpusBuilder shardTokens(int n) {
         if (n < 1) {
@@ -100,6 +94,7 @@ public final class CorpusBuilder {
     public DatasetCard build(Path outDir) throws IOException {
         Files.createDirectories(outDir);
         Set<HashKey> seen = new HashSet<>();
+        NearDuplicates.Parameters minHash = NearDuplicates.Parameters.DEFAULT;
         NearDuplicates near = new NearDuplicates(minHash);
         ShardSink train = new ShardSink(outDir, "train");
         ShardSink validation = new ShardSink(outDir, "validation");

@@ -1,6 +1,7 @@
 package dev.plinth.train.corpus;
 
 import dev.plinth.io.AtomicFiles;
+import dev.plinth.io.MappedFiles;
 import dev.plinth.io.ModelFormatException;
 
 import java.io.IOException;
@@ -10,11 +11,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -100,18 +99,7 @@ public final class TokenShard implements AutoCloseable {
 
     /** Maps and validates a shard; hostile files fail with a {@link ModelFormatException}. */
     public static TokenShard open(Path file) throws IOException {
-        Arena arena = Arena.ofShared();
-        try {
-            MemorySegment all;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            }
-            TokenShard shard = validate(file, all, arena);
-            return shard;
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(file, (arena, all) -> validate(file, all, arena));
     }
 
     private static TokenShard validate(Path file, MemorySegment all, Arena arena) throws ModelFormatException {

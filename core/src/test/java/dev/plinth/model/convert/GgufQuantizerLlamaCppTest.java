@@ -23,8 +23,10 @@ class GgufQuantizerLlamaCppTest {
     Path dir;
 
     /** 8 layers so use_more_bits picks some; FFN 320 is not whole 256-blocks (K-quant fallbacks). */
-    private static final DecoderConfig UNTIED = RandomModels.llama(256, 8, 4, 2, 320, 300, 128, 10000);
-    private static final DecoderConfig TIED = RandomModels.llama(256, 3, 4, 4, 512, 400, 128, 10000);
+    private static final DecoderConfig UNTIED = DecoderConfig.builder("llama").hiddenSize(256).layers(8).heads(4)
+            .kvHeads(2).ffnSize(320).vocabSize(300).contextLength(128).build();
+    private static final DecoderConfig TIED = DecoderConfig.builder("llama").hiddenSize(256).layers(3).heads(4)
+            .ffnSize(512).vocabSize(400).contextLength(128).build();
 
     @ParameterizedTest
     @EnumSource(QuantType.class)
@@ -40,7 +42,7 @@ class GgufQuantizerLlamaCppTest {
 
     private void compare(DecoderConfig config, boolean tied, QuantType type, long seed) throws Throwable {
         Path f32 = dir.resolve("f32.gguf");
-        RandomModels.write(f32, config, tied, QuantType.F32, seed);
+        RandomModels.builder(config).tiedEmbeddings(tied).seed(seed).writeGguf(f32);
         Path ours = dir.resolve("plinth-" + type.cliName() + ".gguf");
         Path theirs = dir.resolve("llama-" + type.cliName() + ".gguf");
         LlamaQuantize.run(f32, theirs, type);

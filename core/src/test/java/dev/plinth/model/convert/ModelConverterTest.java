@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.plinth.SharedData;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.gguf.GgufValue;
-import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.plinth.text.ConformanceStrings;
@@ -65,19 +63,20 @@ class ModelConverterTest {
     }
 
     /**
-     * A Hugging Face folder made from a random GGUF (names mapped back, q/k rows put in the
-     * rotate-half layout) converts back to the same tensors, and Plinth's decoder gives the same
+     * The Hugging Face folder of a random model (transformers' names, q/k rows in the rotate-half
+     * layout) converts to the tensors of the same model's GGUF, and Plinth's decoder gives the same
      * logits on the folder and on the GGUF (Plinth's decoder is checked against llama.cpp elsewhere).
      */
     @Test
     void huggingFaceFolderConvertsBackToTheGguf() throws Exception {
-        DecoderConfig c = RandomModels.llama(64, 2, 4, 2, 128, 300, 64, 10000);
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(64).layers(2).heads(4).kvHeads(2).ffnSize(128)
+                .vocabSize(300).contextLength(64).build();
         Path gguf = dir.resolve("random.gguf");
-        RandomModels.write(gguf, c, false, QuantType.F32, 5);
-        Path hf = Files.createDirectory(dir.resolve("hf"));
-        try (GgufFile g = GgufFile.open(gguf)) {
-            writeHfFolder(g, c, hf, true);
-        }
+        RandomModels.Builder random = RandomModels.builder(c).seed(5);
+        random.writeGguf(gguf);
+        Path hf = dir.resolve("hf");
+        random.writeHuggingFace(hf);
+        Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
         Path back = dir.resolve("back.gguf");
         ModelConverter.convert(hf, null, back, QuantType.F32, GgufQuantizer.Listener.NONE);
         try (GgufFile a = GgufFile.open(gguf); GgufFile b = GgufFile.open(back)) {
@@ -125,12 +124,9 @@ class ModelConverterTest {
         }
         int vocab = GgufTokenizerMetadata.fromTokenizerJson(hf.resolve("tokenizer.json"))
                 .get("tokenizer.ggml.tokens").asArray().size();
-        DecoderConfig c = RandomModels.llama(32, 1, 2, 1, 64, vocab, 64, 10000);
-        Path gguf = dir.resolve("random.gguf");
-        RandomModels.write(gguf, c, false, QuantType.F32, 7);
-        try (GgufFile g = GgufFile.open(gguf)) {
-            writeHfFolder(g, c, hf, false);
-        }
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(32).layers(1).heads(2).kvHeads(1).ffnSize(64)
+                .vocabSize(vocab).contextLength(64).build();
+        RandomModels.builder(c).seed(7).writeHuggingFace(hf);
         Path back = dir.resolve("back.gguf");
         ModelConverter.convert(hf, null, back, QuantType.F32, GgufQuantizer.Listener.NONE);
         List<String> inputs = ConformanceStrings.sample(300);
@@ -166,35 +162,6 @@ class ModelConverterTest {
         }
         float[] back = Quantize.floats(ModelConverter.toRotateHalf(t, 2));
         assertArrayEquals(rows, back, "toRotateHalf undoes toInterleaved");
-    }
-
-    private static void writeHfFolder(GgufFile g, DecoderConfig c, Path hf, boolean config) throws Exception {
-        Map<String, String> toGguf = ModelConverter.hfNames(c.layers());
-        List<Tensor> tensors = new ArrayList<>();
-        for (Map.Entry<String, String> e : toGguf.entrySet()) {
-            GgufFile.TensorInfo info = g.tensorInfo(e.getValue());
-            if (info == null) {
-                continue;
-            }
-            Tensor t = g.tensor(info);
-            if (e.getValue().endsWith("attn_q.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.heads());
-            } else if (e.getValue().endsWith("attn_k.weight")) {
-                t = ModelConverter.toRotateHalf(t, c.kvHeads());
-            }
-            tensors.add(new Tensor(e.getKey(), t.dtype(), t.shape(), t.data()));
-        }
-        SafetensorsWriter.write(hf.resolve("model.safetensors"), tensors, Map.of());
-        Files.writeString(hf.resolve("config.json"), """
-                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d,
-                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d,
-                 "intermediate_size": %d, "vocab_size": %d, "max_position_embeddings": %d,
-                 "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "tie_word_embeddings": false}
-                """.formatted(c.hiddenSize(), c.layers(), c.heads(), c.kvHeads(), c.ffnSize(), c.vocabSize(),
-                c.contextLength()));
-        if (config) {
-            Files.writeString(hf.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
-        }
     }
 
     private static final class Quantize {

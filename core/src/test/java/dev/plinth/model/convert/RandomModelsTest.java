@@ -9,6 +9,8 @@ import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
+import dev.plinth.tensor.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -22,15 +24,16 @@ class RandomModelsTest {
     @TempDir
     Path dir;
 
-    private static final DecoderConfig SMALL = RandomModels.llama(256, 4, 4, 2, 512, 1000, 64, 10000);
+    private static final DecoderConfig SMALL = DecoderConfig.builder("llama").hiddenSize(256).layers(4).heads(4)
+            .kvHeads(2).ffnSize(512).vocabSize(1000).contextLength(64).build();
 
     @Test
     void writtenMixEqualsQuantizingTheF32Model() throws Exception {
         Path f32 = dir.resolve("f32.gguf");
         Path direct = dir.resolve("direct.gguf");
         Path viaQuantizer = dir.resolve("quantized.gguf");
-        RandomModels.write(f32, SMALL, true, QuantType.F32, 7);
-        RandomModels.write(direct, SMALL, true, QuantType.Q4_K_M, 7);
+        RandomModels.builder(SMALL).tiedEmbeddings(true).seed(7).writeGguf(f32);
+        RandomModels.builder(SMALL).tiedEmbeddings(true).type(QuantType.Q4_K_M).seed(7).writeGguf(direct);
         GgufQuantizer.quantize(f32, viaQuantizer, QuantType.Q4_K_M, GgufQuantizer.Listener.NONE);
         assertEquals(-1L, Files.mismatch(direct, viaQuantizer));
         Map<String, DType> types = types(direct);
@@ -49,9 +52,9 @@ class RandomModelsTest {
         Path a = dir.resolve("a.gguf");
         Path b = dir.resolve("b.gguf");
         Path c = dir.resolve("c.gguf");
-        RandomModels.write(a, SMALL, false, QuantType.Q8_0, 1);
-        RandomModels.write(b, SMALL, false, QuantType.Q8_0, 1);
-        RandomModels.write(c, SMALL, false, QuantType.Q8_0, 2);
+        RandomModels.builder(SMALL).type(QuantType.Q8_0).seed(1).writeGguf(a);
+        RandomModels.builder(SMALL).type(QuantType.Q8_0).seed(1).writeGguf(b);
+        RandomModels.builder(SMALL).type(QuantType.Q8_0).seed(2).writeGguf(c);
         assertEquals(-1L, Files.mismatch(a, b));
         assertNotEquals(-1L, Files.mismatch(a, c));
     }
@@ -59,21 +62,11 @@ class RandomModelsTest {
     @Test
     void weightsAreSmallGaussiansAndTheVocabularyIsUnique() throws Exception {
         Path f = dir.resolve("m.gguf");
-        RandomModels.write(f, SMALL, false, QuantType.F32, 3);
+        RandomModels.builder(SMALL).seed(3).writeGguf(f);
         try (GgufFile g = GgufFile.open(f)) {
-            float[] w = (float[]) null;
-            var t = Quantization.toF32(g.tensor("blk.0.ffn_up.weight"));
-            w = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
-            double s = 0;
-            double ss = 0;
-            for (float x : w) {
-                s += x;
-                ss += x * x;
-            }
-            double mean = s / w.length;
-            double std = Math.sqrt(ss / w.length - mean * mean);
-            assertEquals(0, mean, 1e-3);
-            assertEquals(0.02, std, 5e-4);
+            double[] up = meanAndStd(g.tensor("blk.0.ffn_up.weight"));
+            assertEquals(0, up[0], 1e-3);
+            assertEquals(0.02, up[1], 5e-4);
             List<Object> tokens = g.getArray("tokenizer.ggml.tokens");
             assertEquals(1000, tokens.size());
             assertEquals(1000, new HashSet<>(tokens).size());
@@ -87,6 +80,26 @@ class RandomModelsTest {
     }
 
     @Test
+    void matrixTypeInitAndNoVocabulary() throws Exception {
+        Path f = dir.resolve("unit.gguf");
+        RandomModels.builder(SMALL).matrixType(DType.Q4_0).init(RandomModels.Init.unitScale(0.5, 0.2, 0.1))
+                .noVocabulary().seed(4).writeGguf(f);
+        Map<String, DType> types = types(f);
+        assertEquals(DType.Q4_0, types.get("output.weight"), "no llama-quantize rules: the output is Q4_0 too");
+        assertEquals(DType.Q4_0, types.get("token_embd.weight"));
+        assertEquals(DType.F32, types.get("blk.0.attn_norm.weight"));
+        try (GgufFile g = GgufFile.open(f)) {
+            assertEquals("none", g.getString("tokenizer.ggml.model", null));
+            assertEquals(1000L, g.getLong("llama.vocab_size", -1));
+            double[] down = meanAndStd(g.tensor("blk.0.ffn_down.weight"));
+            assertEquals(1 / Math.sqrt(512), down[1], 0.01, "unit scale: 1/sqrt(fan-in)");
+            double[] norm = meanAndStd(g.tensor("blk.0.attn_norm.weight"));
+            assertEquals(1, norm[0], 0.05);
+            assertEquals(0.2, norm[1], 0.03);
+        }
+    }
+
+    @Test
     void presetsHaveThePublishedShapes() {
         DecoderConfig smol = RandomModels.Preset.parse("smollm2-135m").config();
         assertEquals(List.of(576, 30, 9, 3, 1536, 49152, 64), List.of(smol.hiddenSize(), smol.layers(), smol.heads(),
@@ -95,6 +108,18 @@ class RandomModelsTest {
         assertEquals(List.of(2048, 22, 32, 4, 5632, 32000), List.of(tiny.hiddenSize(), tiny.layers(), tiny.heads(),
                 tiny.kvHeads(), tiny.ffnSize(), tiny.vocabSize()));
         assertThrows(IllegalArgumentException.class, () -> RandomModels.Preset.parse("gpt-5"));
+    }
+
+    private static double[] meanAndStd(Tensor t) {
+        float[] w = Quantization.toF32(t).data().toArray(ValueLayout.JAVA_FLOAT);
+        double s = 0;
+        double ss = 0;
+        for (float x : w) {
+            s += x;
+            ss += x * x;
+        }
+        double mean = s / w.length;
+        return new double[] {mean, Math.sqrt(ss / w.length - mean * mean)};
     }
 
     private static Map<String, DType> types(Path gguf) throws Exception {

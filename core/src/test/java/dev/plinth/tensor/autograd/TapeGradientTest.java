@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.tensor.RopeLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -136,7 +137,7 @@ class TapeGradientTest {
     void ropeBothLayoutsAndPartialRotation() {
         SplittableRandom rnd = new SplittableRandom(5);
         int[] pos = {0, 3, 7, 1, 100};
-        for (Tape.RopeLayout layout : Tape.RopeLayout.values()) {
+        for (RopeLayout layout : RopeLayout.values()) {
             for (int rotary : new int[] {8, 4}) {
                 check("rope " + layout + " rot " + rotary,
                         (t, in) -> t.rope(in[0], 2, 8, rotary, pos, 10000, null, layout), 1e-5,

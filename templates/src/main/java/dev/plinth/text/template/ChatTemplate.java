@@ -7,6 +7,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.model.ModelRuntime;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.Tokenizer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -47,20 +48,6 @@ import java.util.Objects;
  * and {@code %} string formatting are rejected.
  */
 public final class ChatTemplate {
-    /**
-     * The fallback for models without a template: ChatML, as llama.cpp and transformers use when
-     * nothing better is known. Each message is {@code <|im_start|>role\ncontent<|im_end|>\n};
-     * the generation prompt is {@code <|im_start|>assistant\n}.
-     */
-    public static final String CHATML = """
-            {%- for message in messages %}
-            {{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}
-            {%- endfor %}
-            {%- if add_generation_prompt %}
-            {{- '<|im_start|>assistant\\n' }}
-            {%- endif %}
-            """;
-
     /** Rendered text larger than this is refused (a template looping on itself, not a prompt). */
     private static final long MAX_OUTPUT_CHARS = 64L << 20;
 
@@ -93,12 +80,13 @@ public final class ChatTemplate {
     }
 
     /**
-     * The model's template, or {@link #CHATML} marked as {@linkplain #isFallback() a fallback}
+     * The model's template, or {@link ChatMl#TEMPLATE} (as llama.cpp and transformers use when nothing
+     * better is known) marked as {@linkplain #isFallback() a fallback}
      * when the model has none ({@code template} null or blank).
      */
     public static ChatTemplate orDefault(String template, String bosToken, String eosToken) {
         if (template == null || template.isBlank()) {
-            return new ChatTemplate(CHATML, bosToken, eosToken, true, Clock.systemDefaultZone());
+            return new ChatTemplate(ChatMl.TEMPLATE, bosToken, eosToken, true, Clock.systemDefaultZone());
         }
         return of(template, bosToken, eosToken);
     }
@@ -150,7 +138,7 @@ public final class ChatTemplate {
     /**
      * The chat template of a GGUF model: {@code tokenizer.chat_template}, with bos/eos taken from
      * {@code tokenizer.ggml.tokens} at {@code tokenizer.ggml.bos_token_id} / {@code eos_token_id}
-     * (empty when absent or out of range); {@link #CHATML} as a marked fallback when the file has
+     * (empty when absent or out of range); {@link ChatMl#TEMPLATE} as a marked fallback when the file has
      * no template.
      */
     public static ChatTemplate fromGguf(GgufFile gguf) {
@@ -169,7 +157,7 @@ public final class ChatTemplate {
         return new ChatTemplate(source, bosToken, eosToken, fallback, clock);
     }
 
-    /** True when the model had no template and {@link #CHATML} stands in for it. */
+    /** True when the model had no template and {@link ChatMl#TEMPLATE} stands in for it. */
     public boolean isFallback() {
         return fallback;
     }

@@ -7,9 +7,11 @@ import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.hf.TokenizerConfig;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
+import dev.plinth.text.ChatMl;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.train.BaseExport;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The chat template an exported base carries ({@link BaseExport#CHAT_TEMPLATE}) renders a
+ * The chat template an exported base carries ({@link ChatMl#TEMPLATE}) renders a
  * conversation as ChatML from the Hugging Face folder's tokenizer_config.json and from the GGUF
  * alike, and the rendered turn markers are the tokenizer's special tokens.
  */
@@ -36,8 +38,9 @@ class ExportedChatTemplateTest {
                 "The cat sat on the mat.", "A dog ran in the park.", "Hello there, how are you today?")), tokenizerJson);
         Tokenizer tokenizer = Tokenizers.fromTokenizerJson(tokenizerJson);
         Path init = dir.resolve("init.gguf");
-        RandomModels.write(init, RandomModels.llama(16, 1, 2, 1, 32, Math.max(285, tokenizer.vocabSize()), 32, 10000),
-                true, QuantType.F32, 7);
+        DecoderConfig shape = DecoderConfig.builder("llama").hiddenSize(16).layers(1).heads(2).kvHeads(1).ffnSize(32)
+                .vocabSize(Math.max(285, tokenizer.vocabSize())).contextLength(32).build();
+        RandomModels.builder(shape).tiedEmbeddings(true).seed(7).writeGguf(init);
         TrainableDecoder base;
         try (ModelFile f = ModelFiles.open(init)) {
             base = TrainableDecoder.of(f);
