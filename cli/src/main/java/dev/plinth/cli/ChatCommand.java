@@ -5,7 +5,7 @@ import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
 import dev.plinth.model.Generator;
 import dev.plinth.model.ModelRuntime;
-import dev.plinth.text.template.ChatMessage;
+import dev.plinth.text.ChatMessage;
 import dev.plinth.text.template.ChatTemplate;
 import java.io.BufferedReader;
 import java.io.IOException;

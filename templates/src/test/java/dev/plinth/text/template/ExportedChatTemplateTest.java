@@ -10,6 +10,7 @@ import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
+import dev.plinth.text.ChatMessage;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.train.BaseExport;
