@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * of surrounding double quotes is removed) or, between {@code """} and {@code """}, over several
  * lines exactly as written.
  * <pre>
- * FROM stories260K.gguf              # a store name (name[:tag]), a GGUF file, a Hugging Face folder,
- *                                    # or a pretraining checkpoint (checkpoint.plnt or its run folder)
+ * FROM stories260K.gguf              # a product in the store (name[:tag]), else a GGUF file, a Hugging Face
+ *                                    # folder, or a pretraining checkpoint (checkpoint.plnt or its run folder)
  * ADAPTER ./mail-adapter 0.8         # a PEFT folder or a LoRA GGUF, with an optional scale; repeatable
  * SYSTEM """You are a patient tutor.
  * Answer in two sentences."""
