@@ -316,6 +316,28 @@ public final class Store {
         }
     }
 
+    /**
+     * Copies a blob to {@code target} (atomically), hashing it on the way: a blob that does not match
+     * its digest is a {@link CorruptBlobException} and {@code target} is not written.
+     */
+    public void copyBlob(Descriptor d, Path target) throws IOException {
+        Path file = blobPath(d.digest());
+        if (!Files.isRegularFile(file)) {
+            throw new CorruptBlobException(d.digest(), file, "is missing");
+        }
+        MessageDigest md = Digest.sha256();
+        AtomicFiles.write(target, ch -> {
+            try (InputStream in = Files.newInputStream(file)) {
+                OutputStream out = new DigestOutputStream(Channels.newOutputStream(ch), md); // not closed: AtomicFiles forces ch after this
+                in.transferTo(out);
+                Digest actual = new Digest(HexFormat.of().formatHex(md.digest()));
+                if (!actual.equals(d.digest())) {
+                    throw new CorruptBlobException(d.digest(), file, "does not match its digest: its content hashes to " + actual);
+                }
+            }
+        });
+    }
+
     /** A small blob's bytes, verified against its digest. */
     public byte[] readBlob(Descriptor d) throws IOException {
         Path file = blobPath(d.digest());
