@@ -22,7 +22,7 @@ public final class Fixtures {
 
     /** A chat template for the tiny llama, which has none of its own. */
     public static final String TEMPLATE = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
-            + "{% if add_generation_prompt %}[assistant] {% endif %}";
+            + "{% if add_generation_prompt %}[assistant]{% endif %}";
 
     private Fixtures() {
     }
