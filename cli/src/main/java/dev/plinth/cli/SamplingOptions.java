@@ -3,12 +3,14 @@ package dev.plinth.cli;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.SamplingParams;
+import dev.plinth.product.Parameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 /** The generation options shared by {@code run} and {@code chat} (a picocli mixin). */
 final class SamplingOptions {
@@ -65,6 +67,44 @@ final class SamplingOptions {
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "A tokenizer to use instead of the model's own: tok.bin (llama2.c) or tokenizer.json.")
     Path tokenizerFile;
+
+    /**
+     * Takes a product's parameters as the defaults: each one the command line did not give explicitly
+     * ({@code parsed} tells) is replaced by the product's value; a product's stop strings are used
+     * when no {@code --stop} is given.
+     */
+    void defaultTo(Parameters product, ParseResult parsed) {
+        if (!parsed.hasMatchedOption("--temperature")) {
+            product.temperature().ifPresent(v -> temperature = v);
+        }
+        if (!parsed.hasMatchedOption("--top-k")) {
+            product.topK().ifPresent(v -> topK = v);
+        }
+        if (!parsed.hasMatchedOption("--top-p")) {
+            product.topP().ifPresent(v -> topP = v);
+        }
+        if (!parsed.hasMatchedOption("--min-p")) {
+            product.minP().ifPresent(v -> minP = v);
+        }
+        if (!parsed.hasMatchedOption("--repeat-penalty")) {
+            product.repeatPenalty().ifPresent(v -> repeatPenalty = v);
+        }
+        if (!parsed.hasMatchedOption("--repeat-last-n")) {
+            product.repeatLastN().ifPresent(v -> repeatLastN = v);
+        }
+        if (!parsed.hasMatchedOption("--seed")) {
+            product.seed().ifPresent(v -> seed = v);
+        }
+        if (!parsed.hasMatchedOption("--max-tokens")) {
+            product.maxTokens().ifPresent(v -> maxTokens = v);
+        }
+        if (!parsed.hasMatchedOption("--ctx")) {
+            product.contextLength().ifPresent(v -> context = v);
+        }
+        if (!parsed.hasMatchedOption("--stop")) {
+            stops = new ArrayList<>(product.stops());
+        }
+    }
 
     /** The seed actually used: the given one or a fresh random one. */
     long resolvedSeed() {
