@@ -121,6 +121,15 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new CorpusStarterCommand(console))
                         .addSubcommand(new CorpusBuildCommand(console)))
                 .addSubcommand(new PretrainCommand(console))
+                .addSubcommand(new CreateCommand(console))
+                .addSubcommand(new ListCommand(console))
+                .addSubcommand(new ShowCommand(console))
+                .addSubcommand(new CopyCommand(console))
+                .addSubcommand(new RemoveCommand(console))
+                .addSubcommand(new PruneCommand(console))
+                .addSubcommand(new VerifyCommand(console))
+                .addSubcommand(new ImportCommand(console))
+                .addSubcommand(new LineageCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
