@@ -45,13 +45,17 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             Map<String, Long> checked = new HashMap<>();
             problems = store.verifyAll(checked);
-            what = checked.get("blobs") + " blobs and " + checked.get("manifests") + " manifests";
+            what = count(checked.get("blobs"), "blob") + " and " + count(checked.get("manifests"), "manifest");
         }
         if (!problems.isEmpty()) {
             problems.forEach(p -> console.error(p.what()));
-            throw new CliException(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " in " + what);
+            throw new CliException(count(problems.size(), "problem") + " in " + what);
         }
         console.out().println("verified " + what + ": every blob matches its digest");
         return Main.OK;
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -43,7 +43,7 @@ class StoreCommandsTest {
         create("tutor", "FROM stories260K.gguf\nSYSTEM Hello.\n");
         Cli ok = Cli.runIn(home, "verify");
         assertEquals(0, ok.code(), ok.err());
-        assertTrue(ok.out().matches("verified \\d+ blobs and 1 manifests: every blob matches its digest\n"), ok.out());
+        assertTrue(ok.out().matches("verified \\d+ blobs and 1 manifest: every blob matches its digest\n"), ok.out());
 
         Path weights = home.resolve("blobs").resolve(Digest.ofFile(tmp.resolve("stories260K.gguf")).fileName());
         Files.setPosixFilePermissions(weights, PosixFilePermissions.fromString("rw-r--r--"));

@@ -20,7 +20,7 @@ public record Digest(String hex) {
 
     private static final String PREFIX = "sha256:";
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
-    private static final int CHUNK = 1 << 20;
+    private static final int CHUNK = 1 << 16;
 
     public Digest {
         if (hex == null || !HEX.matcher(hex).matches()) {
