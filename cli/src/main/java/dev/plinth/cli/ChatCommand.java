@@ -13,7 +13,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +20,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -64,14 +62,8 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Product product = Products.productOrFile(console, model);
-        Profile profile = product != null ? product.profile() : Profile.NONE;
-        if (product != null) {
-            if (options.tokenizerFile != null) {
-                throw new ParameterException(spec.commandLine(), "--tokenizer applies to model files; a product runs with its base's tokenizer");
-            }
-            options.defaultTo(profile.parameters(), spec.commandLine().getParseResult());
-        }
-        try (ModelRuntime runtime = product != null ? product.open() : ModelRuntime.open(Path.of(model), options.tokenizerFile)) {
+        Profile profile = options.adopt(product, spec);
+        try (ModelRuntime runtime = options.open(product, model)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             ProductPrompt prompt = ProductPrompt.of(profile, runtime);
             List<String> extraStops = new ArrayList<>();

@@ -27,7 +27,7 @@ final class LineageCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The product: NAME[:TAG].")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The product whose lineage to print or draw: NAME[:TAG].")
     String name;
 
     @Option(names = "--svg", paramLabel = "FILE", description = "Draw the tree into this SVG file (written atomically).")

@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -23,7 +22,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -65,15 +63,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String text = prompt != null ? prompt : readStandardInput(console);
         Product product = Products.productOrFile(console, model);
-        Profile profile = product != null ? product.profile() : Profile.NONE;
-        if (product != null) {
-            if (options.tokenizerFile != null) {
-                throw new ParameterException(spec.commandLine(), "--tokenizer applies to model files; a product runs with its base's tokenizer");
-            }
-            options.defaultTo(profile.parameters(), spec.commandLine().getParseResult());
-        }
+        Profile profile = options.adopt(product, spec);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = product != null ? product.open() : ModelRuntime.open(Path.of(model), options.tokenizerFile)) {
+        try (ModelRuntime runtime = options.open(product, model)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();

@@ -67,7 +67,7 @@ public final class OllamaImport {
     }
 
     /** As {@link #run(Store, Path)}, the weights placed as {@code placement} says. */
-    public static Result run(Store store, Path root, Store.Placement placement) throws IOException {
+    static Result run(Store store, Path root, Store.Placement placement) throws IOException {
         Path manifests = root.resolve("manifests");
         if (!Files.isDirectory(manifests) || !Files.isDirectory(root.resolve("blobs"))) {
             throw new ProductException(root + " is not an Ollama model store (it needs manifests/ and blobs/)");

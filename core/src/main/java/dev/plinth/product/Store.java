@@ -54,7 +54,7 @@ public final class Store {
     public static final String HOME_VARIABLE = "PLINTH_HOME";
 
     /** How {@link #putFile} places a file's content in the store. */
-    public enum Placement {
+    enum Placement {
         /** A copy, hashed as it is written. */
         COPY,
         /** A hard link when the file system allows one (no copy), else a copy. */
@@ -110,7 +110,7 @@ public final class Store {
     }
 
     /** Stores {@code bytes} as a blob (once) and describes it as a layer of {@code mediaType}. */
-    public Descriptor putBytes(String mediaType, byte[] bytes) throws IOException {
+    Descriptor putBytes(String mediaType, byte[] bytes) throws IOException {
         Digest digest = Digest.of(bytes);
         Path target = blobPath(digest);
         if (!isPresent(target, bytes.length)) {
@@ -121,7 +121,7 @@ public final class Store {
     }
 
     /** {@link #putFile(String, Path, Placement, Digest)} without an expected digest. */
-    public Descriptor putFile(String mediaType, Path file, Placement placement) throws IOException {
+    Descriptor putFile(String mediaType, Path file, Placement placement) throws IOException {
         return putFile(mediaType, file, placement, null);
     }
 
@@ -130,7 +130,7 @@ public final class Store {
      * {@code expected} is not null, content that hashes otherwise is refused with a
      * {@link CorruptBlobException} and nothing is stored.
      */
-    public Descriptor putFile(String mediaType, Path file, Placement placement, Digest expected) throws IOException {
+    Descriptor putFile(String mediaType, Path file, Placement placement, Digest expected) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString());
         }
@@ -166,13 +166,13 @@ public final class Store {
      * system, so that {@link Placement#MOVE} renames them into place); closing it deletes what is
      * left, and {@link #prune} removes any a killed process left behind.
      */
-    public Scratch newScratch() throws IOException {
+    Scratch newScratch() throws IOException {
         Files.createDirectories(blobs);
         return new Scratch(Files.createDirectory(blobs.resolve(".scratch-" + Long.toUnsignedString(RANDOM.nextLong(), 36))));
     }
 
     /** A scratch folder of {@link #newScratch}. */
-    public static final class Scratch implements AutoCloseable {
+    static final class Scratch implements AutoCloseable {
         private final Path folder;
 
         private Scratch(Path folder) {
@@ -180,7 +180,7 @@ public final class Store {
         }
 
         /** A path named {@code name} in the scratch folder (not created). */
-        public Path file(String name) {
+        Path file(String name) {
             return folder.resolve(name);
         }
 
@@ -320,7 +320,7 @@ public final class Store {
      * Copies a blob to {@code target} (atomically), hashing it on the way: a blob that does not match
      * its digest is a {@link CorruptBlobException} and {@code target} is not written.
      */
-    public void copyBlob(Descriptor d, Path target) throws IOException {
+    void copyBlob(Descriptor d, Path target) throws IOException {
         Path file = blobPath(d.digest());
         if (!Files.isRegularFile(file)) {
             throw new CorruptBlobException(d.digest(), file, "is missing");
@@ -366,7 +366,7 @@ public final class Store {
     // ---- manifests ----
 
     /** Writes a product's manifest (atomically; last, after its blobs, which must all be present). */
-    public void putManifest(ProductName name, byte[] manifest) throws IOException {
+    void putManifest(ProductName name, byte[] manifest) throws IOException {
         Manifest parsed = Manifest.parse(manifest, name.toString());
         for (Descriptor d : parsed.blobs()) {
             if (!Files.exists(blobPath(d.digest()))) {
