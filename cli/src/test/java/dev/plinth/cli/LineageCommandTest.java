@@ -56,7 +56,7 @@ class LineageCommandTest {
         String checkpoint = Digest.ofFile(run.resolve("checkpoint.plnt")).toString().substring(0, 19);
         assertTrue(tree.startsWith("tutor:latest  sha256:"), tree);
         assertTrue(tree.contains("└── from: product tiny-base:latest  sha256:"), tree);
-        assertTrue(tree.contains("    └── base: gguf  sha256:"), tree);
+        assertTrue(tree.contains("    └── base: gguf run  sha256:"), tree);
         assertTrue(tree.contains("        └── source: checkpoint checkpoint.plnt  " + checkpoint), tree);
         assertTrue(tree.contains("            ├── corpus: dataset-card corpus  " + card), tree);
         assertTrue(tree.contains("            └── tokenizer: tokenizer tokenizer.json  " + tok), tree);

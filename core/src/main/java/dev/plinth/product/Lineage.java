@@ -76,15 +76,27 @@ public final class Lineage {
         }
     }
 
-    /** {@code role: kind name-or-source  sha256:<12 hex>}. */
+    /** {@code role: kind what  sha256:<12 hex>}. */
     static String label(LineageNode n) {
         StringBuilder sb = new StringBuilder(n.role()).append(": ").append(n.kind());
-        String what = n.name() != null ? n.name() : n.source() != null ? fileName(n.source()) : null;
-        if (what != null) {
+        String what = what(n);
+        if (!what.isEmpty()) {
             sb.append(' ').append(what);
         }
         sb.append("  ").append(n.digest() != null ? shortDigest(n.digest()) : "(digest unknown)");
         return sb.toString();
+    }
+
+    /** What a node is called: its name, else its file's name, else the GGUF's {@code general.name}, else nothing. */
+    private static String what(LineageNode n) {
+        if (n.name() != null) {
+            return n.name();
+        }
+        if (n.source() != null) {
+            return fileName(n.source());
+        }
+        Object generalName = n.details().get("general.name");
+        return generalName != null ? generalName.toString() : "";
     }
 
     private static String fileName(String source) {
@@ -114,7 +126,7 @@ public final class Lineage {
      * of its child (role and kind, name or file, digest), lines between them.
      */
     public static String svg(String product, Digest digest, List<LineageNode> parents) {
-        LineageNode root = new LineageNode("product", "product", product, digest.toString(), null, Map.of(), parents);
+        LineageNode root = new LineageNode("product", "", product, digest.toString(), null, Map.of(), parents);
         List<Placed> boxes = new ArrayList<>();
         int rows = place(root, 0, 0, boxes);
         int depth = boxes.stream().mapToInt(Placed::depth).max().orElse(0) + 1;
@@ -176,7 +188,7 @@ public final class Lineage {
     private static void box(StringBuilder sb, Placed b) {
         LineageNode n = b.node();
         String fill = switch (n.kind()) {
-            case "product" -> "#dbe9f6";
+            case "", "product" -> "#dbe9f6";
             case "adapter", "peft", "lora-gguf" -> "#fde2c8";
             case "dataset-card", "tokenizer" -> "#e2f0d9";
             default -> "#eeeeee";
@@ -185,8 +197,8 @@ public final class Lineage {
         double y = top(b);
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"6\" fill=\"%s\" stroke=\"#555\"/>%n",
                 x, y, BOX_W, BOX_H, fill));
-        String what = n.name() != null ? n.name() : n.source() != null ? fileName(n.source()) : "";
-        String[] lines = {n.role() + ": " + n.kind(), what, n.digest() != null ? shortDigest(n.digest()) : "digest unknown"};
+        String heading = n.kind().isEmpty() ? n.role() : n.role() + ": " + n.kind();
+        String[] lines = {heading, what(n), n.digest() != null ? shortDigest(n.digest()) : "digest unknown"};
         for (int i = 0; i < lines.length; i++) {
             sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\"%s>%s</text>%n", x + 8, y + 17 + 16 * i,
                     i == 0 ? " font-weight=\"bold\"" : "", escape(cutTo(lines[i], 44))));
