@@ -15,6 +15,11 @@ public final class CorruptBlobException extends ProductException {
         this.file = file;
     }
 
+    /** A blob whose content hashes to {@code actual}, not to its {@code digest}. */
+    static CorruptBlobException mismatch(Digest digest, Path file, Digest actual) {
+        return new CorruptBlobException(digest, file, "does not match its digest: its content hashes to " + actual);
+    }
+
     public Digest digest() {
         return digest;
     }

@@ -114,7 +114,7 @@ public final class OciLayout {
         Path manifestFile = blobFile(dir, digest);
         byte[] bytes = Files.readAllBytes(manifestFile);
         if (!Digest.of(bytes).equals(digest)) {
-            throw new CorruptBlobException(digest, manifestFile, "does not match its digest: its content hashes to " + Digest.of(bytes));
+            throw CorruptBlobException.mismatch(digest, manifestFile, Digest.of(bytes));
         }
         Manifest manifest = Manifest.parse(bytes, manifestFile.toString());
         if (manifest.layer(LayerType.WEIGHTS).isEmpty()) {

@@ -192,7 +192,7 @@ public final class OllamaImport {
         }
         byte[] bytes = Files.readAllBytes(file);
         if (!Digest.of(bytes).equals(d.digest())) {
-            throw new CorruptBlobException(d.digest(), file, "does not match its digest: its content hashes to " + Digest.of(bytes));
+            throw CorruptBlobException.mismatch(d.digest(), file, Digest.of(bytes));
         }
         return bytes;
     }

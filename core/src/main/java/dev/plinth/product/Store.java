@@ -251,7 +251,7 @@ public final class Store {
 
     private static void requireExpected(Digest expected, Digest actual, Path file) {
         if (expected != null && !expected.equals(actual)) {
-            throw new CorruptBlobException(expected, file, "does not match its digest: its content hashes to " + actual);
+            throw CorruptBlobException.mismatch(expected, file, actual);
         }
     }
 
@@ -312,7 +312,7 @@ public final class Store {
         }
         Digest actual = Digest.ofFile(file);
         if (!actual.equals(d.digest())) {
-            throw new CorruptBlobException(d.digest(), file, "does not match its digest: its content hashes to " + actual);
+            throw CorruptBlobException.mismatch(d.digest(), file, actual);
         }
     }
 
@@ -332,7 +332,7 @@ public final class Store {
                 in.transferTo(out);
                 Digest actual = new Digest(HexFormat.of().formatHex(md.digest()));
                 if (!actual.equals(d.digest())) {
-                    throw new CorruptBlobException(d.digest(), file, "does not match its digest: its content hashes to " + actual);
+                    throw CorruptBlobException.mismatch(d.digest(), file, actual);
                 }
             }
         });
@@ -347,7 +347,7 @@ public final class Store {
         byte[] bytes = Files.readAllBytes(file);
         Digest actual = Digest.of(bytes);
         if (!actual.equals(d.digest())) {
-            throw new CorruptBlobException(d.digest(), file, "does not match its digest: its content hashes to " + actual);
+            throw CorruptBlobException.mismatch(d.digest(), file, actual);
         }
         return bytes;
     }
