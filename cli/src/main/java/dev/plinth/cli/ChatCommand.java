@@ -5,13 +5,14 @@ import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
 import dev.plinth.model.Generator;
 import dev.plinth.model.ModelRuntime;
-import dev.plinth.text.template.ChatMessage;
-import dev.plinth.text.template.ChatTemplate;
+import dev.plinth.product.Product;
+import dev.plinth.product.Profile;
+import dev.plinth.text.ChatMessage;
+import dev.plinth.text.template.ProductPrompt;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "chat",
         description = {"Chat with a model: each line of standard input is a user message; replies go to standard output.",
                 "Commands: /system TEXT (set the system message and start over), /reset (forget the conversation), /exit.",
-                "Uses the model's chat template; a model without one gets ChatML, with a note on standard error."})
+                "Uses the model's chat template; a model without one gets ChatML, with a note on standard error.",
+                "A product (NAME[:TAG] of the store) starts from its system prompt and few-shot turns, with its template",
+                "(else its base's) and its parameters as defaults."})
 final class ChatCommand implements Callable<Integer> {
 
     private final Console console;
@@ -43,10 +46,10 @@ final class ChatCommand implements Callable<Integer> {
     boolean help;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "A GGUF file, a Hugging Face folder, or a llama2.c checkpoint (with --tokenizer).")
-    Path model;
+            description = "A GGUF file, a Hugging Face folder, a llama2.c checkpoint (with --tokenizer), or a product NAME[:TAG].")
+    String model;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "A system message to start with.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message to start with (replaces a product's).")
     String system;
 
     @Mixin
@@ -58,11 +61,13 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+        Product product = Products.productOrFile(console, model);
+        Profile profile = options.adopt(product, spec);
+        try (ModelRuntime runtime = options.open(product, model)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
-            ChatTemplate template = ChatTemplate.of(runtime);
+            ProductPrompt prompt = ProductPrompt.of(profile, runtime);
             List<String> extraStops = new ArrayList<>();
-            if (template.isFallback()) {
+            if (prompt.template().isFallback()) {
                 console.warn("%s has no chat template; using ChatML, which this model may not have been trained on", model);
                 extraStops.add("<|im_end|>");
             }
@@ -70,12 +75,13 @@ final class ChatCommand implements Callable<Integer> {
             GenerationRequest request = Usage.check(spec, () -> options.request(context, runtime.endOfTurnTokens(), extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
             Usage.check(spec, () -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
-            converse(runtime, template, request, context);
+            converse(runtime, prompt, request, context);
         }
         return Main.OK;
     }
 
-    private void converse(ModelRuntime runtime, ChatTemplate template, GenerationRequest request, int context)
+    /** Each line a user turn; the prompt is the profile (system prompt, few-shot turns) and the history, rendered. */
+    private void converse(ModelRuntime runtime, ProductPrompt prompt, GenerationRequest request, int context)
             throws IOException {
         Generator generator = new Generator(runtime.tokenizer());
         List<ChatMessage> history = new ArrayList<>();
@@ -110,7 +116,7 @@ final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             history.add(ChatMessage.user(line));
-            int[] ids = runtime.encodeRendered(template.render(history, true));
+            int[] ids = runtime.encodeRendered(prompt.render(history));
             GenerationRequest turn = new GenerationRequest(request.sampling().withSeed(seed++), request.maxTokens(),
                     request.stopTokens(), request.stopStrings(), -1, false);
             GenerationResult result;

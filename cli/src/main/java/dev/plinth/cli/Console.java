@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The streams of one CLI run and how much to say on standard error. Standard output carries only
@@ -16,12 +17,19 @@ final class Console {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final Map<String, String> environment;
     private Verbosity verbosity = Verbosity.NORMAL;
 
     Console(PrintStream out, PrintStream err, InputStream in) {
+        this(out, err, in, System.getenv());
+    }
+
+    /** A console whose commands see {@code environment} as the process's environment ({@code PLINTH_HOME}, ...). */
+    Console(PrintStream out, PrintStream err, InputStream in, Map<String, String> environment) {
         this.out = out;
         this.err = err;
         this.in = in;
+        this.environment = environment;
     }
 
     PrintStream out() {
@@ -34,6 +42,11 @@ final class Console {
 
     InputStream in() {
         return in;
+    }
+
+    /** The environment variables commands read (the process's, or a test's). */
+    Map<String, String> environment() {
+        return environment;
     }
 
     boolean verbose() {
@@ -54,7 +67,7 @@ final class Console {
      */
     Console logOnly() {
         PrintStream sink = quiet() ? new PrintStream(OutputStream.nullOutputStream()) : err;
-        Console c = new Console(sink, err, in);
+        Console c = new Console(sink, err, in, environment);
         c.setVerbosity(verbosity);
         return c;
     }

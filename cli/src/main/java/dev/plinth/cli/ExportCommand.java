@@ -7,6 +7,8 @@ import dev.plinth.io.ModelFiles;
 import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.model.convert.QuantType;
+import dev.plinth.product.OciLayout;
+import dev.plinth.product.Product;
 import dev.plinth.text.Tokenizers;
 import dev.plinth.train.BaseExport;
 import dev.plinth.train.Checkpoint;
@@ -26,14 +28,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code plinth export}: write a base as a GGUF file and/or a Hugging Face folder. The base is a
- * GGUF file, or a pretraining checkpoint ({@code checkpoint.plnt}, or the run folder holding it).
+ * {@code plinth export}: write a base as a GGUF file and/or a Hugging Face folder, or (with a
+ * folder as second argument) a product of the store as an OCI image layout. The base is a GGUF
+ * file, or a pretraining checkpoint ({@code checkpoint.plnt}, or the run folder holding it).
  */
 @Command(name = "export",
         description = {"Write a base as a GGUF file llama.cpp loads and/or a Hugging Face folder transformers loads",
                 "(config.json, model.safetensors, tokenizer.json, tokenizer_config.json with a ChatML chat template).",
                 "BASE is a GGUF file of a llama-family base (its tokenizer: --tokenizer or the GGUF's own) or a",
-                "`plinth pretrain` checkpoint or run folder (its tokenizer: --tokenizer or tokenizer.json beside the checkpoint)."})
+                "`plinth pretrain` checkpoint or run folder (its tokenizer: --tokenizer or tokenizer.json beside the checkpoint).",
+                "`plinth export NAME DIR` writes the product NAME as an OCI image layout in DIR (oci-layout, index.json,",
+                "blobs/sha256/...), which plinth import reads back bit for bit."})
 final class ExportCommand implements Callable<Integer> {
 
     private final Console console;
@@ -41,8 +46,12 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Parameters(index = "0", paramLabel = "BASE", description = "The base: a .gguf file, a checkpoint.plnt or a pretrain run folder.")
+    @Parameters(index = "0", paramLabel = "BASE", description = "The base: a .gguf file, a checkpoint.plnt or a pretrain run folder; or a product NAME with DIR.")
     Path in;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR",
+            description = "With a product NAME: the OCI image layout folder to write (new, empty, or a layout to add to).")
+    Path ociLayout;
 
     @Option(names = "--gguf", paramLabel = "OUT", description = "The GGUF file to write (replaced atomically).")
     Path gguf;
@@ -68,6 +77,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (ociLayout != null) {
+            return exportProduct();
+        }
         QuantType target = Usage.check(spec, () -> QuantType.parse(type));
         if (gguf == null && hf == null) {
             throw new ParameterException(spec.commandLine(), "nothing to write: give --gguf OUT, --hf DIR or both");
@@ -87,6 +99,17 @@ final class ExportCommand implements Callable<Integer> {
             throw new CliException(e.getMessage());
         }
         console.debug("exported %s in %.1f s", in, (System.nanoTime() - start) / 1e9);
+        return Main.OK;
+    }
+
+    private int exportProduct() throws IOException {
+        if (gguf != null || hf != null || tokenizer != null) {
+            throw new ParameterException(spec.commandLine(), "a product goes to an OCI layout (NAME DIR); --gguf, --hf and "
+                    + "--tokenizer export a base file");
+        }
+        Product product = Products.product(console, spec, in.toString());
+        OciLayout.export(product, ociLayout);
+        console.info("wrote %s %s to the OCI layout %s", product.name(), product.digest(), ociLayout);
         return Main.OK;
     }
 

@@ -4,6 +4,7 @@ import dev.plinth.io.ModelFormatException;
 import dev.plinth.model.ContextOverflowException;
 import dev.plinth.model.MissingTokenizerException;
 import dev.plinth.model.UnsupportedModelException;
+import dev.plinth.product.ProductException;
 import dev.plinth.text.template.ChatTemplateException;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,7 +88,12 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line {@code args} against these streams and returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err, InputStream in) {
-        Console console = new Console(out, err, in);
+        return run(args, out, err, in, System.getenv());
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream, InputStream)}, with {@code environment} as the environment. */
+    static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> environment) {
+        Console console = new Console(out, err, in, environment);
         int code = execute(console, args);
         out.flush();
         return code;
@@ -115,6 +122,15 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new CorpusStarterCommand(console))
                         .addSubcommand(new CorpusBuildCommand(console)))
                 .addSubcommand(new PretrainCommand(console))
+                .addSubcommand(new CreateCommand(console))
+                .addSubcommand(new ListCommand(console))
+                .addSubcommand(new ShowCommand(console))
+                .addSubcommand(new CopyCommand(console))
+                .addSubcommand(new RemoveCommand(console))
+                .addSubcommand(new PruneCommand(console))
+                .addSubcommand(new VerifyCommand(console))
+                .addSubcommand(new ImportCommand(console))
+                .addSubcommand(new LineageCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
@@ -153,6 +169,7 @@ public final class Main implements Callable<Integer> {
             case UnsupportedModelException e -> e.getMessage();
             case MissingTokenizerException e -> e.getMessage() + " (name a tokenizer with --tokenizer FILE)";
             case ChatTemplateException e -> e.getMessage();
+            case ProductException e -> e.getMessage();
             case NoSuchFileException e -> "no such file or directory: " + e.getFile();
             case AccessDeniedException e -> "permission denied: " + e.getFile();
             case FileSystemException e -> e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());

@@ -5,13 +5,16 @@ import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
 import dev.plinth.model.Generator;
 import dev.plinth.model.ModelRuntime;
+import dev.plinth.product.Product;
+import dev.plinth.product.Profile;
+import dev.plinth.text.ChatMessage;
 import dev.plinth.text.Tokenizer;
+import dev.plinth.text.template.ProductPrompt;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Spec;
 /** {@code plinth run}: complete a prompt with a model, streaming the text to standard output. */
 @Command(name = "run",
         description = {"Complete a prompt with a model; the generated text streams to standard output.",
-                "Without PROMPT, reads the prompt from standard input. Timings go to standard error."})
+                "Without PROMPT, reads the prompt from standard input. Timings go to standard error.",
+                "A product (NAME[:TAG] of the store) runs with its parameters as defaults, and with a profile its",
+                "prompt is rendered as a user turn after its system prompt and few-shot turns, through its template."})
 final class RunCommand implements Callable<Integer> {
 
     private final Console console;
@@ -37,8 +42,8 @@ final class RunCommand implements Callable<Integer> {
     boolean help;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "A GGUF file, a Hugging Face folder, or a llama2.c checkpoint (with --tokenizer).")
-    Path model;
+            description = "A GGUF file, a Hugging Face folder, a llama2.c checkpoint (with --tokenizer), or a product NAME[:TAG].")
+    String model;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT",
             description = "The text to complete; standard input when absent.")
@@ -57,15 +62,22 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String text = prompt != null ? prompt : readStandardInput(console);
+        Product product = Products.productOrFile(console, model);
+        Profile profile = options.adopt(product, spec);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+        try (ModelRuntime runtime = options.open(product, model)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
             int context = Usage.check(spec, () -> runtime.contextLength(options.context));
-            GenerationRequest request = Usage.check(spec, () -> options.request(context, Set.of(), List.of()));
+            // a product with a profile renders its prompt through its template, as Ollama does
+            ProductPrompt rendered = profile.shapesPrompts() ? ProductPrompt.of(profile, runtime) : null;
+            Set<Integer> stopTokens = rendered != null ? runtime.endOfTurnTokens() : Set.of();
+            List<String> extraStops = rendered != null && rendered.template().isFallback() ? List.of("<|im_end|>") : List.of();
+            GenerationRequest request = Usage.check(spec, () -> options.request(context, stopTokens, extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
-            int[] ids = tokenizer.encode(text, true, false);
+            int[] ids = rendered != null ? runtime.encodeRendered(rendered.render(List.of(ChatMessage.user(text))))
+                    : tokenizer.encode(text, true, false);
             DecoderSequence sequence = Usage.check(spec, () -> runtime.newSequence(context));
             if (echo) {
                 console.out().print(text);

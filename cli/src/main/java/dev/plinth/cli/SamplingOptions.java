@@ -3,12 +3,21 @@ package dev.plinth.cli;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.SamplingParams;
+import dev.plinth.product.Parameters;
+import dev.plinth.product.Product;
+import dev.plinth.product.Profile;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /** The generation options shared by {@code run} and {@code chat} (a picocli mixin). */
 final class SamplingOptions {
@@ -65,6 +74,51 @@ final class SamplingOptions {
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "A tokenizer to use instead of the model's own: tok.bin (llama2.c) or tokenizer.json.")
     Path tokenizerFile;
+
+    /**
+     * The profile of a product MODEL names, whose parameters become the defaults of these options;
+     * {@link Profile#NONE} for a model file ({@code product} null).
+     */
+    Profile adopt(Product product, CommandSpec spec) throws IOException {
+        if (product == null) {
+            return Profile.NONE;
+        }
+        if (tokenizerFile != null) {
+            throw new ParameterException(spec.commandLine(), "--tokenizer applies to model files; a product runs with its base's tokenizer");
+        }
+        Profile profile = product.profile();
+        defaultTo(profile.parameters(), spec.commandLine().getParseResult());
+        return profile;
+    }
+
+    /** Opens what MODEL names: the product's base (verified), or the model file with --tokenizer. */
+    ModelRuntime open(Product product, String model) throws IOException {
+        return product != null ? product.open() : ModelRuntime.open(Path.of(model), tokenizerFile);
+    }
+
+    /**
+     * Takes a product's parameters as the defaults: each one the command line did not give explicitly
+     * ({@code parsed} tells) is replaced by the product's value; a product's stop strings are used
+     * when no {@code --stop} is given.
+     */
+    void defaultTo(Parameters product, ParseResult parsed) {
+        unlessGiven(parsed, "--temperature", product.temperature(), v -> temperature = v);
+        unlessGiven(parsed, "--top-k", product.topK(), v -> topK = v);
+        unlessGiven(parsed, "--top-p", product.topP(), v -> topP = v);
+        unlessGiven(parsed, "--min-p", product.minP(), v -> minP = v);
+        unlessGiven(parsed, "--repeat-penalty", product.repeatPenalty(), v -> repeatPenalty = v);
+        unlessGiven(parsed, "--repeat-last-n", product.repeatLastN(), v -> repeatLastN = v);
+        unlessGiven(parsed, "--seed", product.seed(), v -> seed = v);
+        unlessGiven(parsed, "--max-tokens", product.maxTokens(), v -> maxTokens = v);
+        unlessGiven(parsed, "--ctx", product.contextLength(), v -> context = v);
+        unlessGiven(parsed, "--stop", Optional.of(product.stops()), v -> stops = new ArrayList<>(v));
+    }
+
+    private static <T> void unlessGiven(ParseResult parsed, String option, Optional<T> value, Consumer<T> set) {
+        if (!parsed.hasMatchedOption(option)) {
+            value.ifPresent(set);
+        }
+    }
 
     /** The seed actually used: the given one or a fresh random one. */
     long resolvedSeed() {

@@ -4,8 +4,11 @@ import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.text.Tokenizer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -72,12 +75,19 @@ public final class ModelRuntime implements AutoCloseable {
             Path config = path.resolve("tokenizer_config.json");
             return Files.isRegularFile(config) ? TokenizerConfig.read(config).chatTemplate().orElse(null) : null;
         }
-        if (path.getFileName().toString().endsWith(".gguf")) {
+        if (startsWithGgufMagic(path)) {
             try (GgufFile gguf = GgufFile.open(path)) {
                 return gguf.getString("tokenizer.chat_template", null);
             }
         }
         return null;
+    }
+
+    /** By content, not by name: a store blob ({@code blobs/sha256-...}) is a GGUF file without the extension. */
+    private static boolean startsWithGgufMagic(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return Arrays.equals(in.readNBytes(4), "GGUF".getBytes(StandardCharsets.US_ASCII));
+        }
     }
 
     public DecoderModel model() {

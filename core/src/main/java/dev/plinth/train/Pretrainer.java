@@ -1,5 +1,7 @@
 package dev.plinth.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.plinth.io.AtomicFiles;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
@@ -11,7 +13,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +37,11 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * Files in the output folder: {@value Checkpoint#FILE_NAME}, {@code log.csv}, {@code loss.svg}
- * and {@code config.properties} (the effective configuration).
+ * Files in the output folder: {@value Checkpoint#FILE_NAME}, {@code log.csv}, {@code loss.svg},
+ * {@code config.properties} (the effective configuration) and {@value #CORPUS_FILE} (which corpus the
+ * run trains on: {@code corpus}, its absolute folder, {@code card}, the SHA-256 of its
+ * {@code card.json} as {@code sha256:<hex>}, and {@code tokenizer}, the tokenizer file its card names,
+ * when it exists), which a product's lineage reads.
  */
 public final class Pretrainer implements AutoCloseable {
 
@@ -57,6 +65,9 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     private static final long STOP_WAIT_SECONDS = 600;
+
+    /** The run folder's record of its corpus, for lineage. */
+    public static final String CORPUS_FILE = "corpus.json";
 
     private final Path corpus;
     private final Path out;
@@ -186,6 +197,7 @@ public final class Pretrainer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             writeText(out.resolve("config.properties"), config.toProperties());
+            writeText(out.resolve(CORPUS_FILE), corpusRecord());
             boolean completed = loop(listener);
             return new Result(step, completed, log.lastValLoss(), tokensSeen, checkpointFile(), csvFile(), svgFile(),
                     MemoryReport.measure(liveHeapPeak));
@@ -296,6 +308,26 @@ public final class Pretrainer implements AutoCloseable {
     private static void writeText(Path file, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(b)));
+    }
+
+    private String corpusRecord() throws IOException {
+        Map<String, String> record = new LinkedHashMap<>();
+        Path folder = corpus.toAbsolutePath().normalize();
+        record.put("corpus", folder.toString());
+        record.put("card", "sha256:" + sha256(folder.resolve("card.json")));
+        Path tok = tokenizer();
+        if (tok != null) {
+            record.put("tokenizer", tok.toAbsolutePath().normalize().toString());
+        }
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(record) + "\n";
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The model being trained (live: after {@link #run}, the final weights). */

@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.autograd.Variable;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -56,6 +60,11 @@ class PretrainerTest {
         assertEquals(12, svg.getElementsByTagName("circle").getLength());
         assertTrue(r.memory().heapPeakBytes() > 0);
         assertEquals(TinyCorpus.config(60), PretrainConfig.read(out.resolve("config.properties")));
+        JsonNode record = new ObjectMapper().readTree(out.resolve(Pretrainer.CORPUS_FILE).toFile());
+        assertEquals(corpus.toAbsolutePath().normalize().toString(), record.get("corpus").asText());
+        String cardDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(corpus.resolve("card.json"))));
+        assertEquals("sha256:" + cardDigest, record.get("card").asText());
     }
 
     @Test

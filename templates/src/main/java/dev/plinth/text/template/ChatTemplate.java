@@ -7,6 +7,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.model.ModelRuntime;
+import dev.plinth.text.ChatMessage;
 import dev.plinth.text.ChatMl;
 import dev.plinth.text.Tokenizer;
 import java.time.Clock;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.text.ChatMessage;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

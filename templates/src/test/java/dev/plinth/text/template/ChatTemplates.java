@@ -1,6 +1,7 @@
 package dev.plinth.text.template;
 
 import dev.plinth.SharedData;
+import dev.plinth.text.ChatMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -11,6 +11,7 @@ import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.text.BpeTrainer;
+import dev.plinth.text.ChatMessage;
 import dev.plinth.text.ChatMl;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.plinth.SharedData;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.text.ChatMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.ReferenceProcess;
+import dev.plinth.text.ChatMessage;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

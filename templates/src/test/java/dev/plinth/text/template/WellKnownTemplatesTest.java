@@ -3,6 +3,7 @@ package dev.plinth.text.template;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.plinth.text.ChatMessage;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

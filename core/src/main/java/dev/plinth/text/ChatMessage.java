@@ -1,4 +1,4 @@
-package dev.plinth.text.template;
+package dev.plinth.text;
 
 import java.util.Objects;
 

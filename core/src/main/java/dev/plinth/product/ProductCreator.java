@@ -1,0 +1,123 @@
+package dev.plinth.product;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.text.ChatMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code plinth create}: builds a product from a Plinthfile into the store. Under the store's lock:
+ * the base of FROM is stored ({@link BaseSource}), each ADAPTER is checked and stored
+ * ({@link AdapterSource}), the profile (the parent product's, under this Plinthfile's), licences,
+ * description and lineage become layers, and the manifest is written last, atomically.
+ *
+ * <pre>{@code
+ * Product p = ProductCreator.create(store, ProductName.parse("tutor"), Plinthfile.read(file), false, Listener.NONE);
+ * }</pre>
+ */
+public final class ProductCreator {
+
+    /** The stages of a create, in order. */
+    public enum Step { BASE, ADAPTERS, PROFILE, MANIFEST }
+
+    /** Hears each stage as it starts (progress for a user; a test may stop a create there). */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (step, detail) -> { };
+
+        void step(Step step, String detail) throws IOException;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ProductCreator() {
+    }
+
+    /**
+     * Creates (or replaces) product {@code name} from {@code plinthfile}.
+     *
+     * @param force create even when an adapter records another base; the mismatch goes into the lineage
+     * @throws PlinthfileException for what the Plinthfile names that is missing or does not fit, with its line and column
+     */
+    public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener)
+            throws IOException {
+        try (StoreLock ignored = store.writeLock()) {
+            BaseSource base = BaseSource.resolve(store, plinthfile, listener);
+            GgufFacts facts = GgufFacts.read(store.blobPath(base.weights().digest()));
+
+            List<Descriptor> layers = new ArrayList<>();
+            layers.add(base.weights());
+            layers.addAll(base.adapters());
+            List<LineageNode> lineage = new ArrayList<>();
+            lineage.add(base.node());
+            int index = (int) base.adapters().stream().map(d -> d.annotation(Product.ADAPTER_INDEX)).distinct().count();
+            AdapterSource.Base fit = new AdapterSource.Base(base.weights().digest(), facts);
+            for (Plinthfile.Adapter a : plinthfile.adapters()) {
+                listener.step(Step.ADAPTERS, "checking and storing the adapter " + a.path());
+                AdapterSource.Stored stored = AdapterSource.store(store, plinthfile, a, index++, fit, force);
+                layers.addAll(stored.layers());
+                lineage.add(stored.node());
+            }
+
+            listener.step(Step.PROFILE, "storing the profile");
+            Profile profile = base.profile().overriddenBy(plinthfile.profile());
+            layers.addAll(profileLayers(store, profile));
+            List<String> licenses = plinthfile.licenses().isEmpty() ? base.licenses() : plinthfile.licenses();
+            for (String license : licenses) {
+                layers.add(putText(store, LayerType.LICENSE, license));
+            }
+            String description = plinthfile.description() != null ? plinthfile.description() : base.description();
+            if (description != null) {
+                layers.add(putText(store, LayerType.DESCRIPTION, description));
+            }
+            layers.add(store.putBytes(LayerType.LINEAGE.mediaType(), Lineage.toBytes(lineage)));
+            Descriptor config = config(store, facts.architecture(), base.label());
+
+            listener.step(Step.MANIFEST, "writing the manifest of " + name);
+            store.putManifest(name, Manifest.of(config, layers).toBytes());
+            return store.product(name);
+        }
+    }
+
+    /** The config blob: {@code {"format": "gguf", "architecture": ..., "base": ...}}. */
+    static Descriptor config(Store store, String architecture, String baseLabel) throws IOException {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("format", "gguf");
+        config.put("architecture", architecture);
+        config.put("base", baseLabel);
+        return store.putBytes(LayerType.CONFIG_MEDIA_TYPE, JSON.writeValueAsBytes(config));
+    }
+
+    /** The layers of a profile: template, system prompt, few-shot turns, parameters (each only when set). */
+    static List<Descriptor> profileLayers(Store store, Profile profile) throws IOException {
+        List<Descriptor> layers = new ArrayList<>();
+        if (profile.template() != null) {
+            Descriptor t = putText(store, LayerType.TEMPLATE, profile.template());
+            layers.add(profile.templateSyntax().equals(Profile.JINJA) ? t
+                    : t.withAnnotations(Map.of(Product.TEMPLATE_SYNTAX, profile.templateSyntax())));
+        }
+        if (profile.system() != null) {
+            layers.add(putText(store, LayerType.SYSTEM, profile.system()));
+        }
+        if (!profile.messages().isEmpty()) {
+            ArrayNode turns = JSON.createArrayNode();
+            for (ChatMessage m : profile.messages()) {
+                turns.addObject().put("role", m.role()).put("content", m.content());
+            }
+            layers.add(store.putBytes(LayerType.MESSAGES.mediaType(), JSON.writeValueAsBytes(turns)));
+        }
+        if (!profile.parameters().isEmpty()) {
+            layers.add(store.putBytes(LayerType.PARAMS.mediaType(), JSON.writeValueAsBytes(profile.parameters().toJson())));
+        }
+        return layers;
+    }
+
+    static Descriptor putText(Store store, LayerType type, String text) throws IOException {
+        return store.putBytes(type.mediaType(), text.getBytes(StandardCharsets.UTF_8));
+    }
+}
