@@ -321,7 +321,7 @@ public final class ModelConverter {
     }
 
     /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
-    private static Map<String, String> hfNames(int layers) {
+    public static Map<String, String> hfNames(int layers) {
         TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
         TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
         Map<String, String> m = new HashMap<>();
