@@ -3,6 +3,7 @@ package dev.plinth.io.lora;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -43,6 +44,14 @@ final class AdapterTensors {
             throw refuse(file, weight, "alpha " + alpha + " is not a finite number");
         }
         return new LoraAdapter.Pair(a, b, alpha);
+    }
+
+    /** {@code t} (F32, any backing) over a float array of its own: what the kernels read fastest. */
+    static Tensor floats(Tensor t) {
+        if (t.data().heapBase().orElse(null) instanceof float[]) {
+            return t;
+        }
+        return Tensor.ofFloats(t.name(), t.data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED), t.shape());
     }
 
     static ModelFormatException refuse(Path file, String tensor, String problem) {

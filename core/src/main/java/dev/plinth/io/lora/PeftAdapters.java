@@ -103,7 +103,7 @@ public final class PeftAdapters {
                 } else if (module != null && config.saves(module)) {
                     String gguf = hfToGguf.getOrDefault(module, module);
                     Tensor t = AdapterTensors.matrix(weights, gguf, file.tensor(name));
-                    whole.put(gguf, ModelConverter.toGgufRows(base, gguf, t));
+                    whole.put(gguf, AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, t)));
                 } else {
                     throw AdapterTensors.refuse(weights, name, "is neither a LoRA pair tensor (" + PREFIX + "<module>"
                             + SUFFIX_A + " / " + SUFFIX_B + ") nor a module of modules_to_save " + config.modulesToSave()
@@ -144,7 +144,8 @@ public final class PeftAdapters {
             throw AdapterTensors.refuse(file, PREFIX + module + SUFFIX_A, "rank mismatch: " + CONFIG + " gives "
                     + module + " rank " + rank + " but lora_A has " + fa.dim(0) + " rows");
         }
-        return AdapterTensors.pair(file, gguf, fa, ModelConverter.toGgufRows(base, gguf, fb), config.alpha(module));
+        return AdapterTensors.pair(file, gguf, fa, AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, fb)),
+                config.alpha(module));
     }
 
     private static String strip(String name, String suffix) {
