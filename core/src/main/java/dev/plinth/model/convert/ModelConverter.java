@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes any decoder model Plinth reads as a GGUF file llama.cpp loads, with the tensor types
@@ -54,11 +55,21 @@ public final class ModelConverter {
      */
     public static void convert(Path in, Path tokenizer, Path out, QuantType type, GgufQuantizer.Listener listener)
             throws IOException {
+        convert(in, tokenizer, out, type, UnaryOperator.identity(), listener);
+    }
+
+    /**
+     * {@link #convert(Path, Path, Path, QuantType, GgufQuantizer.Listener)} with every tensor passed
+     * through {@code transform} before it is typed: it receives each tensor under its llama.cpp name,
+     * rows in llama.cpp's order, in the dtype it is stored in.
+     */
+    public static void convert(Path in, Path tokenizer, Path out, QuantType type, UnaryOperator<Tensor> transform,
+                               GgufQuantizer.Listener listener) throws IOException {
         if (!Files.isDirectory(in) && isGguf(in)) {
             if (tokenizer != null) {
                 throw new IllegalArgumentException("a separate tokenizer applies to llama2.c checkpoints only");
             }
-            GgufQuantizer.quantize(in, out, type, listener);
+            GgufQuantizer.quantize(in, out, type, transform, listener);
             return;
         }
         try (ModelFile model = ModelFiles.open(in, tokenizer)) {
@@ -68,7 +79,7 @@ public final class ModelConverter {
                 case GGUF, SAFETENSORS -> throw new IllegalArgumentException(in + ": a " + model.format().displayName()
                         + " file alone does not describe a model; give its Hugging Face folder");
             };
-            GgufQuantizer.write(m, out, type, listener);
+            GgufQuantizer.write(m.map(transform), out, type, listener);
         }
     }
 
