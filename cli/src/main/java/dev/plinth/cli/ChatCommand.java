@@ -52,14 +52,18 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions options;
 
+    @Mixin
+    AdapterOptions adapters;
+
     ChatCommand(Console console) {
         this.console = console;
     }
 
     @Override
     public Integer call() throws IOException {
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, adapters.specs())) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
+            AdapterOptions.report(console, runtime);
             ChatTemplate template = ChatTemplate.of(runtime);
             List<String> extraStops = new ArrayList<>();
             if (template.isFallback()) {

@@ -50,6 +50,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions options;
 
+    @Mixin
+    AdapterOptions adapters;
+
     RunCommand(Console console) {
         this.console = console;
     }
@@ -58,8 +61,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String text = prompt != null ? prompt : readStandardInput(console);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile)) {
+        try (ModelRuntime runtime = ModelRuntime.open(model, options.tokenizerFile, adapters.specs())) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
+            AdapterOptions.report(console, runtime);
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
             int context = Usage.check(spec, () -> runtime.contextLength(options.context));
