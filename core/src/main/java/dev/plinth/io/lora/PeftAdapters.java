@@ -103,7 +103,7 @@ public final class PeftAdapters {
                 } else if (module != null && config.saves(module)) {
                     String gguf = hfToGguf.getOrDefault(module, module);
                     Tensor t = AdapterTensors.matrix(weights, gguf, file.tensor(name));
-                    whole.put(gguf, AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, t)));
+                    whole.put(gguf, ggufRows(weights, base, gguf, t));
                 } else {
                     throw AdapterTensors.refuse(weights, name, "is neither a LoRA pair tensor (" + PREFIX + "<module>"
                             + SUFFIX_A + " / " + SUFFIX_B + ") nor a module of modules_to_save " + config.modulesToSave()
@@ -144,8 +144,16 @@ public final class PeftAdapters {
             throw AdapterTensors.refuse(file, PREFIX + module + SUFFIX_A, "rank mismatch: " + CONFIG + " gives "
                     + module + " rank " + rank + " but lora_A has " + fa.dim(0) + " rows");
         }
-        return AdapterTensors.pair(file, gguf, fa, AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, fb)),
-                config.alpha(module));
+        return AdapterTensors.pair(file, gguf, fa, ggufRows(file, base, gguf, fb), config.alpha(module));
+    }
+
+    /** {@code t}'s rows in GGUF's order ({@link ModelConverter#toGgufRows}), refused when they do not split into the base's heads. */
+    private static Tensor ggufRows(Path file, DecoderConfig base, String gguf, Tensor t) throws ModelFormatException {
+        try {
+            return AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, t));
+        } catch (IllegalArgumentException e) {
+            throw AdapterTensors.refuse(file, t.name(), e.getMessage());
+        }
     }
 
     private static String strip(String name, String suffix) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -191,6 +192,10 @@ class LoraFilesTest {
         Files.writeString(config, good.replace("\"LORA\"", "\"IA3\""));
         e = assertThrows(ModelFormatException.class, () -> PeftAdapters.read(dir, LLAMA));
         assertTrue(e.getMessage().contains("peft_type"), e.getMessage());
+        Files.writeString(config, good.replace("\"alpha_pattern\" : { }", "\"alpha_pattern\" : {\"(.*.*.*.*.*.*.*.*.*.*)*z\": 1}"));
+        e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThrows(ModelFormatException.class, () -> PeftAdapters.read(dir, LLAMA)));
+        assertTrue(e.getMessage().contains("not a usable regular expression"), e.getMessage());
         Files.writeString(config, good);
         DecoderConfig oneLayer = DecoderConfig.builder("llama").hiddenSize(64).ffnSize(96).layers(1).heads(4)
                 .kvHeads(2).vocabSize(300).build();
