@@ -36,12 +36,35 @@ class AdapterCommandsTest {
     @BeforeAll
     static void writeModels() throws Exception {
         base = dir.resolve("base.gguf");
-        RandomModels.builder(CONFIG).init(RandomModels.Init.unitScale(1.0, 0.1, 0.1)).seed(3).writeGguf(base);
+        baseModel().writeGguf(base);
         LoraAdapter adapter = RandomAdapters.of(CONFIG, RandomAdapters.ALL_ROLES, 4, 8, 1.0, 4);
         gguf = dir.resolve("adapter.gguf");
         peft = dir.resolve("adapter-peft");
         LoraGguf.write(adapter, gguf);
         PeftAdapters.write(adapter, peft, CONFIG);
+    }
+
+    private static RandomModels.Builder baseModel() {
+        return RandomModels.builder(CONFIG).init(RandomModels.Init.unitScale(1.0, 0.1, 0.1)).seed(3);
+    }
+
+    /** Logits after {@code ids} on {@code model} with {@code adapters} applied at run time. */
+    private static float[] logits(Path model, List<Path> adapters, int[] ids) throws Exception {
+        try (DecoderModel m = DecoderModel.open(model)) {
+            List<AppliedAdapter> applied = new java.util.ArrayList<>();
+            for (Path a : adapters) {
+                applied.add(AppliedAdapter.read(a, 1f, CONFIG));
+            }
+            return m.forward(m.newSession(32, applied), ids);
+        }
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 
     private static String greedy(Path model, String... adapterArgs) {
@@ -85,22 +108,40 @@ class AdapterCommandsTest {
         assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")));
         // the export's tokenizer.json of this synthetic vocabulary splits text otherwise: compare logits on ids
         int[] ids = {1, 313, 264, 265, 268, 270, 271, 274, 276};
-        float[] runtime;
-        float[] merged;
-        try (DecoderModel model = DecoderModel.open(base)) {
-            runtime = model.forward(model.newSession(32, List.of(AppliedAdapter.read(gguf, 1f, CONFIG))), ids);
-        }
-        try (DecoderModel model = DecoderModel.open(hf)) {
-            merged = model.forward(model.newSession(32), ids);
-        }
-        double max = 0;
-        for (int i = 0; i < runtime.length; i++) {
-            max = Math.max(max, Math.abs(runtime[i] - merged[i]));
-        }
+        double max = maxDiff(logits(base, List.of(gguf), ids), logits(hf, List.of(), ids));
         assertTrue(max <= 1e-5, "merged Hugging Face folder vs runtime adapter: max |Δ logit| " + max);
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".merge-")), "no scratch left behind");
         }
+    }
+
+    @Test
+    void mergesIntoAHuggingFaceBase() throws Exception {
+        Path hfBase = dir.resolve("base-hf");
+        baseModel().writeHuggingFace(hfBase);
+        Path merged = dir.resolve("from-hf.gguf");
+        Cli m = Cli.run("-q", "merge", hfBase.toString(), peft.toString(), "--out", merged.toString());
+        assertEquals(0, m.code(), m.err());
+        int[] ids = {1, 5, 77, 300, 12, 9};
+        double max = maxDiff(logits(base, List.of(peft), ids), logits(merged, List.of(), ids));
+        assertTrue(max <= 1e-5, "merged from the Hugging Face base vs runtime adapter on the GGUF base: " + max);
+    }
+
+    @Test
+    void mergesIntoALlama2cCheckpointWithItsTokenizer() throws Exception {
+        Path stories = dev.plinth.SharedData.require("models/stories260K");
+        Path bin = stories.resolve("stories260K.bin");
+        DecoderConfig config;
+        try (DecoderModel m = DecoderModel.open(bin)) {
+            config = m.config();
+        }
+        Path adapter = dir.resolve("stories-adapter.gguf");
+        LoraGguf.write(RandomAdapters.of(config, List.of("attn_q", "ffn_up"), 2, 4, 1.0, 6), adapter);
+        Path merged = dir.resolve("stories-merged.gguf");
+        Cli m = Cli.run("-q", "merge", bin.toString(), adapter.toString(), "--out", merged.toString(), "--tokenizer",
+                stories.resolve("tok512.bin").toString());
+        assertEquals(0, m.code(), m.err());
+        assertEquals(greedy(stories.resolve("stories260K.gguf"), "--adapter", adapter.toString()), greedy(merged));
     }
 
     @Test
