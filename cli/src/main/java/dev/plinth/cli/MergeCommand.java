@@ -1,11 +1,11 @@
 package dev.plinth.cli;
 
+import dev.plinth.io.AtomicFiles;
 import dev.plinth.model.AppliedAdapter;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
-import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.LoraMerge;
 import dev.plinth.model.convert.QuantType;
-import dev.plinth.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,31 +73,36 @@ final class MergeCommand implements Callable<Integer> {
         }
         List<AppliedAdapter> read = readAdapters();
         long start = System.nanoTime();
-        int code = gguf ? writeGguf(read, out, target) : writeHuggingFace(read);
+        int code = Main.OK;
+        if (gguf) {
+            writeGguf(read, out, target);
+            console.info("wrote %s (%s)", out, target.cliName());
+        } else {
+            code = writeHuggingFace(read);
+        }
         console.debug("merged %d adapter(s) into %s in %.1f s", read.size(), base, (System.nanoTime() - start) / 1e9);
         return code;
     }
 
+    /** The adapters, read for the base's shape; {@link LoraMerge} checks that they fit it. */
     private List<AppliedAdapter> readAdapters() throws IOException {
-        List<AppliedAdapter> read = new ArrayList<>();
+        DecoderConfig config;
         try (DecoderModel model = DecoderModel.open(base)) {
-            for (String a : adapters) {
-                AppliedAdapter adapter = AppliedAdapter.parse(a).read(model.config());
-                model.check(adapter);
-                read.add(adapter);
-            }
+            config = model.config();
+        }
+        List<AppliedAdapter> read = new ArrayList<>();
+        for (String a : adapters) {
+            read.add(AppliedAdapter.parse(a).read(config));
         }
         return read;
     }
 
-    private int writeGguf(List<AppliedAdapter> read, Path file, QuantType target) throws IOException {
+    private void writeGguf(List<AppliedAdapter> read, Path file, QuantType target) throws IOException {
         try {
-            LoraMerge.writeGguf(base, tokenizer, read, file, target, progress());
+            LoraMerge.writeGguf(base, tokenizer, read, file, target, QuantizeCommand.progress(console));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
-        console.info("wrote %s (%s)", file, target.cliName());
-        return Main.OK;
     }
 
     /** The merged base as an F32 GGUF beside the folder, then exported from there. */
@@ -117,13 +122,5 @@ final class MergeCommand implements Callable<Integer> {
         } finally {
             AtomicFiles.deleteTree(scratch);
         }
-    }
-
-    private GgufQuantizer.Listener progress() {
-        return (i, n, name, from, to) -> {
-            if (!console.quiet()) {
-                console.err().printf("[%4d/%4d] %-36s %-5s -> %s%n", i + 1, n, name, from, to);
-            }
-        };
     }
 }
