@@ -2,6 +2,7 @@ package dev.plinth.model;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
 import dev.plinth.io.lora.LoraAdapter;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.tensor.Activations;
@@ -178,9 +179,10 @@ public final class DecoderModel implements AutoCloseable {
                         + "], but the base weight is " + Arrays.toString(w.shape()));
             }
         });
+        TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
         for (String name : a.wholeTensors().keySet()) {
-            if (name.startsWith("blk.") || name.equals(embedding.name()) || name.equals(output.name())
-                    || name.equals("output_norm.weight")) {
+            if (name.startsWith("blk.") || name.equals(gguf.embedding()) || name.equals(gguf.output())
+                    || name.equals(gguf.outputNorm())) {
                 throw mismatch(applied, "replaces the base weight " + name + " whole; merge it into the base instead");
             }
         }
