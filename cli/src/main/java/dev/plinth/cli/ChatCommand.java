@@ -55,6 +55,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions options;
 
+    @Mixin
+    AdapterOptions adapters;
+
     ChatCommand(Console console) {
         this.console = console;
     }
@@ -63,8 +66,9 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Product product = Products.productOrFile(console, model);
         Profile profile = options.adopt(product, spec);
-        try (ModelRuntime runtime = options.open(product, model)) {
+        try (ModelRuntime runtime = options.open(product, model, adapters.specs())) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
+            AdapterOptions.report(console, runtime);
             ProductPrompt prompt = ProductPrompt.of(profile, runtime);
             List<String> extraStops = new ArrayList<>();
             if (prompt.template().isFallback()) {

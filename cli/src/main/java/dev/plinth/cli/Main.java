@@ -114,6 +114,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new BenchCommand(console))
                 .addSubcommand(new QuantizeCommand(console))
                 .addSubcommand(new ExportCommand(console))
+                .addSubcommand(new MergeCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
                 .addSubcommand(new CommandLine(new TokenizerCommand())

@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
 import java.io.IOException;
@@ -53,15 +54,20 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         try {
-            ModelConverter.convert(in, tokenizer, out, target, (i, n, name, from, to) -> {
-                if (!console.quiet()) {
-                    console.err().printf("[%4d/%4d] %-36s %-5s -> %s%n", i + 1, n, name, from, to);
-                }
-            });
+            ModelConverter.convert(in, tokenizer, out, target, progress(console));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
         console.debug("quantized %s in %.1f s", in, (System.nanoTime() - start) / 1e9);
         return Main.OK;
+    }
+
+    /** One line per tensor on standard error (unless quiet): its index, name and the type change. */
+    static GgufQuantizer.Listener progress(Console console) {
+        return (i, n, name, from, to) -> {
+            if (!console.quiet()) {
+                console.err().printf("[%4d/%4d] %-36s %-5s -> %s%n", i + 1, n, name, from, to);
+            }
+        };
     }
 }

@@ -55,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions options;
 
+    @Mixin
+    AdapterOptions adapters;
+
     RunCommand(Console console) {
         this.console = console;
     }
@@ -65,8 +68,9 @@ final class RunCommand implements Callable<Integer> {
         Product product = Products.productOrFile(console, model);
         Profile profile = options.adopt(product, spec);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = options.open(product, model)) {
+        try (ModelRuntime runtime = options.open(product, model, adapters.specs())) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
+            AdapterOptions.report(console, runtime);
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
             int context = Usage.check(spec, () -> runtime.contextLength(options.context));

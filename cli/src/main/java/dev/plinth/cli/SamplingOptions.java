@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.AppliedAdapter;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.SamplingParams;
@@ -91,9 +92,12 @@ final class SamplingOptions {
         return profile;
     }
 
-    /** Opens what MODEL names: the product's base (verified), or the model file with --tokenizer. */
-    ModelRuntime open(Product product, String model) throws IOException {
-        return product != null ? product.open() : ModelRuntime.open(Path.of(model), tokenizerFile);
+    /**
+     * Opens what MODEL names with the {@code --adapter}s on top: the product's base (verified) with
+     * its own adapters first, or the model file with --tokenizer.
+     */
+    ModelRuntime open(Product product, String model, List<AppliedAdapter.Spec> adapters) throws IOException {
+        return product != null ? product.open(adapters) : ModelRuntime.open(Path.of(model), tokenizerFile, adapters);
     }
 
     /**

@@ -82,8 +82,7 @@ final class ShowCommand implements Callable<Integer> {
         rows.add(new String[] {"architecture", p.config().path("architecture").asText()});
         rows.add(new String[] {"size", TextFormat.bytes(p.size())});
         for (Product.Adapter a : p.adapters()) {
-            rows.add(new String[] {"adapter " + a.index(), a.format() + ", scale " + a.scale() + ", " + String.join(" ", a.files().keySet())
-                    + " (not applied yet: LoRA at run time comes with the adaptation work)"});
+            rows.add(new String[] {"adapter " + a.index(), a.format() + ", scale " + a.scale() + ", " + String.join(" ", a.files().keySet())});
         }
         rows.add(new String[] {"template", template(profile)});
         if (profile.system() != null) {

@@ -152,14 +152,29 @@ class ProductCommandsTest {
     }
 
     @Test
-    void aProductWithAnAdapterIsCreatedButNotRunYet() throws Exception {
+    void aProductRunsWithItsAdaptersThenTheCommandLines() throws Exception {
         Fixtures.loraGguf(tmp.resolve("style.gguf"), "llama");
         assertEquals(0, create("styled", "FROM stories260K.gguf\nADAPTER style.gguf 0.5\n").code());
-        assertTrue(Cli.runIn(home, "show", "styled").out().contains("adapter 0     gguf, scale 0.5, style.gguf (not applied yet"));
-        Cli run = Cli.runIn(home, "run", "styled", "Hello");
-        assertEquals(1, run.code());
-        assertTrue(run.err().startsWith("plinth: styled:latest has 1 adapter, and adapters are not applied yet"), run.err());
-        assertEquals(1, Cli.runInWithInput(home, "Hi\n", "chat", "styled").code());
+        assertTrue(Cli.runIn(home, "show", "styled").out().contains("adapter 0     gguf, scale 0.5, style.gguf"));
+        String[] greedy = {"Once upon a time", "--temperature", "0", "-n", "12", "-q"};
+        Cli run = Cli.runIn(home, concat(new String[] {"run", "styled"}, greedy));
+        assertEquals(0, run.code(), run.err());
+        String adapter = tmp.resolve("style.gguf").toString();
+        Cli byHand = Cli.run(concat(new String[] {"run", stories.toString(), "--adapter", adapter + ":0.5"}, greedy));
+        assertEquals(byHand.out(), run.out(), "the product applies its adapter at its scale, as --adapter does");
+        assertNotEquals(Cli.run(concat(new String[] {"run", stories.toString()}, greedy)).out(), run.out(),
+                "the adapter changes what the base says");
+        Cli more = Cli.runIn(home, concat(new String[] {"run", "styled", "--adapter", adapter + ":1.5"}, greedy));
+        Cli twice = Cli.run(concat(new String[] {"run", stories.toString(), "--adapter", adapter + ":0.5", "--adapter",
+                adapter + ":1.5"}, greedy));
+        assertEquals(twice.out(), more.out(), "--adapter adds to the product's adapters");
+        assertEquals(0, Cli.runInWithInput(home, "Hi\n", "chat", "styled", "-n", "4", "-q").code());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -5,16 +5,21 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Writes files users depend on atomically: the content goes to a temporary file in the same
  * folder, is forced to disk, and only then renamed over the target. A crash leaves either the old
- * file or the new one, never a torn one.
+ * file or the new one, never a torn one. A folder ({@link #writeFolder}) is built beside its target
+ * and renamed into place.
  */
 public final class AtomicFiles {
 
@@ -28,6 +33,12 @@ public final class AtomicFiles {
     @FunctionalInterface
     public interface Content {
         void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /** Fills a staging folder that becomes the target once complete. */
+    @FunctionalInterface
+    public interface FolderContent {
+        void writeTo(Path staging) throws IOException;
     }
 
     /** Writes {@code target} from {@code content} via temp file, fsync and atomic rename. */
@@ -51,6 +62,68 @@ public final class AtomicFiles {
             syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes the folder {@code target}: {@code content} fills a staging folder beside it, which is
+     * then renamed into place. An earlier folder of the same kind there (one holding
+     * {@code markerFile}) is renamed aside just before and deleted after; a crash between the two
+     * renames leaves it as {@code .NAME.old-*} beside the target. An empty folder is replaced; any
+     * other non-empty folder is left alone and refused.
+     */
+    public static void writeFolder(Path target, String markerFile, FolderContent content) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
+        try {
+            // a temporary folder is owner-only; the result should get a new folder's usual permissions
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep what it gave
+        }
+        try {
+            content.writeTo(staging);
+            replaceFolder(staging, abs, markerFile);
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    private static void replaceFolder(Path staging, Path target, String markerFile) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(target)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (!empty && !Files.isRegularFile(target.resolve(markerFile))) {
+                throw new DirectoryNotEmptyException(target + " (holds no " + markerFile
+                        + "; choose an empty or new folder)");
+            }
+            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staging, target);
+        }
+        if (old != null) {
+            deleteTree(old);
+        }
+    }
+
+    /** Deletes {@code root} and everything below it; nothing when it does not exist. */
+    public static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

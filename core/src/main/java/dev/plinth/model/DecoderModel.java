@@ -2,6 +2,9 @@ package dev.plinth.model;
 
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.io.ModelFormat;
+import dev.plinth.io.lora.LoraAdapter;
+import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.MatMul;
@@ -12,6 +15,7 @@ import dev.plinth.tensor.Rope;
 import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +36,12 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p><b>Adapters.</b> A session made with {@link #newSession(int, List)} applies LoRA adapters
+ * without merging them: after each base product of a block projection, the rows of that session get
+ * {@code Σ scale·(alpha/r)·B·(A·x)}. The base product runs once for the whole batch, the low-rank
+ * products per run of consecutive sessions with the same adapters, so one batch may mix sequences
+ * with different adapter sets. A session without adapters costs what it did before.
+ *
  * <p>A model is not thread-safe: one forward call at a time (each call already uses every core).
  */
 public final class DecoderModel implements AutoCloseable {
@@ -41,23 +51,40 @@ public final class DecoderModel implements AutoCloseable {
 
     private final DecoderConfig config;
     private final ModelFile owned;
+    private final Path source;
     private final Tensor embedding;
     private final Tensor output;
     private final float[] outputNorm;
     private final List<Layer> layers;
     private final Scratch scratch = new Scratch();
     private final float[] freqFactors;
+    private final boolean hfRows;
     private boolean roundF16Activations;
+    private String digest;
 
     /** One transformer block's weights: matrices as mapped tensors, small vectors as floats. */
     private record Layer(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, float[] bq, float[] bk,
                          float[] bv, float[] qNorm, float[] kNorm, float[] ffnNorm, Tensor gate, Tensor up,
                          Tensor down) {
+        /** The weight of projection {@code role} ({@link LoraTerms#ROLES}). */
+        Tensor projection(int role) {
+            return switch (role) {
+                case LoraTerms.Q -> wq;
+                case LoraTerms.K -> wk;
+                case LoraTerms.V -> wv;
+                case LoraTerms.O -> wo;
+                case LoraTerms.GATE -> gate;
+                case LoraTerms.UP -> up;
+                default -> down;
+            };
+        }
     }
 
     private DecoderModel(DecoderConfig config, ModelFile file, boolean owns, TensorNames names) {
         this.config = config;
         this.owned = owns ? file : null;
+        this.source = file.path();
+        this.hfRows = names instanceof TensorNames.HuggingFace && ModelConverter.permutesQk(config);
         this.freqFactors = config.ropeFreqFactors();
         int h = config.hiddenSize();
         embedding = matrix(file, names.embedding(), config.vocabSize(), h, false);
@@ -114,7 +141,72 @@ public final class DecoderModel implements AutoCloseable {
 
     /** A fresh sequence with a KV cache for {@code contextLength} positions (allocated now). */
     public Session newSession(int contextLength) {
-        return new Session(config, contextLength);
+        return new Session(config, contextLength, List.of(), null);
+    }
+
+    /**
+     * A fresh sequence that applies {@code adapters} (each {@link #check checked} against this base
+     * first), with a KV cache for {@code contextLength} positions.
+     */
+    public Session newSession(int contextLength, List<AppliedAdapter> adapters) {
+        adapters.forEach(this::check);
+        return new Session(config, contextLength, adapters, LoraTerms.of(adapters, config, hfRows));
+    }
+
+    /**
+     * Refuses, with an {@link AdapterMismatchException} saying which, an adapter that does not fit
+     * this base: made for another architecture, a pair on a weight that is no block projection
+     * (q, k, v, o, gate, up, down) or whose {@code [out, in]} differs from the base weight's, a whole
+     * tensor that would replace a base weight, or a recorded base digest ({@link
+     * LoraAdapter#META_BASE_DIGEST}) that is not this base's. Whole tensors the decoder has no use
+     * for (a classification head) pass.
+     */
+    public void check(AppliedAdapter applied) {
+        LoraAdapter a = applied.adapter();
+        String architecture = ModelConverter.ggufArchitecture(config);
+        if (!a.architecture().equals(architecture)) {
+            throw mismatch(applied, "was made for a " + a.architecture() + " base; this base is " + architecture);
+        }
+        a.pairs().forEach((name, p) -> {
+            int slot = LoraTerms.slot(name, config.layers());
+            if (slot < 0) {
+                throw mismatch(applied, "adapts " + name + ", which is not a projection of this base's "
+                        + config.layers() + " blocks " + LoraTerms.ROLES);
+            }
+            Tensor w = layers.get(slot / LoraTerms.ROLES.size()).projection(slot % LoraTerms.ROLES.size());
+            if (p.outputs() != w.dim(0) || p.inputs() != w.dim(1)) {
+                throw mismatch(applied, "has a pair for " + name + " of [out, in] = [" + p.outputs() + ", " + p.inputs()
+                        + "], but the base weight is " + Arrays.toString(w.shape()));
+            }
+        });
+        TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
+        for (String name : a.wholeTensors().keySet()) {
+            if (name.startsWith("blk.") || name.equals(gguf.embedding()) || name.equals(gguf.output())
+                    || name.equals(gguf.outputNorm())) {
+                throw mismatch(applied, "replaces the base weight " + name + " whole; merge it into the base instead");
+            }
+        }
+        String recorded = a.metadata().get(LoraAdapter.META_BASE_DIGEST);
+        if (recorded != null && !recorded.equalsIgnoreCase(digest())) {
+            throw mismatch(applied, "was trained on the base with sha256 " + recorded + "; " + source + " has "
+                    + digest());
+        }
+    }
+
+    private static AdapterMismatchException mismatch(AppliedAdapter applied, String problem) {
+        return new AdapterMismatchException("adapter " + applied.name() + " " + problem);
+    }
+
+    /** This base's {@link LoraAdapter#baseDigest}, computed on first use. */
+    private String digest() {
+        if (digest == null) {
+            try {
+                digest = LoraAdapter.baseDigest(source);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return digest;
     }
 
     /** Feeds {@code tokens} to {@code session} and returns the logits after its last token. */
@@ -239,6 +331,7 @@ public final class DecoderModel implements AutoCloseable {
         for (Session session : sessions) {
             s.maxContext = Math.max(s.maxContext, session.capacity());
         }
+        s.batch(sessions, tokens);
         Session[] rowSession = s.rowSession;
         int r = 0;
         for (int i = 0; i < sessions.length; i++) {
@@ -257,6 +350,7 @@ public final class DecoderModel implements AutoCloseable {
             sessions[i].position += tokens[i].length;
         }
         Arrays.fill(rowSession, 0, rows, null);
+        Arrays.fill(s.batch, 0, sessions.length, null);
     }
 
     private int check(Session session, int[] toks, int index, Session[] sessions) {
@@ -293,9 +387,9 @@ public final class DecoderModel implements AutoCloseable {
         DecoderConfig c = config;
         int h = c.hiddenSize();
         rmsNormRows(s.x, s.xn, w.attnNorm, rows, h);
-        product(w.wq, s.xn, rows, s.q);
-        product(w.wk, s.xn, rows, s.k);
-        product(w.wv, s.xn, rows, s.v);
+        project(l, LoraTerms.Q, w.wq, s.xn, rows, s.q);
+        project(l, LoraTerms.K, w.wk, s.xn, rows, s.k);
+        project(l, LoraTerms.V, w.wv, s.xn, rows, s.v);
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         Parallel.parallelFor(rows, 1, (a, b) -> {
@@ -304,14 +398,14 @@ public final class DecoderModel implements AutoCloseable {
             }
         });
         attention(l, rows, s);
-        product(w.wo, s.att, rows, s.o);
+        project(l, LoraTerms.O, w.wo, s.att, rows, s.o);
         Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
         rmsNormRows(s.x, s.xn, w.ffnNorm, rows, h);
-        product(w.gate, s.xn, rows, s.g);
-        product(w.up, s.xn, rows, s.u);
+        project(l, LoraTerms.GATE, w.gate, s.xn, rows, s.g);
+        project(l, LoraTerms.UP, w.up, s.xn, rows, s.u);
         int f = c.ffnSize();
         Activations.swiglu(s.g, 0, s.g, 0, s.u, 0, rows * f);
-        product(w.down, s.g, rows, s.o);
+        project(l, LoraTerms.DOWN, w.down, s.g, rows, s.o);
         Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
     }
 
@@ -388,6 +482,47 @@ public final class DecoderModel implements AutoCloseable {
             outRows = sessions.length;
         }
         product(output, s.xn, outRows, logits);
+    }
+
+    /** The base product of a block projection, then the low-rank terms of the sessions that adapt it. */
+    private void project(int layer, int role, Tensor w, float[] x, int rows, float[] out) {
+        product(w, x, rows, out);
+        if (scratch.adapted) {
+            addLowRank(layer, role, x, (int) w.dim(1), out, (int) w.dim(0), scratch);
+        }
+    }
+
+    /**
+     * {@code out += scale·B·(A·x)} for every term of every session in the batch, each run of
+     * consecutive sessions with the same terms multiplied as one block of rows.
+     */
+    private static void addLowRank(int layer, int role, float[] x, int in, float[] out, int outDim, Scratch s) {
+        for (int i = 0, j; i < s.batchSize; i = j) {
+            LoraTerms.Term[] terms = s.batch[i].terms(layer, role);
+            for (j = i + 1; j < s.batchSize && Arrays.equals(terms, s.batch[j].terms(layer, role)); j++) {
+                // the same adapters: their rows join this run
+            }
+            if (terms != null) {
+                int from = s.batchStart[i];
+                for (LoraTerms.Term t : terms) {
+                    lowRank(t, x, in, from, s.batchStart[j] - from, out, outDim, s);
+                }
+            }
+        }
+    }
+
+    private static void lowRank(LoraTerms.Term t, float[] x, int in, int from, int n, float[] out, int outDim,
+                                Scratch s) {
+        float[] rows = x;
+        if (from > 0) {
+            rows = s.loraIn(n * in);
+            System.arraycopy(x, from * in, rows, 0, n * in);
+        }
+        float[] ax = s.loraMid(n * t.rank());
+        MatMul.matmul(t.a(), rows, n, ax);
+        float[] bax = s.loraOut(n * outDim);
+        MatMul.matmul(t.b(), ax, n, bax);
+        Activations.axpy(t.scale(), bax, 0, out, from * outDim, n * outDim);
     }
 
     /** {@code out = x · wᵀ} for {@code rows} rows of x, rounded to F16 first if {@link #setF16ActivationRounding}. */
@@ -489,9 +624,11 @@ public final class DecoderModel implements AutoCloseable {
         private final float[][] keys;
         private final float[][] values;
         private final int capacity;
+        private final List<AppliedAdapter> adapters;
+        private final LoraTerms lora;
         private int position;
 
-        Session(DecoderConfig config, int contextLength) {
+        Session(DecoderConfig config, int contextLength, List<AppliedAdapter> adapters, LoraTerms lora) {
             if (contextLength <= 0) {
                 throw new IllegalArgumentException("context length must be positive, was " + contextLength);
             }
@@ -503,8 +640,20 @@ public final class DecoderModel implements AutoCloseable {
             }
             this.config = config;
             this.capacity = contextLength;
+            this.adapters = List.copyOf(adapters);
+            this.lora = lora;
             keys = new float[config.layers()][(int) perLayer];
             values = new float[config.layers()][(int) perLayer];
+        }
+
+        /** The adapters this sequence applies, in order (empty for the base alone). */
+        public List<AppliedAdapter> adapters() {
+            return adapters;
+        }
+
+        /** The low-rank terms on projection {@code role} of block {@code layer}, or null. */
+        LoraTerms.Term[] terms(int layer, int role) {
+            return lora == null ? null : lora.terms(layer, role);
         }
 
         /** Tokens fed so far (the position of the next one). */
@@ -535,6 +684,39 @@ public final class DecoderModel implements AutoCloseable {
         int rows = -1;
         int maxContext;
         private float[] f16Activations = new float[0];
+        /** The sessions of the current pass, the first row of each (and the row count after the last). */
+        Session[] batch = new Session[0];
+        int[] batchStart = new int[1];
+        int batchSize;
+        /** Whether a session of the current pass applies adapters. */
+        boolean adapted;
+        private float[] loraIn = new float[0], loraMid = loraIn, loraOut = loraIn;
+
+        void batch(Session[] sessions, int[][] tokens) {
+            if (batch.length < sessions.length) {
+                batch = new Session[sessions.length];
+                batchStart = new int[sessions.length + 1];
+            }
+            adapted = false;
+            for (int i = 0; i < sessions.length; i++) {
+                batch[i] = sessions[i];
+                batchStart[i + 1] = batchStart[i] + tokens[i].length;
+                adapted |= sessions[i].lora != null;
+            }
+            batchSize = sessions.length;
+        }
+
+        float[] loraIn(int n) {
+            return loraIn.length >= n ? loraIn : (loraIn = new float[n]);
+        }
+
+        float[] loraMid(int n) {
+            return loraMid.length >= n ? loraMid : (loraMid = new float[n]);
+        }
+
+        float[] loraOut(int n) {
+            return loraOut.length >= n ? loraOut : (loraOut = new float[n]);
+        }
 
         /** A buffer for {@code n} activations rounded to F16 (only used with F16 activation rounding on). */
         float[] f16Activations(int n) {

@@ -1,5 +1,7 @@
 package dev.plinth.model;
 
+import java.util.List;
+
 /** A {@link DecoderModel} session as a {@link TokenSequence} for {@link Generator}. */
 public final class DecoderSequence implements TokenSequence {
 
@@ -7,9 +9,9 @@ public final class DecoderSequence implements TokenSequence {
     private final DecoderModel.Session session;
     private final float[] logits;
 
-    private DecoderSequence(DecoderModel model, int contextLength) {
+    private DecoderSequence(DecoderModel model, int contextLength, List<AppliedAdapter> adapters) {
         this.model = model;
-        this.session = model.newSession(contextLength);
+        this.session = model.newSession(contextLength, adapters);
         this.logits = new float[model.vocabSize()];
     }
 
@@ -18,7 +20,12 @@ public final class DecoderSequence implements TokenSequence {
      * length.
      */
     public static DecoderSequence of(DecoderModel model, int contextLength) {
-        return new DecoderSequence(model, contextLength > 0 ? contextLength : model.config().contextLength());
+        return of(model, contextLength, List.of());
+    }
+
+    /** A fresh sequence that applies {@code adapters} ({@link DecoderModel#newSession(int, List)}). */
+    public static DecoderSequence of(DecoderModel model, int contextLength, List<AppliedAdapter> adapters) {
+        return new DecoderSequence(model, contextLength > 0 ? contextLength : model.config().contextLength(), adapters);
     }
 
     @Override

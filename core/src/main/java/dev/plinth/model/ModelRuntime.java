@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,6 +35,10 @@ import java.util.Set;
  * {@link DecoderSequence}), or, for throughput, gathers the next tokens of all active sequences and
  * feeds them together with {@link DecoderModel#forwardBatch} from one thread (continuous batching):
  * each weight matrix is then read once per step for the whole batch.
+ *
+ * <p><b>Adapters.</b> LoRA adapters opened with the runtime ({@link #open(Path, Path, List)}) apply to
+ * every sequence it makes; a server gives each sequence its own set with {@link
+ * #newSequence(int, List)} and {@link #readAdapter}. The base stays mapped once and unmerged.
  */
 public final class ModelRuntime implements AutoCloseable {
 
@@ -47,6 +53,7 @@ public final class ModelRuntime implements AutoCloseable {
     private final TokenizerLoader tokenizer;
     private final String chatTemplate;
     private final Set<Integer> endOfTurn;
+    private List<AppliedAdapter> adapters = List.of();
 
     private ModelRuntime(DecoderModel model, TokenizerLoader tokenizer, String chatTemplate) {
         this.model = model;
@@ -68,6 +75,39 @@ public final class ModelRuntime implements AutoCloseable {
             loader.close();
             throw e;
         }
+    }
+
+    /**
+     * {@link #open(Path, Path)}, then reads {@code adapters} (PEFT folders or LoRA GGUF files, each
+     * with its scale) and checks each against the base ({@link DecoderModel#check}): every sequence of
+     * {@link #newSequence(int)} applies them.
+     */
+    public static ModelRuntime open(Path path, Path tokenizerFile, List<AppliedAdapter.Spec> adapters)
+            throws IOException {
+        ModelRuntime runtime = open(path, tokenizerFile);
+        try {
+            List<AppliedAdapter> read = new ArrayList<>();
+            for (AppliedAdapter.Spec spec : adapters) {
+                read.add(runtime.readAdapter(spec));
+            }
+            runtime.adapters = List.copyOf(read);
+            return runtime;
+        } catch (IOException | RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    /** Reads the adapter {@code spec} names for this base and checks that it fits ({@link DecoderModel#check}). */
+    public AppliedAdapter readAdapter(AppliedAdapter.Spec spec) throws IOException {
+        AppliedAdapter adapter = spec.read(model.config());
+        model.check(adapter);
+        return adapter;
+    }
+
+    /** The adapters every sequence of {@link #newSequence(int)} applies (empty for the base alone). */
+    public List<AppliedAdapter> adapters() {
+        return adapters;
     }
 
     private static String chatTemplateOf(Path path) throws IOException {
@@ -120,9 +160,14 @@ public final class ModelRuntime implements AutoCloseable {
         return requested > 0 ? requested : Math.min(model.config().contextLength(), DEFAULT_MAX_CONTEXT);
     }
 
-    /** A fresh sequence with a KV cache of {@code contextLength} positions (allocated now). */
+    /** A fresh sequence with a KV cache of {@code contextLength} positions (allocated now), applying {@link #adapters()}. */
     public DecoderSequence newSequence(int contextLength) {
-        return DecoderSequence.of(model, contextLength);
+        return newSequence(contextLength, adapters);
+    }
+
+    /** A fresh sequence that applies {@code adapters} instead of the runtime's own. */
+    public DecoderSequence newSequence(int contextLength, List<AppliedAdapter> adapters) {
+        return DecoderSequence.of(model, contextLength, adapters);
     }
 
     /**

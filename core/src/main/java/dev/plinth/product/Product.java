@@ -1,10 +1,12 @@
 package dev.plinth.product;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.model.AppliedAdapter;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.text.ChatMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -182,20 +184,60 @@ public final class Product {
     }
 
     /**
-     * Loads the product's base to run: checks that it has no adapter (adapters are not applied yet),
-     * verifies the weights' blob against its digest (one read of the file), and opens it, memory-mapped
-     * from the blob, with its own tokenizer and chat template.
+     * Loads the product to run: verifies the weights' blob and each adapter's against their digests
+     * (one read of each file), opens the weights memory-mapped from the blob with their own tokenizer
+     * and chat template, and applies the product's adapters with their scales, then {@code extra}
+     * ones (the command line's {@code --adapter}s) at run time.
      *
-     * @throws CorruptBlobException when the weights do not match their digest
+     * @throws CorruptBlobException when a blob does not match its digest
      */
-    public ModelRuntime open() throws IOException {
-        List<Adapter> adapters = adapters();
-        if (!adapters.isEmpty()) {
-            throw new ProductException(name + " has " + adapters.size() + " adapter" + (adapters.size() == 1 ? "" : "s")
-                    + ", and adapters are not applied yet (LoRA at run time comes with the adaptation work); "
-                    + "run a product without ADAPTER lines meanwhile");
-        }
+    public ModelRuntime open(List<AppliedAdapter.Spec> extra) throws IOException {
         store.verify(weights());
-        return ModelRuntime.open(weightsFile(), null);
+        List<AppliedAdapter.Spec> specs = new ArrayList<>();
+        List<Path> folders = new ArrayList<>();
+        try {
+            for (Adapter a : adapters()) {
+                for (Descriptor d : a.layers()) {
+                    store.verify(d);
+                }
+                specs.add(new AppliedAdapter.Spec(adapterPath(a, folders), a.scale()));
+            }
+            specs.addAll(extra);
+            return ModelRuntime.open(weightsFile(), null, specs);
+        } finally {
+            for (Path folder : folders) {
+                deleteLinks(folder);
+            }
+        }
+    }
+
+    /** {@link #open(List)} with the product's own adapters only. */
+    public ModelRuntime open() throws IOException {
+        return open(List.of());
+    }
+
+    /**
+     * Where an adapter can be read: a LoRA GGUF is its blob; a PEFT adapter is a folder of files
+     * with PEFT's names, so a temporary folder of links to the blobs (deleted once read) stands for it.
+     */
+    private static Path adapterPath(Adapter a, List<Path> folders) throws IOException {
+        if (!a.format().equals("peft")) {
+            return a.files().values().iterator().next();
+        }
+        Path folder = Files.createTempDirectory("plinth-adapter");
+        folders.add(folder);
+        for (Map.Entry<String, Path> f : a.files().entrySet()) {
+            Files.createSymbolicLink(folder.resolve(f.getKey()), f.getValue().toAbsolutePath());
+        }
+        return folder;
+    }
+
+    private static void deleteLinks(Path folder) throws IOException {
+        try (var links = Files.list(folder)) {
+            for (Path link : links.toList()) {
+                Files.deleteIfExists(link);
+            }
+        }
+        Files.deleteIfExists(folder);
     }
 }

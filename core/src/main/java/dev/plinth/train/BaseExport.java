@@ -22,18 +22,13 @@ import dev.plinth.text.Tokenizer;
 import dev.plinth.text.Tokenizers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a base (a {@link TrainableDecoder} with its {@code tokenizer.json}) in the formats every
@@ -53,8 +48,7 @@ import java.util.stream.Stream;
  * dev.plinth.text.BpeTrainer}'s convention); the beginning-of-text token is the tokenizer's, else the
  * end-of-text token (as GPT-2 does), added only where the tokenizer's post-processor adds it.
  * Both writes are atomic: the GGUF file is renamed into place once complete; the folder is built
- * beside its target and renamed into place, an earlier export there being renamed aside just
- * before (a crash between the two renames leaves it as {@code .DIR.old-*} beside the target).
+ * beside its target and renamed into place ({@link AtomicFiles#writeFolder}), replacing an earlier export.
  */
 public final class BaseExport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -112,27 +106,14 @@ public final class BaseExport {
                     + ", window " + c.slidingWindow() + "); export it to GGUF");
         }
         Specials specials = Specials.of(tokenizerJson, c.vocabSize());
-        Path target = dir.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
-        try {
-            // a temporary folder is owner-only; the export should get a new folder's usual permissions
-            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: keep what it gave
-        }
-        try {
+        AtomicFiles.writeFolder(dir, "config.json", staging -> {
             SafetensorsWriter.write(staging.resolve("model.safetensors"), hfTensors(base), Map.of("format", "pt"));
             writeJson(staging.resolve("config.json"),
                     ModelConverter.hfConfig(c, base.tiedEmbeddings(), specials.bos(), specials.eos()));
             writeJson(staging.resolve("tokenizer_config.json"), tokenizerConfig(c, specials));
             byte[] tokenizer = Files.readAllBytes(tokenizerJson);
             AtomicFiles.write(staging.resolve("tokenizer.json"), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(tokenizer)));
-            replaceFolder(staging, target);
-        } finally {
-            deleteTree(staging);
-        }
+        });
     }
 
     /** Tokenizer metadata with the special tokens decided here and the vocabulary padded to the model's rows. */
@@ -234,45 +215,6 @@ public final class BaseExport {
     private static void writeJson(Path file, JsonNode node) throws IOException {
         byte[] bytes = (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
-    }
-
-    /**
-     * Puts the finished {@code staging} folder at {@code target}: a rename when nothing is there;
-     * otherwise an earlier export (a folder with a config.json) is renamed aside first and deleted
-     * after. Any other non-empty folder is left alone and refused.
-     */
-    private static void replaceFolder(Path staging, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            boolean empty;
-            try (Stream<Path> s = Files.list(target)) {
-                empty = s.findAny().isEmpty();
-            }
-            if (!empty && !Files.isRegularFile(target.resolve("config.json"))) {
-                throw new DirectoryNotEmptyException(target + " (not a model folder; choose an empty or new folder)");
-            }
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(staging, target);
-        }
-        if (old != null) {
-            deleteTree(old);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static String stem(Path file) {

@@ -171,7 +171,7 @@ class LlamaCppConformanceTest {
         return logits;
     }
 
-    private static Steps compare(float[][] reference, float[][] ours) {
+    static Steps compare(float[][] reference, float[][] ours) {
         Steps s = new Steps(new double[GREEDY], new double[GREEDY], new int[GREEDY], new int[GREEDY],
                 new float[GREEDY], new float[GREEDY]);
         for (int i = 0; i < GREEDY; i++) {

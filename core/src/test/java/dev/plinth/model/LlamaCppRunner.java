@@ -15,10 +15,11 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * llama.cpp itself (libllama from node-llama-cpp 3.21.1, llama.cpp release v0.4.0) loading a GGUF
- * and decoding through java.lang.foreign: the reference for {@link DecoderModel}. Test scope only.
+ * llama.cpp itself (libllama from node-llama-cpp 3.21.1, llama.cpp release v0.4.0) loading a GGUF,
+ * optionally with LoRA adapters, and decoding through java.lang.foreign: the reference for {@link DecoderModel}. Test scope only.
  * Struct layouts follow that release's llama.h; the defaults read back are checked against it so
  * that a layout mismatch fails loudly instead of passing garbage.
  */
@@ -45,7 +46,7 @@ public final class LlamaCppRunner implements AutoCloseable {
             ADDR, ADDR, ADDR, ADDR);
 
     private static MethodHandle modelDefaults, contextDefaults, loadModel, initContext, batchGetOne, decode, logitsIth,
-            getVocab, nTokens, freeContext, freeModel;
+            getVocab, nTokens, freeContext, freeModel, loraInit, setLoras;
     private static final StringBuilder LOG = new StringBuilder();
 
     private final Arena arena = Arena.ofConfined();
@@ -55,6 +56,16 @@ public final class LlamaCppRunner implements AutoCloseable {
 
     /** Loads {@code gguf} on the CPU with an F32 KV cache and no flash attention; skips when llama.cpp is absent. */
     public LlamaCppRunner(Path gguf, int contextLength, int threads) throws Throwable {
+        this(gguf, contextLength, threads, List.of(), new float[0]);
+    }
+
+    /**
+     * As {@link #LlamaCppRunner(Path, int, int)}, with the LoRA adapter GGUFs {@code adapters} loaded
+     * ({@code llama_adapter_lora_init}) and applied to the context with {@code scales}
+     * ({@code llama_set_adapters_lora}). The model frees its adapters with itself.
+     */
+    public LlamaCppRunner(Path gguf, int contextLength, int threads, List<Path> adapters, float[] scales)
+            throws Throwable {
         init();
         log(); // drop what earlier models logged
         MemorySegment mp = (MemorySegment) modelDefaults.invokeExact((SegmentAllocator) arena);
@@ -78,6 +89,26 @@ public final class LlamaCppRunner implements AutoCloseable {
             throw new IllegalStateException("llama.cpp could not create a context:\n" + log());
         }
         vocab = (int) nTokens.invokeExact((MemorySegment) getVocab.invokeExact(model));
+        if (!adapters.isEmpty()) {
+            applyAdapters(adapters, scales);
+        }
+    }
+
+    private void applyAdapters(List<Path> adapters, float[] scales) throws Throwable {
+        MemorySegment handles = arena.allocate(ADDR, adapters.size());
+        for (int i = 0; i < adapters.size(); i++) {
+            MemorySegment a = (MemorySegment) loraInit.invokeExact(model, arena.allocateFrom(adapters.get(i).toString()));
+            if (a.equals(MemorySegment.NULL)) {
+                close();
+                throw new IllegalStateException("llama.cpp rejected the adapter " + adapters.get(i) + ":\n" + log());
+            }
+            handles.setAtIndex(ADDR, i, a);
+        }
+        int rc = (int) setLoras.invokeExact(context, handles, (long) adapters.size(), arena.allocateFrom(ValueLayout.JAVA_FLOAT, scales));
+        if (rc != 0) {
+            close();
+            throw new IllegalStateException("llama_set_adapters_lora returned " + rc + ":\n" + log());
+        }
     }
 
     public int vocabSize() {
@@ -150,6 +181,8 @@ public final class LlamaCppRunner implements AutoCloseable {
         nTokens = h(lib, "llama_vocab_n_tokens", FunctionDescriptor.of(I32, ADDR));
         freeContext = h(lib, "llama_free", FunctionDescriptor.ofVoid(ADDR));
         freeModel = h(lib, "llama_model_free", FunctionDescriptor.ofVoid(ADDR));
+        loraInit = h(lib, "llama_adapter_lora_init", FunctionDescriptor.of(ADDR, ADDR, ADDR));
+        setLoras = h(lib, "llama_set_adapters_lora", FunctionDescriptor.of(I32, ADDR, ADDR, ValueLayout.JAVA_LONG, ADDR));
     }
 
     private static void onLog(int level, MemorySegment text, MemorySegment user) {

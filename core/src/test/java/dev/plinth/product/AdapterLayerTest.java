@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.model.AppliedAdapter;
+import dev.plinth.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +24,7 @@ class AdapterLayerTest {
     }
 
     @Test
-    void aPeftFolderAndALoraGgufAreStoredWithTheirScalesAndRefusedAtRunTime() throws Exception {
+    void aPeftFolderAndALoraGgufAreStoredWithTheirScalesAndAppliedAtRunTime() throws Exception {
         Store store = store();
         Fixtures.peftAdapter(tmp.resolve("mail"), 4, 64, null);
         Files.writeString(tmp.resolve("mail/card.json"), "{\"documents\": 3}");
@@ -51,8 +53,10 @@ class AdapterLayerTest {
         assertEquals(Digest.ofFile(tmp.resolve("mail/card.json")).toString(), peft.parents().getFirst().digest());
         assertEquals("lora-gguf", mail.lineage().get(2).kind());
 
-        ProductException e = assertThrows(ProductException.class, mail::open);
-        assertTrue(e.getMessage().contains("adapters are not applied yet"), e.getMessage());
+        try (ModelRuntime runtime = mail.open()) {
+            assertEquals(List.of(0.5f, 1f), runtime.adapters().stream().map(AppliedAdapter::scale).toList(),
+                    "the PEFT folder and the GGUF, from their blobs, at their scales");
+        }
 
         Product onTop = Fixtures.create(store, tmp, "mail-tutor", "FROM mail\nSYSTEM Be brief.\nADAPTER style.gguf 2\n");
         assertEquals(3, onTop.adapters().size(), "a product on a product keeps its adapters and adds its own");

@@ -77,15 +77,24 @@ public final class Fixtures {
         return dir;
     }
 
-    /** A llama.cpp LoRA GGUF for stories260K's layer-0 q projection (rank 2), of {@code architecture}. */
+    /** Deterministic non-zero values, so that an adapter made of them changes what the model says. */
+    private static float[] wave(int n, float phase) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) Math.sin(1.7 * i + phase);
+        }
+        return v;
+    }
+
+    /** A llama.cpp LoRA GGUF for stories260K's layer-0 q projection (rank 2, non-zero), of {@code architecture}. */
     public static Path loraGguf(Path file, String architecture) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         new GgufWriter().put("general.architecture", GgufValue.of(architecture))
                 .put("general.type", GgufValue.of("adapter"))
                 .put("adapter.type", GgufValue.of("lora"))
                 .put("adapter.lora.alpha", GgufValue.ofFloat32(4f))
-                .add(Tensor.ofFloats("blk.0.attn_q.weight.lora_a", new float[2 * 64], 2, 64))
-                .add(Tensor.ofFloats("blk.0.attn_q.weight.lora_b", new float[64 * 2], 64, 2))
+                .add(Tensor.ofFloats("blk.0.attn_q.weight.lora_a", wave(2 * 64, 0.5f), 2, 64))
+                .add(Tensor.ofFloats("blk.0.attn_q.weight.lora_b", wave(64 * 2, 0.3f), 64, 2))
                 .write(file);
         return file;
     }

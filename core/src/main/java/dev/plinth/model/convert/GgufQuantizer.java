@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Re-types the tensors of a GGUF model as llama.cpp's {@code llama-quantize} does (see
@@ -49,6 +50,11 @@ public final class GgufQuantizer {
             return new Model(g.version(), g.metadata(), sources, g::tensor);
         }
 
+        /** This model with every tensor passed through {@code transform} as it is read. */
+        Model map(UnaryOperator<Tensor> transform) {
+            return new Model(version, metadata, tensors, reader.andThen(transform));
+        }
+
         int layers() {
             Object arch = metadata.get("general.architecture") == null ? null
                     : metadata.get("general.architecture").value();
@@ -73,6 +79,14 @@ public final class GgufQuantizer {
     /** Quantizes an open GGUF file to {@code out} (written atomically). */
     public static void quantize(GgufFile in, Path out, QuantType target, Listener listener) throws IOException {
         write(Model.of(in), out, target, listener);
+    }
+
+    /** {@link #quantize(Path, Path, QuantType, Listener)} with every tensor passed through {@code transform} first. */
+    static void quantize(Path in, Path out, QuantType target, UnaryOperator<Tensor> transform, Listener listener)
+            throws IOException {
+        try (GgufFile g = GgufFile.open(in)) {
+            write(Model.of(g).map(transform), out, target, listener);
+        }
     }
 
     /**

@@ -15,7 +15,6 @@ import dev.plinth.model.TensorNames;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
-import dev.plinth.tensor.RopeLayout;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.text.GgufTokenizerMetadata;
 import java.io.IOException;
@@ -28,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes any decoder model Plinth reads as a GGUF file llama.cpp loads, with the tensor types
@@ -55,11 +55,21 @@ public final class ModelConverter {
      */
     public static void convert(Path in, Path tokenizer, Path out, QuantType type, GgufQuantizer.Listener listener)
             throws IOException {
+        convert(in, tokenizer, out, type, UnaryOperator.identity(), listener);
+    }
+
+    /**
+     * {@link #convert(Path, Path, Path, QuantType, GgufQuantizer.Listener)} with every tensor passed
+     * through {@code transform} before it is typed: it receives each tensor under its llama.cpp name,
+     * rows in llama.cpp's order, in the dtype it is stored in.
+     */
+    public static void convert(Path in, Path tokenizer, Path out, QuantType type, UnaryOperator<Tensor> transform,
+                               GgufQuantizer.Listener listener) throws IOException {
         if (!Files.isDirectory(in) && isGguf(in)) {
             if (tokenizer != null) {
                 throw new IllegalArgumentException("a separate tokenizer applies to llama2.c checkpoints only");
             }
-            GgufQuantizer.quantize(in, out, type, listener);
+            GgufQuantizer.quantize(in, out, type, transform, listener);
             return;
         }
         try (ModelFile model = ModelFiles.open(in, tokenizer)) {
@@ -69,7 +79,7 @@ public final class ModelConverter {
                 case GGUF, SAFETENSORS -> throw new IllegalArgumentException(in + ": a " + model.format().displayName()
                         + " file alone does not describe a model; give its Hugging Face folder");
             };
-            GgufQuantizer.write(m, out, type, listener);
+            GgufQuantizer.write(m.map(transform), out, type, listener);
         }
     }
 
@@ -183,17 +193,7 @@ public final class ModelConverter {
         if (c.ropeFreqFactors() != null) {
             throw new IllegalArgumentException(model.path() + ": RoPE scaling (rope_freqs) is not converted yet");
         }
-        boolean permute = c.ropeLayout() == RopeLayout.NEOX && arch.equals("llama");
-        Function<Tensor, Tensor> fix = t -> {
-            if (permute && t.name().endsWith("attn_q.weight")) {
-                return toInterleaved(t, c.heads());
-            }
-            if (permute && t.name().endsWith("attn_k.weight")) {
-                return toInterleaved(t, c.kvHeads());
-            }
-            return t;
-        };
-        return model(meta, names, model, fix);
+        return model(meta, names, model, t -> toGgufRows(c, t.name(), t));
     }
 
     /** The GGUF architecture llama.cpp runs {@code c} as: mistral is llama there. */
@@ -303,24 +303,59 @@ public final class ModelConverter {
     public static List<Tensor> toHuggingFace(DecoderConfig c, List<Tensor> ggufTensors) {
         Map<String, String> toHf = new HashMap<>();
         hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
-        boolean permute = ggufArchitecture(c).equals("llama");
         List<Tensor> out = new ArrayList<>();
         for (Tensor t : ggufTensors) {
             String hf = toHf.get(t.name());
             if (hf == null) {
                 throw new UnsupportedModelException("tensor " + t.name() + " has no Hugging Face name");
             }
-            if (permute && t.name().endsWith("attn_q.weight")) {
-                t = toRotateHalf(t, c.heads());
-            } else if (permute && t.name().endsWith("attn_k.weight")) {
-                t = toRotateHalf(t, c.kvHeads());
-            }
+            t = toHfRows(c, t.name(), t);
             out.add(new Tensor(hf, t.dtype(), t.shape(), t.data()));
         }
         return out;
     }
 
-    /** Hugging Face name to llama.cpp name for the decoder families (weights and biases of every block). */
+    /**
+     * Whether llama.cpp keeps the q/k rows of {@code c} in another order than transformers: llama
+     * and mistral run interleaved RoPE pairs in GGUF and rotate-half in Hugging Face folders; qwen2
+     * and qwen3 run NeoX RoPE in both and keep their rows.
+     */
+    public static boolean permutesQk(DecoderConfig c) {
+        return ggufArchitecture(c).equals("llama");
+    }
+
+    /**
+     * {@code rows}, whose rows are output features of the weight {@code ggufWeight} (the weight
+     * itself, or a LoRA B of it) in Hugging Face's order, in GGUF's order: the q/k rows of llama and
+     * mistral become interleaved RoPE pairs ({@link #toInterleaved}); every other tensor is returned as is.
+     */
+    public static Tensor toGgufRows(DecoderConfig c, String ggufWeight, Tensor rows) {
+        int heads = qkHeads(c, ggufWeight);
+        return heads == 0 ? rows : toInterleaved(rows, heads);
+    }
+
+    /** The inverse of {@link #toGgufRows}: rows in GGUF's order put in Hugging Face's ({@link #toRotateHalf}). */
+    public static Tensor toHfRows(DecoderConfig c, String ggufWeight, Tensor rows) {
+        int heads = qkHeads(c, ggufWeight);
+        return heads == 0 ? rows : toRotateHalf(rows, heads);
+    }
+
+    /** The heads whose RoPE pairs order the rows of {@code ggufWeight}, or 0 when its rows stay as they are. */
+    private static int qkHeads(DecoderConfig c, String ggufWeight) {
+        if (!permutesQk(c)) {
+            return 0;
+        }
+        if (ggufWeight.endsWith("attn_q.weight")) {
+            return c.heads();
+        }
+        return ggufWeight.endsWith("attn_k.weight") ? c.kvHeads() : 0;
+    }
+
+    /**
+     * Hugging Face name to llama.cpp name of every decoder weight and bias of {@code layers} blocks
+     * (e.g. {@code model.layers.0.self_attn.q_proj.weight} to {@code blk.0.attn_q.weight}), built
+     * from {@link TensorNames}.
+     */
     public static Map<String, String> hfNames(int layers) {
         TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
         TensorNames gguf = TensorNames.of(ModelFormat.GGUF);

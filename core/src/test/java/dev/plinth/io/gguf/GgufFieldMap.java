@@ -10,12 +10,12 @@ import java.util.List;
  * lengths, dimensions, offsets) and uint32 (version, types, n_dims) field, for targeted mutation.
  * Walks only files known to be valid.
  */
-final class GgufFieldMap {
+public final class GgufFieldMap {
     final List<Integer> u64 = new ArrayList<>();
     final List<Integer> u32 = new ArrayList<>();
     private final ByteBuffer b;
 
-    GgufFieldMap(byte[] image) {
+    public GgufFieldMap(byte[] image) {
         b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         b.position(4);
         int32();

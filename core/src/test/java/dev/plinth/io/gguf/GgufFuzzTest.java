@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * value and tensor must be readable) or fail with a ModelFormatException, quickly. Cases:
  * {@code -Dplinth.fuzz.cases} (default 10000); seed: {@code -Dplinth.fuzz.seed}.
  */
-class GgufFuzzTest {
+public class GgufFuzzTest {
 
     static final long PER_CASE_LIMIT_NANOS = 2_000_000_000L;
     private static final long[] EXTREMES = {0, -1, 1L << 31, (1L << 31) - 1, 1L << 32, 1L << 63, Long.MAX_VALUE,
@@ -36,7 +36,7 @@ class GgufFuzzTest {
     Path tmp;
 
     /** A mutated image and how it was made, for the failure message. */
-    record Case(byte[] image, String how) {
+    public record Case(byte[] image, String how) {
     }
 
     static List<byte[]> bases(Path dir) throws IOException {
@@ -56,7 +56,8 @@ class GgufFuzzTest {
         return out;
     }
 
-    static Case mutate(byte[] base, GgufFieldMap fields, Random r) {
+    /** One to three seeded mutations of {@code base} (a valid image whose fields {@code fields} maps). */
+    public static Case mutate(byte[] base, GgufFieldMap fields, Random r) {
         byte[] m = base.clone();
         StringBuilder how = new StringBuilder();
         int rounds = r.nextInt(4) == 0 ? 2 + r.nextInt(2) : 1;

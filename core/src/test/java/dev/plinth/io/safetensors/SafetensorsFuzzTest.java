@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JSON edits, interesting numbers, length field, truncation); each case must parse, with every
  * tensor readable, or throw {@link ModelFormatException}.
  */
-class SafetensorsFuzzTest {
+public class SafetensorsFuzzTest {
 
     static final int CASES = 4000;
     private static final String[] SNIPPETS = {"-1", "0", "18446744073709551616", "9223372036854775807", "4294967296",
@@ -85,7 +85,8 @@ class SafetensorsFuzzTest {
         return out.array();
     }
 
-    static byte[] mutate(byte[] in, Random rnd) {
+    /** One seeded mutation of the valid safetensors image {@code in}. */
+    public static byte[] mutate(byte[] in, Random rnd) {
         long headerLen = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         int headerEnd = (int) (8 + headerLen);
         byte[] b = in.clone();
