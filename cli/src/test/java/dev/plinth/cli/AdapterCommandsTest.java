@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.plinth.io.lora.LoraAdapter;
-import dev.plinth.io.lora.LoraGguf;
-import dev.plinth.io.lora.PeftAdapters;
-import dev.plinth.io.lora.RandomAdapters;
+import dev.plinth.model.lora.LoraAdapter;
+import dev.plinth.model.lora.LoraGguf;
+import dev.plinth.model.lora.PeftAdapters;
+import dev.plinth.model.lora.RandomAdapters;
 import dev.plinth.model.AppliedAdapter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;

@@ -1,6 +1,6 @@
 package dev.plinth.model;
 
-import dev.plinth.io.lora.LoraAdapter;
+import dev.plinth.model.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -3,8 +3,7 @@ package dev.plinth.model;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.io.ModelFormat;
-import dev.plinth.io.lora.LoraAdapter;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.MatMul;
@@ -84,7 +83,7 @@ public final class DecoderModel implements AutoCloseable {
         this.config = config;
         this.owned = owns ? file : null;
         this.source = file.path();
-        this.hfRows = names instanceof TensorNames.HuggingFace && ModelConverter.permutesQk(config);
+        this.hfRows = names instanceof TensorNames.HuggingFace && GgufLayout.permutesQk(config);
         this.freqFactors = config.ropeFreqFactors();
         int h = config.hiddenSize();
         embedding = matrix(file, names.embedding(), config.vocabSize(), h, false);
@@ -163,7 +162,7 @@ public final class DecoderModel implements AutoCloseable {
      */
     public void check(AppliedAdapter applied) {
         LoraAdapter a = applied.adapter();
-        String architecture = ModelConverter.ggufArchitecture(config);
+        String architecture = GgufLayout.ggufArchitecture(config);
         if (!a.architecture().equals(architecture)) {
             throw mismatch(applied, "was made for a " + a.architecture() + " base; this base is " + architecture);
         }

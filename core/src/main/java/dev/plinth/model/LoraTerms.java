@@ -1,7 +1,6 @@
 package dev.plinth.model;
 
-import dev.plinth.io.lora.LoraAdapter;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -45,7 +44,7 @@ final class LoraTerms {
             }
             for (var e : applied.adapter().pairs().entrySet()) {
                 LoraAdapter.Pair p = e.getValue();
-                Tensor b = hfRows ? floats(ModelConverter.toHfRows(config, e.getKey(), p.b())) : p.b();
+                Tensor b = hfRows ? floats(GgufLayout.toHfRows(config, e.getKey(), p.b())) : p.b();
                 int slot = slot(e.getKey(), config.layers());
                 Term[] old = bySlot[slot] == null ? new Term[0] : bySlot[slot];
                 Term[] grown = Arrays.copyOf(old, old.length + 1);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.io.safetensors.SafetensorsModel;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.GgufLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,7 +155,7 @@ final class AdapterSource {
     }
 
     private void checkPeftTensors(List<SafetensorsModel.TensorInfo> tensors) {
-        Map<String, String> ggufNames = ModelConverter.hfNames(base.layers());
+        Map<String, String> ggufNames = GgufLayout.hfNames(base.layers());
         Map<String, long[][]> pairs = new TreeMap<>();
         for (SafetensorsModel.TensorInfo t : tensors) {
             Matcher m = PEFT_TENSOR.matcher(t.name().replaceFirst("\\.weight$", ""));

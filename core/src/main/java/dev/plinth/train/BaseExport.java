@@ -10,6 +10,7 @@ import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
@@ -67,7 +68,7 @@ public final class BaseExport {
         DecoderConfig c = base.config();
         Specials specials = Specials.of(tokenizerJson, c.vocabSize());
         Map<String, GgufValue> meta = new LinkedHashMap<>();
-        String arch = ModelConverter.ggufArchitecture(c);
+        String arch = GgufLayout.ggufArchitecture(c);
         meta.put("general.architecture", GgufValue.of(arch));
         meta.put("general.name", GgufValue.of(stem(out)));
         meta.putAll(ModelConverter.hyperparameters(c));

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plinth.io.lora.LoraAdapter;
-import dev.plinth.io.lora.LoraGguf;
-import dev.plinth.io.lora.PeftAdapters;
-import dev.plinth.io.lora.RandomAdapters;
+import dev.plinth.model.lora.LoraAdapter;
+import dev.plinth.model.lora.LoraGguf;
+import dev.plinth.model.lora.PeftAdapters;
+import dev.plinth.model.lora.RandomAdapters;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.LoraMerge;
 import dev.plinth.model.convert.QuantType;

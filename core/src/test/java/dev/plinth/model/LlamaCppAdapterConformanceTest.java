@@ -3,9 +3,9 @@ package dev.plinth.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plinth.io.lora.LoraAdapter;
-import dev.plinth.io.lora.LoraGguf;
-import dev.plinth.io.lora.RandomAdapters;
+import dev.plinth.model.lora.LoraAdapter;
+import dev.plinth.model.lora.LoraGguf;
+import dev.plinth.model.lora.RandomAdapters;
 import dev.plinth.tensor.DType;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.plinth.model.convert;
 
-import dev.plinth.io.lora.LoraAdapter;
+import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.model.AppliedAdapter;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.tensor.DType;

@@ -4,21 +4,19 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
-import dev.plinth.io.ModelFormat;
 import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.hf.HfConfig;
 import dev.plinth.io.hf.TokenizerConfig;
 import dev.plinth.io.llama2c.Llama2cVocabulary;
 import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.TensorNames;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.model.UnsupportedModelException;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.text.GgufTokenizerMetadata;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,7 +158,7 @@ public final class ModelConverter {
     static GgufQuantizer.Model fromHf(ModelFile model) throws IOException {
         HfConfig hf = HfConfig.read(model.path().resolve("config.json"));
         DecoderConfig c = DecoderConfig.fromHf(hf);
-        String arch = ggufArchitecture(c);
+        String arch = GgufLayout.ggufArchitecture(c);
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.of(arch));
         meta.put("general.name", GgufValue.of(model.path().toAbsolutePath().getFileName().toString()));
@@ -178,7 +176,7 @@ public final class ModelConverter {
             meta.put("tokenizer.ggml.model", GgufValue.of("none"));
         }
         Map<String, String> names = new LinkedHashMap<>();
-        Map<String, String> hfNames = hfNames(c.layers());
+        Map<String, String> hfNames = GgufLayout.hfNames(c.layers());
         for (ModelFile.TensorInfo t : model.tensorInfos()) {
             String g = hfNames.get(t.name());
             if (g == null) {
@@ -193,12 +191,7 @@ public final class ModelConverter {
         if (c.ropeFreqFactors() != null) {
             throw new IllegalArgumentException(model.path() + ": RoPE scaling (rope_freqs) is not converted yet");
         }
-        return model(meta, names, model, t -> toGgufRows(c, t.name(), t));
-    }
-
-    /** The GGUF architecture llama.cpp runs {@code c} as: mistral is llama there. */
-    public static String ggufArchitecture(DecoderConfig c) {
-        return c.architecture().equals("mistral") ? "llama" : c.architecture();
+        return model(meta, names, model, t -> GgufLayout.toGgufRows(c, t.name(), t));
     }
 
     /**
@@ -207,7 +200,7 @@ public final class ModelConverter {
      * size) as convert_hf_to_gguf.py writes them; {@code general.architecture} is the caller's.
      */
     public static Map<String, GgufValue> hyperparameters(DecoderConfig c) {
-        String p = ggufArchitecture(c) + ".";
+        String p = GgufLayout.ggufArchitecture(c) + ".";
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put(p + "block_count", GgufValue.ofUint32(c.layers()));
         meta.put(p + "context_length", GgufValue.ofUint32(c.contextLength()));
@@ -298,121 +291,20 @@ public final class ModelConverter {
 
     /**
      * Tensors under llama.cpp's names as transformers loads them for {@code c}: renamed
-     * ({@link #hfNames}), and the q/k rows of llama and mistral put back in the rotate-half layout.
+     * ({@link GgufLayout#hfNames}), and the q/k rows of llama and mistral put back in the rotate-half layout.
      */
     public static List<Tensor> toHuggingFace(DecoderConfig c, List<Tensor> ggufTensors) {
         Map<String, String> toHf = new HashMap<>();
-        hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
+        GgufLayout.hfNames(c.layers()).forEach((hf, gguf) -> toHf.put(gguf, hf));
         List<Tensor> out = new ArrayList<>();
         for (Tensor t : ggufTensors) {
             String hf = toHf.get(t.name());
             if (hf == null) {
                 throw new UnsupportedModelException("tensor " + t.name() + " has no Hugging Face name");
             }
-            t = toHfRows(c, t.name(), t);
+            t = GgufLayout.toHfRows(c, t.name(), t);
             out.add(new Tensor(hf, t.dtype(), t.shape(), t.data()));
         }
         return out;
-    }
-
-    /**
-     * Whether llama.cpp keeps the q/k rows of {@code c} in another order than transformers: llama
-     * and mistral run interleaved RoPE pairs in GGUF and rotate-half in Hugging Face folders; qwen2
-     * and qwen3 run NeoX RoPE in both and keep their rows.
-     */
-    public static boolean permutesQk(DecoderConfig c) {
-        return ggufArchitecture(c).equals("llama");
-    }
-
-    /**
-     * {@code rows}, whose rows are output features of the weight {@code ggufWeight} (the weight
-     * itself, or a LoRA B of it) in Hugging Face's order, in GGUF's order: the q/k rows of llama and
-     * mistral become interleaved RoPE pairs ({@link #toInterleaved}); every other tensor is returned as is.
-     */
-    public static Tensor toGgufRows(DecoderConfig c, String ggufWeight, Tensor rows) {
-        int heads = qkHeads(c, ggufWeight);
-        return heads == 0 ? rows : toInterleaved(rows, heads);
-    }
-
-    /** The inverse of {@link #toGgufRows}: rows in GGUF's order put in Hugging Face's ({@link #toRotateHalf}). */
-    public static Tensor toHfRows(DecoderConfig c, String ggufWeight, Tensor rows) {
-        int heads = qkHeads(c, ggufWeight);
-        return heads == 0 ? rows : toRotateHalf(rows, heads);
-    }
-
-    /** The heads whose RoPE pairs order the rows of {@code ggufWeight}, or 0 when its rows stay as they are. */
-    private static int qkHeads(DecoderConfig c, String ggufWeight) {
-        if (!permutesQk(c)) {
-            return 0;
-        }
-        if (ggufWeight.endsWith("attn_q.weight")) {
-            return c.heads();
-        }
-        return ggufWeight.endsWith("attn_k.weight") ? c.kvHeads() : 0;
-    }
-
-    /**
-     * Hugging Face name to llama.cpp name of every decoder weight and bias of {@code layers} blocks
-     * (e.g. {@code model.layers.0.self_attn.q_proj.weight} to {@code blk.0.attn_q.weight}), built
-     * from {@link TensorNames}.
-     */
-    public static Map<String, String> hfNames(int layers) {
-        TensorNames hf = TensorNames.of(ModelFormat.HF_FOLDER);
-        TensorNames gguf = TensorNames.of(ModelFormat.GGUF);
-        Map<String, String> m = new HashMap<>();
-        m.put(hf.embedding(), gguf.embedding());
-        m.put(hf.outputNorm(), gguf.outputNorm());
-        m.put(hf.output(), gguf.output());
-        for (int i = 0; i < layers; i++) {
-            for (String role : TensorNames.LAYER_ROLES) {
-                m.put(hf.layer(i, role), gguf.layer(i, role));
-                m.put(hf.bias(i, role), gguf.bias(i, role));
-            }
-        }
-        return m;
-    }
-
-    /**
-     * Rows of a q or k projection reordered from Hugging Face's rotate-half layout (per head: all
-     * first halves of the RoPE pairs, then all second halves) to llama.cpp's interleaved pairs:
-     * row {@code 2i + j} of a head comes from row {@code j * half + i}.
-     */
-    static Tensor toInterleaved(Tensor t, int heads) {
-        return permuteRows(t, heads, true);
-    }
-
-    /**
-     * The inverse of {@link #toInterleaved}: rows of a q or k projection in llama.cpp's interleaved
-     * RoPE pairs reordered to Hugging Face's rotate-half layout, as transformers' own llama
-     * conversion script permutes them: row {@code j * half + i} of a head comes from row {@code 2i + j}.
-     */
-    static Tensor toRotateHalf(Tensor t, int heads) {
-        return permuteRows(t, heads, false);
-    }
-
-    private static Tensor permuteRows(Tensor t, int heads, boolean toInterleaved) {
-        long rows = t.dim(0);
-        long rowBytes = t.dtype().byteSize(t.dim(t.rank() - 1));
-        for (int d = 1; d < t.rank() - 1; d++) {
-            rowBytes *= t.dim(d);
-        }
-        if (rows % (2L * heads) != 0) {
-            throw new IllegalArgumentException(t + ": " + rows + " rows do not split into " + heads + " heads of pairs");
-        }
-        int headRows = (int) (rows / heads);
-        int half = headRows / 2;
-        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(rows * rowBytes)]);
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < half; i++) {
-                for (int j = 0; j < 2; j++) {
-                    long interleaved = (long) h * headRows + 2L * i + j;
-                    long rotateHalf = (long) h * headRows + (long) j * half + i;
-                    long src = toInterleaved ? rotateHalf : interleaved;
-                    long dst = toInterleaved ? interleaved : rotateHalf;
-                    MemorySegment.copy(t.data(), src * rowBytes, out, dst * rowBytes, rowBytes);
-                }
-            }
-        }
-        return new Tensor(t.name(), t.dtype(), t.shape(), out);
     }
 }

@@ -5,6 +5,7 @@ import dev.plinth.io.gguf.GgufType;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
@@ -230,7 +231,7 @@ public final class RandomModels {
         }
 
         private Map<String, GgufValue> metadata() {
-            String arch = ModelConverter.ggufArchitecture(config);
+            String arch = GgufLayout.ggufArchitecture(config);
             Map<String, GgufValue> meta = new LinkedHashMap<>();
             meta.put("general.architecture", GgufValue.of(arch));
             meta.put("general.name", GgufValue.of("plinth-random"));

@@ -8,6 +8,7 @@ import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.gguf.GgufValue;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,14 +154,14 @@ class ModelConverterTest {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = i / 3; // every element names its row
         }
-        Tensor t = ModelConverter.toInterleaved(Tensor.ofFloats("q", rows, 8, 3), 2);
+        Tensor t = GgufLayout.toInterleaved(Tensor.ofFloats("q", rows, 8, 3), 2);
         // head 0: rows 0..3 are (pair 0 first, pair 1 first, pair 0 second, pair 1 second)
         float[] got = Quantize.floats(t);
         float[] expected = {0, 2, 1, 3, 4, 6, 5, 7};
         for (int r = 0; r < 8; r++) {
             assertEquals(expected[r], got[r * 3], "row " + r);
         }
-        float[] back = Quantize.floats(ModelConverter.toRotateHalf(t, 2));
+        float[] back = Quantize.floats(GgufLayout.toRotateHalf(t, 2));
         assertArrayEquals(rows, back, "toRotateHalf undoes toInterleaved");
     }
 

@@ -1,4 +1,4 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.io.gguf.GgufFile;

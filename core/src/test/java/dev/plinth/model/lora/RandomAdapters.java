@@ -1,7 +1,7 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -34,7 +34,7 @@ public final class RandomAdapters {
                 pairs.put(weight, new LoraAdapter.Pair(a, b, alpha));
             }
         }
-        return new LoraAdapter(ModelConverter.ggufArchitecture(c), false, pairs, Map.of(), Map.of());
+        return new LoraAdapter(GgufLayout.ggufArchitecture(c), false, pairs, Map.of(), Map.of());
     }
 
     /** [out, in] of a block projection. */

@@ -1,4 +1,4 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +11,7 @@ import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.io.safetensors.SafetensorsModel;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,9 +38,9 @@ import java.util.stream.Collectors;
  * {@code base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight} {@code [r, in]} and
  * {@code ….lora_B.weight} {@code [out, r]} for q/k/v/o_proj and mlp gate/up/down_proj; the
  * {@code modules_to_save} are stored whole ({@code base_model.model.score.weight}). Module names
- * map to the base's GGUF weight names through {@link ModelConverter#hfNames}, and B's rows are
+ * map to the base's GGUF weight names through {@link GgufLayout#hfNames}, and B's rows are
  * reordered between Hugging Face's rotate-half layout and GGUF's interleaved RoPE pairs exactly
- * where {@link ModelConverter} reorders base weights (llama and mistral q/k projections), so both
+ * where the converter reorders base weights ({@link GgufLayout}) (llama and mistral q/k projections), so both
  * directions need the base's {@link DecoderConfig}.
  *
  * <p>Scaling: {@code lora_alpha / r}, or {@code lora_alpha / √r} with {@code use_rslora}; a module
@@ -87,8 +87,8 @@ public final class PeftAdapters {
         Provenance plinth = Provenance.read(folder.resolve(PLINTH));
         Map<String, String> metadata = new LinkedHashMap<>(config.metadata());
         metadata.putAll(plinth.metadata());
-        String architecture = plinth.architecture() != null ? plinth.architecture() : ModelConverter.ggufArchitecture(base);
-        Map<String, String> hfToGguf = ModelConverter.hfNames(base.layers());
+        String architecture = plinth.architecture() != null ? plinth.architecture() : GgufLayout.ggufArchitecture(base);
+        Map<String, String> hfToGguf = GgufLayout.hfNames(base.layers());
         try (SafetensorsFile file = SafetensorsFile.open(weights)) {
             Map<String, Tensor> as = new LinkedHashMap<>();
             Map<String, Tensor> bs = new LinkedHashMap<>();
@@ -147,10 +147,10 @@ public final class PeftAdapters {
         return AdapterTensors.pair(file, gguf, fa, ggufRows(file, base, gguf, fb), config.alpha(module));
     }
 
-    /** {@code t}'s rows in GGUF's order ({@link ModelConverter#toGgufRows}), refused when they do not split into the base's heads. */
+    /** {@code t}'s rows in GGUF's order ({@link GgufLayout#toGgufRows}), refused when they do not split into the base's heads. */
     private static Tensor ggufRows(Path file, DecoderConfig base, String gguf, Tensor t) throws ModelFormatException {
         try {
-            return AdapterTensors.floats(ModelConverter.toGgufRows(base, gguf, t));
+            return AdapterTensors.floats(GgufLayout.toGgufRows(base, gguf, t));
         } catch (IllegalArgumentException e) {
             throw AdapterTensors.refuse(file, t.name(), e.getMessage());
         }
@@ -172,20 +172,20 @@ public final class PeftAdapters {
      */
     public static void write(LoraAdapter adapter, Path folder, DecoderConfig base) throws IOException {
         Map<String, String> ggufToHf = new HashMap<>();
-        ModelConverter.hfNames(base.layers()).forEach((hf, gguf) -> ggufToHf.put(gguf, hf));
+        GgufLayout.hfNames(base.layers()).forEach((hf, gguf) -> ggufToHf.put(gguf, hf));
         List<Tensor> tensors = new ArrayList<>();
         Map<String, LoraAdapter.Pair> byModule = new LinkedHashMap<>();
         adapter.pairs().forEach((gguf, p) -> {
             String module = module(ggufToHf, gguf);
             byModule.put(module, p);
             tensors.add(renamed(PREFIX + module + SUFFIX_A, p.a()));
-            tensors.add(renamed(PREFIX + module + SUFFIX_B, ModelConverter.toHfRows(base, gguf, p.b())));
+            tensors.add(renamed(PREFIX + module + SUFFIX_B, GgufLayout.toHfRows(base, gguf, p.b())));
         });
         List<String> modulesToSave = new ArrayList<>();
         adapter.wholeTensors().forEach((name, t) -> {
             String hf = ggufToHf.getOrDefault(name, name);
             modulesToSave.add(hf.substring(0, hf.lastIndexOf('.') < 0 ? hf.length() : hf.lastIndexOf('.')));
-            tensors.add(renamed(PREFIX + hf, ModelConverter.toHfRows(base, name, t)));
+            tensors.add(renamed(PREFIX + hf, GgufLayout.toHfRows(base, name, t)));
         });
         byte[] config = json(Config.toJson(adapter, byModule, modulesToSave));
         byte[] plinth = json(Provenance.toJson(adapter));

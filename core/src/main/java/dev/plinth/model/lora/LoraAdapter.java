@@ -1,4 +1,4 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.tensor.DType;

@@ -1,4 +1,4 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,7 @@ import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.io.safetensors.SafetensorsModel;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.ValueLayout;
@@ -179,7 +179,7 @@ class PeftFormatTest {
         assertEquals("0.05", a.metadata().get(LoraAdapter.META_DROPOUT));
         Tensor peftQ = tensors.get(1);
         Tensor ours = a.pairs().get("blk.0.attn_q.weight").b();
-        assertArrayEquals(floats(ModelConverter.toGgufRows(LLAMA, "blk.0.attn_q.weight", peftQ)), floats(ours),
+        assertArrayEquals(floats(GgufLayout.toGgufRows(LLAMA, "blk.0.attn_q.weight", peftQ)), floats(ours),
                 "q's B rows go from rotate-half to GGUF's interleaved pairs");
         assertArrayEquals(floats(tensors.get(3)), floats(a.pairs().get("blk.0.attn_v.weight").b()), "v keeps its rows");
     }

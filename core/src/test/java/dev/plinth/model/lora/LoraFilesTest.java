@@ -1,4 +1,4 @@
-package dev.plinth.io.lora;
+package dev.plinth.model.lora;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +13,7 @@ import dev.plinth.io.ModelFormatException;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.convert.ModelConverter;
+import dev.plinth.model.GgufLayout;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.ValueLayout;
@@ -119,7 +119,7 @@ class LoraFilesTest {
             try (SafetensorsFile st = SafetensorsFile.open(dir.resolve(PeftAdapters.WEIGHTS))) {
                 Tensor qb = st.tensor("base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight");
                 Tensor gguf = a.pairs().get("blk.1.attn_q.weight").b();
-                assertArrayEquals(floats(ModelConverter.toHfRows(c, "blk.1.attn_q.weight", gguf)), floats(qb),
+                assertArrayEquals(floats(GgufLayout.toHfRows(c, "blk.1.attn_q.weight", gguf)), floats(qb),
                         "PEFT keeps B in Hugging Face's row order");
                 boolean permuted = !java.util.Arrays.equals(floats(gguf), floats(qb));
                 assertEquals(c.architecture().equals("llama"), permuted, "q rows are reordered for llama only");
