@@ -5,6 +5,8 @@ import static dev.plinth.tensor.HalfFloat.f32ToF16;
 import static dev.plinth.tensor.LegacyQuants.ints8;
 import static dev.plinth.tensor.LegacyQuants.load8;
 import static dev.plinth.tensor.LegacyQuants.toFloats;
+import static dev.plinth.tensor.LittleEndian.FLOAT;
+import static dev.plinth.tensor.LittleEndian.SHORT;
 import static dev.plinth.tensor.QuantMath.GROUP_MAX_EPS;
 import static dev.plinth.tensor.QuantMath.makeQ3Quants;
 import static dev.plinth.tensor.QuantMath.makeQkx2Quants;
@@ -82,7 +84,7 @@ final class KQuants {
     // ---------------------------------------------------------------- dequantization
 
     private static float halfAt(MemorySegment src, long at) {
-        return f16ToF32(src.get(HalfFloat.SHORT_LE, at));
+        return f16ToF32(src.get(SHORT, at));
     }
 
     private static byte byteAt(MemorySegment src, long at) {
@@ -217,7 +219,7 @@ final class KQuants {
 
     static void dequantizeQ8K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
         for (int i = 0; i < blocks; i++, off += 292) {
-            float d = src.get(HalfFloat.FLOAT_LE, off);
+            float d = src.get(FLOAT, off);
             for (int j = 0; j < QK_K; j += 8) {
                 toFloats(load8(src, off + 4 + j)).mul(d).intoArray(y, yOff + j);
             }

@@ -1,8 +1,11 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.LittleEndian.INT;
+import static dev.plinth.tensor.LittleEndian.ORDER;
+import static dev.plinth.tensor.LittleEndian.SHORT;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,10 +33,6 @@ final class Q8Dot {
     static final int L = F.length();
     static final VectorSpecies<Integer> I = F.withLanes(int.class).check(int.class);
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /** Lane numbers 0, 1, ..., L-1. */
     private static final IntVector LANE = IntVector.zero(I).addIndex(1);
 
@@ -46,7 +45,7 @@ final class Q8Dot {
 
     /** L signed bytes widened to ints. */
     private static IntVector ints(MemorySegment seg, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2I, I, 0);
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, off, ORDER).convertShape(VectorOperators.B2I, I, 0);
     }
 
     private static FloatVector floats(IntVector v) {

@@ -1,8 +1,11 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.LittleEndian.FLOAT;
+import static dev.plinth.tensor.LittleEndian.ORDER;
+import static dev.plinth.tensor.LittleEndian.SHORT;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -20,10 +23,6 @@ final class QuantDot {
     static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
     static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
-    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     private QuantDot() {
     }
@@ -45,13 +44,13 @@ final class QuantDot {
         int i = 0;
         for (; i + 4 * step <= k; i += 4 * step) {
             long p = off + 4L * i;
-            a0 = FloatVector.fromMemorySegment(FP, seg, p, LE).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
-            a1 = FloatVector.fromMemorySegment(FP, seg, p + 4L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + step), a1);
-            a2 = FloatVector.fromMemorySegment(FP, seg, p + 8L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + 2 * step), a2);
-            a3 = FloatVector.fromMemorySegment(FP, seg, p + 12L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + 3 * step), a3);
+            a0 = FloatVector.fromMemorySegment(FP, seg, p, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
+            a1 = FloatVector.fromMemorySegment(FP, seg, p + 4L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + step), a1);
+            a2 = FloatVector.fromMemorySegment(FP, seg, p + 8L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + 2 * step), a2);
+            a3 = FloatVector.fromMemorySegment(FP, seg, p + 12L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + 3 * step), a3);
         }
         for (; i + step <= k; i += step) {
-            a0 = FloatVector.fromMemorySegment(FP, seg, off + 4L * i, LE).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
+            a0 = FloatVector.fromMemorySegment(FP, seg, off + 4L * i, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
@@ -73,7 +72,7 @@ final class QuantDot {
      * half is the float's.
      */
     static FloatVector halfs(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, LE).convertShape(VectorOperators.S2I, IW, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, ORDER).convertShape(VectorOperators.S2I, IW, 0);
         IntVector em = h.and(0x7FFF);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
         IntVector normal = shifted.add((127 - 15) << 23);
@@ -103,7 +102,7 @@ final class QuantDot {
     }
 
     static FloatVector bf16s(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, ORDER).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 

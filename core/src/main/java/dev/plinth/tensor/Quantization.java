@@ -46,7 +46,7 @@ public final class Quantization {
         int blocks = checkBlocks(type, count);
         HalfFloat.checkRange(src, srcByteOffset, (long) blocks * type.blockBytes(), dst.length, dstOffset, count);
         switch (type) {
-            case F32 -> MemorySegment.copy(src, HalfFloat.FLOAT_LE, srcByteOffset, dst, dstOffset, count);
+            case F32 -> MemorySegment.copy(src, LittleEndian.FLOAT, srcByteOffset, dst, dstOffset, count);
             case F16 -> HalfFloat.f16ToF32(src, srcByteOffset, dst, dstOffset, count);
             case BF16 -> HalfFloat.bf16ToF32(src, srcByteOffset, dst, dstOffset, count);
             case Q4_0 -> LegacyQuants.dequantizeQ4_0(src, srcByteOffset, dst, dstOffset, blocks);
@@ -78,7 +78,7 @@ public final class Quantization {
         int blocks = checkBlocks(type, count);
         HalfFloat.checkRange(dst, dstByteOffset, (long) blocks * type.blockBytes(), src.length, srcOffset, count);
         switch (type) {
-            case F32 -> MemorySegment.copy(src, srcOffset, dst, HalfFloat.FLOAT_LE, dstByteOffset, count);
+            case F32 -> MemorySegment.copy(src, srcOffset, dst, LittleEndian.FLOAT, dstByteOffset, count);
             case F16 -> HalfFloat.f32ToF16(src, srcOffset, dst, dstByteOffset, count);
             case BF16 -> HalfFloat.f32ToBf16(src, srcOffset, dst, dstByteOffset, count);
             case Q4_0 -> LegacyQuants.quantizeQ4_0(src, srcOffset, dst, dstByteOffset, blocks);
@@ -160,7 +160,7 @@ public final class Quantization {
         forRowChunks(rows, rowLength, (from, to) -> {
             int n = (to - from) * rowLength;
             float[] rowsF32 = new float[n];
-            MemorySegment.copy(data, HalfFloat.FLOAT_LE, (long) from * rowLength * 4, rowsF32, 0, n);
+            MemorySegment.copy(data, LittleEndian.FLOAT, (long) from * rowLength * 4, rowsF32, 0, n);
             quantize(type, rowsF32, 0, n, out, from * rowBytes);
         });
         return new Tensor(f32.name(), type, f32.shape(), out);

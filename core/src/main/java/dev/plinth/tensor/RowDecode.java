@@ -1,5 +1,8 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.LittleEndian.FLOAT;
+import static dev.plinth.tensor.LittleEndian.INT;
+import static dev.plinth.tensor.LittleEndian.SHORT;
 import static dev.plinth.tensor.QuantDot.f16;
 import static dev.plinth.tensor.QuantDot.kMin;
 import static dev.plinth.tensor.QuantDot.kScale;
@@ -21,7 +24,7 @@ final class RowDecode {
 
     static void decode(DType type, MemorySegment seg, long off, float[] dst, int o, int k) {
         switch (type) {
-            case F32 -> MemorySegment.copy(seg, QuantDot.FLOAT, off, dst, o, k);
+            case F32 -> MemorySegment.copy(seg, FLOAT, off, dst, o, k);
             case F16 -> {
                 for (int i = 0; i < k; i++) {
                     dst[o + i] = f16(seg, off + 2L * i);
@@ -29,7 +32,7 @@ final class RowDecode {
             }
             case BF16 -> {
                 for (int i = 0; i < k; i++) {
-                    dst[o + i] = Float.intBitsToFloat((seg.get(QuantDot.SHORT, off + 2L * i) & 0xFFFF) << 16);
+                    dst[o + i] = Float.intBitsToFloat((seg.get(SHORT, off + 2L * i) & 0xFFFF) << 16);
                 }
             }
             case Q8_0 -> q8_0(seg, off, dst, o, k);
@@ -73,7 +76,7 @@ final class RowDecode {
             long p = off + (long) bytes * b;
             float d = f16(seg, p);
             float m = withMin ? f16(seg, p + 2) : -16 * d;
-            int qh = seg.get(QuantDot.INT, p + (withMin ? 4 : 2));
+            int qh = seg.get(INT, p + (withMin ? 4 : 2));
             long qs = p + (withMin ? 8 : 6);
             for (int i = 0; i < 16; i++) {
                 int q = u8(seg, qs + i);
