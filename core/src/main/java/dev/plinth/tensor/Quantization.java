@@ -2,7 +2,6 @@ package dev.plinth.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * Conversion between F32 and the GGUF storage types: F16, BF16 and the block quantizations
@@ -99,7 +98,7 @@ public final class Quantization {
 
     /**
      * A heap-backed F32 copy of {@code t} (any supported type), same name and shape. Rows are
-     * converted in parallel on the common fork-join pool.
+     * converted in parallel on {@link Parallel}'s threads.
      *
      * @throws IllegalArgumentException if the type is unsupported, rows are not whole blocks, the
      *     data segment is too small, or the result would not fit a Java array
@@ -166,27 +165,13 @@ public final class Quantization {
         return new Tensor(f32.name(), type, f32.shape(), out);
     }
 
-    private interface RowRange {
-        void run(int from, int to);
-    }
-
-    /** Runs {@code body} over [0, rows) in chunks, in parallel when there is enough work. */
-    private static void forRowChunks(int rows, int rowLength, RowRange body) {
-        if (rows == 0) {
-            return;
-        }
-        long elements = (long) rows * rowLength;
-        int chunks = elements < PARALLEL_THRESHOLD ? 1
-                : Math.min(rows, 4 * Runtime.getRuntime().availableProcessors());
-        if (chunks == 1) {
+    /** Runs {@code body} over rows [0, rows) on {@link Parallel}'s threads, when there is enough work. */
+    private static void forRowChunks(int rows, int rowLength, Parallel.Range body) {
+        if ((long) rows * rowLength < PARALLEL_THRESHOLD) {
             body.run(0, rows);
             return;
         }
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            int from = (int) ((long) rows * c / chunks);
-            int to = (int) ((long) rows * (c + 1) / chunks);
-            body.run(from, to);
-        });
+        Parallel.parallelFor(rows, body);
     }
 
     private static int rowLength(Tensor t) {
