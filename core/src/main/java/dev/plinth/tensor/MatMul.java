@@ -112,7 +112,7 @@ public final class MatMul {
                 int r0 = t * TILE;
                 int rows = Math.min(TILE, n - r0);
                 for (int r = 0; r < rows; r++) {
-                    RowDecode.decode(type, seg, (r0 + r) * rowBytes, scratch, r * k, k);
+                    Quantization.dequantize(type, seg, (r0 + r) * rowBytes, scratch, r * k, k);
                 }
                 Gemm.rows(x, 0, m, k, scratch, 0, rows, y, r0, n);
             }

@@ -5,7 +5,6 @@ import static dev.plinth.tensor.LittleEndian.ORDER;
 import static dev.plinth.tensor.LittleEndian.SHORT;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -16,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Dot products of one F32, F16 or BF16 weight row, stored in a {@link MemorySegment} in its GGUF
  * layout, with an F32 activation vector (quantized rows: {@link Q8Dot}). One method per dtype
- * keeps every hot loop monomorphic; K-quant scale helpers shared with {@link RowDecode}.
+ * keeps every hot loop monomorphic.
  */
 final class QuantDot {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -122,21 +121,5 @@ final class QuantDot {
             s += Float.intBitsToFloat((seg.get(SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         }
         return s;
-    }
-
-    /** The 6-bit scale of sub-block j of a Q4_K/Q5_K super-block (scales at byte offset s). */
-    static int kScale(MemorySegment seg, long s, int j) {
-        if (j < 4) {
-            return seg.get(ValueLayout.JAVA_BYTE, s + j) & 63;
-        }
-        return (seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 0xF) | ((seg.get(ValueLayout.JAVA_BYTE, s + j - 4) & 0xFF) >> 6 << 4);
-    }
-
-    /** The 6-bit minimum of sub-block j of a Q4_K/Q5_K super-block. */
-    static int kMin(MemorySegment seg, long s, int j) {
-        if (j < 4) {
-            return seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 63;
-        }
-        return ((seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 0xFF) >> 4) | ((seg.get(ValueLayout.JAVA_BYTE, s + j) & 0xFF) >> 6 << 4);
     }
 }
