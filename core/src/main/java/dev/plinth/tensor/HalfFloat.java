@@ -45,6 +45,15 @@ public final class HalfFloat {
         return Float.float16ToFloat(h);
     }
 
+    /**
+     * The F16 value at {@code byteOffset} in {@code seg}, by the {@link Float#float16ToFloat}
+     * intrinsic: a signalling NaN may stay signalling, which the kernels' products do not mind
+     * (a codec that must quiet it as ggml does uses {@link #f16ToF32(short)}).
+     */
+    static float f16(MemorySegment seg, long byteOffset) {
+        return Float.float16ToFloat(seg.get(SHORT, byteOffset));
+    }
+
     /** The F16 bit pattern nearest to {@code f} (ties to even; overflow gives infinity). */
     public static short f32ToF16(float f) {
         if (f != f) {

@@ -1,11 +1,11 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.HalfFloat.f16;
 import static dev.plinth.tensor.KQuants.packedMins;
 import static dev.plinth.tensor.KQuants.packedScales;
 import static dev.plinth.tensor.KQuants.subBlock;
 import static dev.plinth.tensor.LittleEndian.INT;
 import static dev.plinth.tensor.LittleEndian.ORDER;
-import static dev.plinth.tensor.LittleEndian.SHORT;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -40,10 +40,6 @@ final class Q8Dot {
     private static final IntVector LANE = IntVector.zero(I).addIndex(1);
 
     private Q8Dot() {
-    }
-
-    private static float f16(MemorySegment seg, long off) {
-        return Float.float16ToFloat(seg.get(SHORT, off));
     }
 
     /** L signed bytes widened to ints. */

@@ -17,17 +17,13 @@ import jdk.incubator.vector.VectorSpecies;
  * layout, with an F32 activation vector (quantized rows: {@link Q8Dot}). One method per dtype
  * keeps every hot loop monomorphic.
  */
-final class QuantDot {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
-    static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
+final class FloatDot {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
 
-    private QuantDot() {
-    }
-
-    static float f16(MemorySegment seg, long off) {
-        return Float.float16ToFloat(seg.get(SHORT, off));
+    private FloatDot() {
     }
 
     private static FloatVector xv(float[] x, int i) {
@@ -70,7 +66,7 @@ final class QuantDot {
      * infinities and NaNs get the float's all-ones exponent; the sign bit of the sign-extended
      * half is the float's.
      */
-    static FloatVector halfs(MemorySegment seg, long off) {
+    private static FloatVector halfs(MemorySegment seg, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, ORDER).convertShape(VectorOperators.S2I, IW, 0);
         IntVector em = h.and(0x7FFF);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
@@ -95,12 +91,12 @@ final class QuantDot {
         }
         float s = Lanes.sum(a0.add(a1));
         for (; i < k; i++) {
-            s += f16(seg, off + 2L * i) * x[xOff + i];
+            s += HalfFloat.f16(seg, off + 2L * i) * x[xOff + i];
         }
         return s;
     }
 
-    static FloatVector bf16s(MemorySegment seg, long off) {
+    private static FloatVector bf16s(MemorySegment seg, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, ORDER).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
@@ -118,7 +114,7 @@ final class QuantDot {
         }
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
-            s += Float.intBitsToFloat((seg.get(SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
+            s += HalfFloat.bf16ToF32(seg.get(SHORT, off + 2L * i)) * x[xOff + i];
         }
         return s;
     }
