@@ -148,18 +148,8 @@ final class LegacyQuants {
 
     static void quantizeQ4_1(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         for (int b = 0; b < blocks; b++, xOff += QK, off += 20) {
-            float min = Float.MAX_VALUE;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < QK; j++) {
-                float v = x[xOff + j];
-                if (v < min) {
-                    min = v;
-                }
-                if (v > max) {
-                    max = v;
-                }
-            }
-            float d = (max - min) / 15;
+            float min = min(x, xOff);
+            float d = (max(x, xOff) - min) / 15;
             float id = d != 0 ? 1.0f / d : 0.0f;
             dst.set(SHORT, off, f32ToF16(d));
             dst.set(SHORT, off + 2, f32ToF16(min));
@@ -181,9 +171,7 @@ final class LegacyQuants {
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(31, (byte) truncToInt(x[xOff + j] * id + 16.5f)) & 0xFF;
                 int q1 = Math.min(31, (byte) truncToInt(x[xOff + 16 + j] * id + 16.5f)) & 0xFF;
-                dst.set(ValueLayout.JAVA_BYTE, off + 6 + j, (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4));
-                qh |= ((q0 & 0x10) >>> 4) << j;
-                qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+                qh |= storeQ5Pair(dst, off + 6, j, q0, q1);
             }
             dst.set(INT, off + 2, qh);
         }
@@ -191,18 +179,8 @@ final class LegacyQuants {
 
     static void quantizeQ5_1(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         for (int b = 0; b < blocks; b++, xOff += QK, off += 24) {
-            float min = Float.MAX_VALUE;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < QK; j++) {
-                float v = x[xOff + j];
-                if (v < min) {
-                    min = v;
-                }
-                if (v > max) {
-                    max = v;
-                }
-            }
-            float d = (max - min) / 31;
+            float min = min(x, xOff);
+            float d = (max(x, xOff) - min) / 31;
             float id = d != 0 ? 1.0f / d : 0.0f;
             dst.set(SHORT, off, f32ToF16(d));
             dst.set(SHORT, off + 2, f32ToF16(min));
@@ -211,12 +189,19 @@ final class LegacyQuants {
                 // ggml converts straight to uint8_t here, without the MIN(31, ...) of the other formats
                 int q0 = truncToInt((x[xOff + j] - min) * id + 0.5f) & 0xFF;
                 int q1 = truncToInt((x[xOff + 16 + j] - min) * id + 0.5f) & 0xFF;
-                dst.set(ValueLayout.JAVA_BYTE, off + 8 + j, (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4));
-                qh |= ((q0 & 0x10) >>> 4) << j;
-                qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+                qh |= storeQ5Pair(dst, off + 8, j, q0, q1);
             }
             dst.set(INT, off + 4, qh);
         }
+    }
+
+    /**
+     * Stores the low four bits of 5-bit levels {@code q0} (element j) and {@code q1} (element j+16)
+     * in nibble byte j at {@code qsAt}; returns their fifth bits at bits j and j+16 of qh.
+     */
+    private static int storeQ5Pair(MemorySegment dst, long qsAt, int j, int q0, int q1) {
+        dst.set(ValueLayout.JAVA_BYTE, qsAt + j, (byte) ((q0 & 0x0F) | (q1 & 0x0F) << 4));
+        return ((q0 & 0x10) >>> 4) << j | ((q1 & 0x10) >>> 4) << (j + 16);
     }
 
     static void quantizeQ8_0(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
@@ -243,6 +228,28 @@ final class LegacyQuants {
             }
             dst.set(SHORT, off + 2, f32ToF16(sum * d));
         }
+    }
+
+    /** The smallest value of a block, by ggml's scan from {@code FLT_MAX} (a NaN never replaces it). */
+    private static float min(float[] x, int xOff) {
+        float min = Float.MAX_VALUE;
+        for (int j = 0; j < QK; j++) {
+            if (x[xOff + j] < min) {
+                min = x[xOff + j];
+            }
+        }
+        return min;
+    }
+
+    /** The largest value of a block, by ggml's scan from {@code -FLT_MAX}. */
+    private static float max(float[] x, int xOff) {
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < QK; j++) {
+            if (x[xOff + j] > max) {
+                max = x[xOff + j];
+            }
+        }
+        return max;
     }
 
     /** ggml's {@code amax = MAX(amax, fabsf(v))}, operand order kept (it decides what a NaN does). */
