@@ -83,16 +83,10 @@ final class KQuants {
         return (int) (packed >>> (8 * j)) & 0xFF;
     }
 
+    /** The 6-bit scale of sub-block j of a Q3_K block (12 packed bytes at {@code at}), minus 32. */
     private static int scaleQ3(MemorySegment src, long at, int j) {
         int low = j < 8 ? src.get(ValueLayout.JAVA_BYTE, at + j) & 0xF : (src.get(ValueLayout.JAVA_BYTE, at + j - 8) & 0xFF) >>> 4;
         int high = ((src.get(ValueLayout.JAVA_BYTE, at + 8 + j % 4) & 0xFF) >>> (2 * (j / 4))) & 3;
-        return (low | high << 4) - 32;
-    }
-
-    /** The 6-bit scale of sub-block j of a Q3_K block, minus 32. */
-    private static int scaleQ3(byte[] b, int at, int j) {
-        int low = j < 8 ? b[at + j] & 0xF : (b[at + j - 8] & 0xFF) >>> 4;
-        int high = ((b[at + 8 + j % 4] & 0xFF) >>> (2 * (j / 4))) & 3;
         return (low | high << 4) - 32;
     }
 
@@ -315,6 +309,7 @@ final class KQuants {
 
     static void quantizeQ3K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         byte[] b = new byte[110];
+        MemorySegment block = MemorySegment.ofArray(b);
         byte[] L = new byte[QK_K];
         float[] scales = new float[16];
         for (int i = 0; i < blocks; i++, xOff += QK_K, off += 110) {
@@ -348,7 +343,7 @@ final class KQuants {
             }
             float dAll = half(b, 108);
             for (int j = 0; j < 16; j++) {
-                float d = dAll * scaleQ3(b, 96, j);
+                float d = dAll * scaleQ3(block, 96, j);
                 if (d == 0) {
                     continue;
                 }
