@@ -1,8 +1,9 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.LittleEndian.ORDER;
+import static dev.plinth.tensor.LittleEndian.SHORT;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 import jdk.incubator.vector.ByteVector;
@@ -26,11 +27,6 @@ public final class HalfFloat {
     private HalfFloat() {
     }
 
-    static final ValueLayout.OfShort SHORT_LE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfFloat FLOAT_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
@@ -40,6 +36,16 @@ public final class HalfFloat {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
+    /**
+     * Whether {@link Float#float16ToFloat} quiets a signalling NaN as ggml does (payload kept, quiet
+     * bit set). Where the JVM implements it with the hardware's conversion it does, in the
+     * interpreter and in compiled code alike (checked on x86 over all 65536 halves); its Java
+     * fallback keeps the NaN signalling, and then {@link #f16ToF32(MemorySegment, long, float[], int, int)}
+     * quiets NaNs itself. Probed once, so that the common case pays no second pass.
+     */
+    private static final boolean CONVERSION_QUIETS_NANS =
+            Float.floatToRawIntBits(Float.float16ToFloat((short) 0x7C01)) == 0x7FC02000;
+
     /** The float value of the F16 bit pattern {@code h}. */
     public static float f16ToF32(short h) {
         if ((h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0) {
@@ -47,6 +53,15 @@ public final class HalfFloat {
             return Float.intBitsToFloat(((h & 0x8000) << 16) | 0x7FC00000 | ((h & 0x03FF) << 13));
         }
         return Float.float16ToFloat(h);
+    }
+
+    /**
+     * The F16 value at {@code byteOffset} in {@code seg}, by the {@link Float#float16ToFloat}
+     * intrinsic: a signalling NaN may stay signalling, which the kernels' products do not mind
+     * (a codec that must quiet it as ggml does uses {@link #f16ToF32(short)}).
+     */
+    static float f16(MemorySegment seg, long byteOffset) {
+        return Float.float16ToFloat(seg.get(SHORT, byteOffset));
     }
 
     /** The F16 bit pattern nearest to {@code f} (ties to even; overflow gives infinity). */
@@ -76,12 +91,11 @@ public final class HalfFloat {
         checkRange(src, srcByteOffset, 2L * count, dst.length, dstOffset, count);
         // a plain loop over the intrinsic, which C2 turns into packed vcvtph2ps
         for (int i = 0; i < count; i++) {
-            dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT_LE, srcByteOffset + 2L * i));
+            dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT, srcByteOffset + 2L * i));
         }
-        // the intrinsic may keep a signalling NaN signalling (the interpreter does); ggml quiets it
-        if (hasNaN(src, srcByteOffset, count)) {
+        if (!CONVERSION_QUIETS_NANS && hasNaN(src, srcByteOffset, count)) {
             for (int i = 0; i < count; i++) {
-                dst[dstOffset + i] = f16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+                dst[dstOffset + i] = f16ToF32(src.get(SHORT, srcByteOffset + 2L * i));
             }
         }
     }
@@ -90,14 +104,14 @@ public final class HalfFloat {
         int i = 0;
         int bound = S16.loopBound(count);
         for (; i < bound; i += S16.length()) {
-            ShortVector h = ByteVector.fromMemorySegment(B256, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+            ShortVector h = ByteVector.fromMemorySegment(B256, src, offset + 2L * i, ORDER)
                     .reinterpretAsShorts();
             if (h.and((short) 0x7FFF).compare(VectorOperators.GT, (short) 0x7C00).anyTrue()) {
                 return true;
             }
         }
         for (; i < count; i++) {
-            if ((src.get(SHORT_LE, offset + 2L * i) & 0x7FFF) > 0x7C00) {
+            if ((src.get(SHORT, offset + 2L * i) & 0x7FFF) > 0x7C00) {
                 return true;
             }
         }
@@ -109,12 +123,12 @@ public final class HalfFloat {
         checkRange(dst, dstByteOffset, 2L * count, src.length, srcOffset, count);
         // a plain loop over the intrinsic, which C2 turns into packed vcvtps2ph
         for (int i = 0; i < count; i++) {
-            dst.set(SHORT_LE, dstByteOffset + 2L * i, Float.floatToFloat16(src[srcOffset + i]));
+            dst.set(SHORT, dstByteOffset + 2L * i, Float.floatToFloat16(src[srcOffset + i]));
         }
         // Java keeps NaN payload bits; ggml writes its canonical quiet NaN
         if (hasNaN(src, srcOffset, count)) {
             for (int i = 0; i < count; i++) {
-                dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToF16(src[srcOffset + i]));
+                dst.set(SHORT, dstByteOffset + 2L * i, f32ToF16(src[srcOffset + i]));
             }
         }
     }
@@ -141,7 +155,7 @@ public final class HalfFloat {
         int i = 0;
         int bound = S.loopBound(count);
         for (; i < bound; i += S.length()) {
-            ((IntVector) ByteVector.fromMemorySegment(B128, src, srcByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+            ((IntVector) ByteVector.fromMemorySegment(B128, src, srcByteOffset + 2L * i, ORDER)
                     .reinterpretAsShorts()
                     .convertShape(VectorOperators.S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16)
@@ -149,7 +163,7 @@ public final class HalfFloat {
                     .intoArray(dst, dstOffset + i);
         }
         for (; i < count; i++) {
-            dst[dstOffset + i] = bf16ToF32(src.get(SHORT_LE, srcByteOffset + 2L * i));
+            dst[dstOffset + i] = bf16ToF32(src.get(SHORT, srcByteOffset + 2L * i));
         }
     }
 
@@ -167,10 +181,10 @@ public final class HalfFloat {
             rounded.blend(quietNan, nan)
                     .convertShape(VectorOperators.I2S, S, 0)
                     .reinterpretAsBytes()
-                    .intoMemorySegment(dst, dstByteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+                    .intoMemorySegment(dst, dstByteOffset + 2L * i, ORDER);
         }
         for (; i < count; i++) {
-            dst.set(SHORT_LE, dstByteOffset + 2L * i, f32ToBf16(src[srcOffset + i]));
+            dst.set(SHORT, dstByteOffset + 2L * i, f32ToBf16(src[srcOffset + i]));
         }
     }
 

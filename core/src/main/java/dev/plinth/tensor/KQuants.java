@@ -5,6 +5,9 @@ import static dev.plinth.tensor.HalfFloat.f32ToF16;
 import static dev.plinth.tensor.LegacyQuants.ints8;
 import static dev.plinth.tensor.LegacyQuants.load8;
 import static dev.plinth.tensor.LegacyQuants.toFloats;
+import static dev.plinth.tensor.LittleEndian.FLOAT;
+import static dev.plinth.tensor.LittleEndian.INT;
+import static dev.plinth.tensor.LittleEndian.SHORT;
 import static dev.plinth.tensor.QuantMath.GROUP_MAX_EPS;
 import static dev.plinth.tensor.QuantMath.makeQ3Quants;
 import static dev.plinth.tensor.QuantMath.makeQkx2Quants;
@@ -51,38 +54,46 @@ final class KQuants {
         MemorySegment.copy(blk, 0, dst, ValueLayout.JAVA_BYTE, off, blk.length);
     }
 
-    /** ggml's {@code get_scale_min_k4}: scale (j) or min (j + 8) of sub-block j from the 12 packed bytes. */
-    private static int scaleK4(byte[] b, int at, int j) {
-        if (j < 4) {
-            return b[at + j] & 63;
-        }
-        return (b[at + j + 4] & 0xF) | ((b[at + j - 4] & 0xFF) >>> 6) << 4;
+    /**
+     * ggml's {@code get_scale_min_k4} for all eight sub-blocks of a Q4_K/Q5_K super-block at once:
+     * their 6-bit scales, sub-block j's in byte j ({@link #subBlock}), from the 12 packed bytes at
+     * {@code at}. Sub-blocks 0-3 keep theirs in the low six bits of bytes 0-3; sub-blocks 4-7 take
+     * their low four bits from the low nibbles of bytes 8-11 and their top two from the spare high
+     * bits of bytes 0-3.
+     */
+    static long packedScales(MemorySegment seg, long at) {
+        int u0 = seg.get(INT, at);
+        int u2 = seg.get(INT, at + 8);
+        int low = u0 & 0x3F3F3F3F;
+        int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4;
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
     }
 
-    private static int minK4(byte[] b, int at, int j) {
-        if (j < 4) {
-            return b[at + j + 4] & 63;
-        }
-        return ((b[at + j + 4] & 0xFF) >>> 4) | ((b[at + j] & 0xFF) >>> 6) << 4;
+    /** The eight 6-bit minimums, packed as {@link #packedScales}: bytes 4-7, high nibbles of 8-11, spare bits of 4-7. */
+    static long packedMins(MemorySegment seg, long at) {
+        int u1 = seg.get(INT, at + 4);
+        int u2 = seg.get(INT, at + 8);
+        int low = u1 & 0x3F3F3F3F;
+        int high = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4;
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
     }
 
+    /** Sub-block j's scale or minimum (0-63) from {@link #packedScales} or {@link #packedMins}. */
+    static int subBlock(long packed, int j) {
+        return (int) (packed >>> (8 * j)) & 0xFF;
+    }
+
+    /** The 6-bit scale of sub-block j of a Q3_K block (12 packed bytes at {@code at}), minus 32. */
     private static int scaleQ3(MemorySegment src, long at, int j) {
         int low = j < 8 ? src.get(ValueLayout.JAVA_BYTE, at + j) & 0xF : (src.get(ValueLayout.JAVA_BYTE, at + j - 8) & 0xFF) >>> 4;
         int high = ((src.get(ValueLayout.JAVA_BYTE, at + 8 + j % 4) & 0xFF) >>> (2 * (j / 4))) & 3;
         return (low | high << 4) - 32;
     }
 
-    /** The 6-bit scale of sub-block j of a Q3_K block, minus 32. */
-    private static int scaleQ3(byte[] b, int at, int j) {
-        int low = j < 8 ? b[at + j] & 0xF : (b[at + j - 8] & 0xFF) >>> 4;
-        int high = ((b[at + 8 + j % 4] & 0xFF) >>> (2 * (j / 4))) & 3;
-        return (low | high << 4) - 32;
-    }
-
     // ---------------------------------------------------------------- dequantization
 
     private static float halfAt(MemorySegment src, long at) {
-        return f16ToF32(src.get(HalfFloat.SHORT_LE, at));
+        return f16ToF32(src.get(SHORT, at));
     }
 
     private static byte byteAt(MemorySegment src, long at) {
@@ -136,16 +147,16 @@ final class KQuants {
     }
 
     static void dequantizeQ4K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] scales = new byte[12];
         for (int i = 0; i < blocks; i++, off += 144) {
             float d = halfAt(src, off);
             float min = halfAt(src, off + 2);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + 4, scales, 0, 12);
+            long scales = packedScales(src, off + 4);
+            long mins = packedMins(src, off + 4);
             for (int j = 0, q = 16; j < 8; j += 2, q += 32) {
-                float d1 = d * scaleK4(scales, 0, j);
-                float m1 = min * minK4(scales, 0, j);
-                float d2 = d * scaleK4(scales, 0, j + 1);
-                float m2 = min * minK4(scales, 0, j + 1);
+                float d1 = d * subBlock(scales, j);
+                float m1 = min * subBlock(mins, j);
+                float d2 = d * subBlock(scales, j + 1);
+                float m2 = min * subBlock(mins, j + 1);
                 for (int l = 0; l < 32; l += 8) {
                     IntVector v = ints8(src, off + q + l);
                     toFloats(v.and(0xF)).mul(d1).sub(m1).intoArray(y, yOff + l);
@@ -157,16 +168,16 @@ final class KQuants {
     }
 
     static void dequantizeQ5K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
-        byte[] scales = new byte[12];
         for (int i = 0; i < blocks; i++, off += 176) {
             float d = halfAt(src, off);
             float min = halfAt(src, off + 2);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + 4, scales, 0, 12);
+            long scales = packedScales(src, off + 4);
+            long mins = packedMins(src, off + 4);
             for (int j = 0, q = 48, shift = 0; j < 8; j += 2, q += 32, shift += 2) {
-                float d1 = d * scaleK4(scales, 0, j);
-                float m1 = min * minK4(scales, 0, j);
-                float d2 = d * scaleK4(scales, 0, j + 1);
-                float m2 = min * minK4(scales, 0, j + 1);
+                float d1 = d * subBlock(scales, j);
+                float m1 = min * subBlock(mins, j);
+                float d2 = d * subBlock(scales, j + 1);
+                float m2 = min * subBlock(mins, j + 1);
                 for (int l = 0; l < 32; l += 8) {
                     IntVector v = ints8(src, off + q + l);
                     // bit `shift` of qh is the 5th bit of the low nibble's element, bit shift+1 the high one's
@@ -217,7 +228,7 @@ final class KQuants {
 
     static void dequantizeQ8K(MemorySegment src, long off, float[] y, int yOff, int blocks) {
         for (int i = 0; i < blocks; i++, off += 292) {
-            float d = src.get(HalfFloat.FLOAT_LE, off);
+            float d = src.get(FLOAT, off);
             for (int j = 0; j < QK_K; j += 8) {
                 toFloats(load8(src, off + 4 + j)).mul(d).intoArray(y, yOff + j);
             }
@@ -298,6 +309,7 @@ final class KQuants {
 
     static void quantizeQ3K(float[] x, int xOff, MemorySegment dst, long off, int blocks) {
         byte[] b = new byte[110];
+        MemorySegment block = MemorySegment.ofArray(b);
         byte[] L = new byte[QK_K];
         float[] scales = new float[16];
         for (int i = 0; i < blocks; i++, xOff += QK_K, off += 110) {
@@ -331,7 +343,7 @@ final class KQuants {
             }
             float dAll = half(b, 108);
             for (int j = 0; j < 16; j++) {
-                float d = dAll * scaleQ3(b, 96, j);
+                float d = dAll * scaleQ3(block, 96, j);
                 if (d == 0) {
                     continue;
                 }
@@ -402,12 +414,15 @@ final class KQuants {
         putHalf(b, 2, maxMin / 63.f);
         float dAll = half(b, 0);
         float dminAll = half(b, 2);
+        MemorySegment block = MemorySegment.ofArray(b);
+        long packedScales = packedScales(block, 4);
+        long packedMins = packedMins(block, 4);
         for (int j = 0; j < 8; j++) {
-            float d = dAll * scaleK4(b, 4, j);
+            float d = dAll * subBlock(packedScales, j);
             if (d == 0) {
                 continue;
             }
-            float dm = dminAll * minK4(b, 4, j);
+            float dm = dminAll * subBlock(packedMins, j);
             for (int ii = 0; ii < 32; ii++) {
                 int l = nearestInt((x[xOff + 32 * j + ii] + dm) / d);
                 L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, l));

@@ -45,17 +45,17 @@ public final class MatMul {
         switch (w.dtype()) {
             case F32 -> Parallel.parallelFor(n, grain, (s, e) -> {
                 for (int r = s; r < e; r++) {
-                    y[yOff + r] = QuantDot.f32(seg, r * rowBytes, x, xOff, k);
+                    y[yOff + r] = FloatDot.f32(seg, r * rowBytes, x, xOff, k);
                 }
             });
             case F16 -> Parallel.parallelFor(n, grain, (s, e) -> {
                 for (int r = s; r < e; r++) {
-                    y[yOff + r] = QuantDot.f16(seg, r * rowBytes, x, xOff, k);
+                    y[yOff + r] = FloatDot.f16(seg, r * rowBytes, x, xOff, k);
                 }
             });
             case BF16 -> Parallel.parallelFor(n, grain, (s, e) -> {
                 for (int r = s; r < e; r++) {
-                    y[yOff + r] = QuantDot.bf16(seg, r * rowBytes, x, xOff, k);
+                    y[yOff + r] = FloatDot.bf16(seg, r * rowBytes, x, xOff, k);
                 }
             });
             case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
@@ -112,7 +112,7 @@ public final class MatMul {
                 int r0 = t * TILE;
                 int rows = Math.min(TILE, n - r0);
                 for (int r = 0; r < rows; r++) {
-                    RowDecode.decode(type, seg, (r0 + r) * rowBytes, scratch, r * k, k);
+                    Quantization.dequantize(type, seg, (r0 + r) * rowBytes, scratch, r * k, k);
                 }
                 Gemm.rows(x, 0, m, k, scratch, 0, rows, y, r0, n);
             }

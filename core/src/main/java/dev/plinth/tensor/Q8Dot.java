@@ -1,8 +1,14 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.HalfFloat.f16;
+import static dev.plinth.tensor.KQuants.packedMins;
+import static dev.plinth.tensor.KQuants.packedScales;
+import static dev.plinth.tensor.KQuants.subBlock;
+import static dev.plinth.tensor.LittleEndian.INT;
+import static dev.plinth.tensor.LittleEndian.ORDER;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,23 +36,15 @@ final class Q8Dot {
     static final int L = F.length();
     static final VectorSpecies<Integer> I = F.withLanes(int.class).check(int.class);
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /** Lane numbers 0, 1, ..., L-1. */
     private static final IntVector LANE = IntVector.zero(I).addIndex(1);
 
     private Q8Dot() {
     }
 
-    private static float f16(MemorySegment seg, long off) {
-        return Float.float16ToFloat(seg.get(SHORT, off));
-    }
-
     /** L signed bytes widened to ints. */
     private static IntVector ints(MemorySegment seg, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2I, I, 0);
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, off, ORDER).convertShape(VectorOperators.B2I, I, 0);
     }
 
     private static FloatVector floats(IntVector v) {
@@ -170,34 +168,11 @@ final class Q8Dot {
         return Lanes.sum(acc) + mins;
     }
 
-    /**
-     * The eight 6-bit scales of a Q4_K/Q5_K super-block, one per byte, from its 12 packed bytes at
-     * {@code s}: sub-blocks 0-3 keep theirs in the low six bits of bytes 0-3; sub-blocks 4-7 take
-     * their low four bits from the low nibbles of bytes 8-11 and their top two from the spare high
-     * bits of bytes 0-3.
-     */
-    static long kScales(MemorySegment seg, long s) {
-        int u0 = seg.get(INT, s);
-        int u2 = seg.get(INT, s + 8);
-        int low = u0 & 0x3F3F3F3F;
-        int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4;
-        return (low & 0xFFFFFFFFL) | (long) high << 32;
-    }
-
-    /** The eight 6-bit minimums, packed as {@link #kScales}: bytes 4-7, high nibbles of 8-11, spare bits of 4-7. */
-    static long kMins(MemorySegment seg, long s) {
-        int u1 = seg.get(INT, s + 4);
-        int u2 = seg.get(INT, s + 8);
-        int low = u1 & 0x3F3F3F3F;
-        int high = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4;
-        return (low & 0xFFFFFFFFL) | (long) high << 32;
-    }
-
     /** Σ over the 8 sub-blocks of min · (sum of the sub-block's 32 activation quants). */
     private static int minsDot(long mins, int[] sums32, int g) {
         int s = 0;
         for (int j = 0; j < 8; j++) {
-            s += (int) (mins >>> (8 * j) & 0xFF) * sums32[g + j];
+            s += subBlock(mins, j) * sums32[g + j];
         }
         return s;
     }
@@ -217,7 +192,7 @@ final class Q8Dot {
             long p = off + 144L * sb;
             int xi = row * k + 256 * sb;
             float dy = a.d[row * (k / 256) + sb];
-            long scales = kScales(seg, p + 4);
+            long scales = packedScales(seg, p + 4);
             FloatVector sum = FloatVector.zero(F);
             for (int s = 0; s < 8; s++) {
                 long qs = p + 16 + 32L * (s >> 1);
@@ -226,10 +201,10 @@ final class Q8Dot {
                 for (int l = 0; l < 32; l += L) {
                     t = floats(ints(seg, qs + l).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(q, xi + 32 * s + l), t);
                 }
-                sum = t.fma(splat((int) (scales >>> (8 * s)) & 0xFF), sum);
+                sum = t.fma(splat(subBlock(scales, s)), sum);
             }
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
-            mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
+            mins += dy * f16(seg, p + 2) * minsDot(packedMins(seg, p + 4), a.sums32, xi / 32);
         }
         return Lanes.sum(acc) - mins;
     }
@@ -247,7 +222,7 @@ final class Q8Dot {
             long p = off + 176L * sb;
             int xi = row * k + 256 * sb;
             float dy = a.d[row * (k / 256) + sb];
-            long scales = kScales(seg, p + 4);
+            long scales = packedScales(seg, p + 4);
             FloatVector sum = FloatVector.zero(F);
             for (int s = 0; s < 8; s++) {
                 long qs = p + 48 + 32L * (s >> 1);
@@ -258,10 +233,10 @@ final class Q8Dot {
                     IntVector hi = ints(seg, p + 16 + l).lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, s).and(0x10);
                     t = floats(lo.or(hi)).fma(xv(q, xi + 32 * s + l), t);
                 }
-                sum = t.fma(splat((int) (scales >>> (8 * s)) & 0xFF), sum);
+                sum = t.fma(splat(subBlock(scales, s)), sum);
             }
             acc = sum.fma(splat(dy * f16(seg, p)), acc);
-            mins += dy * f16(seg, p + 2) * minsDot(kMins(seg, p + 4), a.sums32, xi / 32);
+            mins += dy * f16(seg, p + 2) * minsDot(packedMins(seg, p + 4), a.sums32, xi / 32);
         }
         return Lanes.sum(acc) - mins;
     }

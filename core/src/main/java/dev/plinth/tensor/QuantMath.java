@@ -1,5 +1,7 @@
 package dev.plinth.tensor;
 
+import java.util.Arrays;
+
 /**
  * The numerical helpers of ggml's reference quantizers, reproduced operation for operation so that
  * Plinth's blocks are bit-identical: every product and sum is a float operation in the same order
@@ -55,16 +57,26 @@ final class QuantMath {
     }
 
     /**
+     * {@link #maxByMagnitude} of a group, or 0 with its levels zeroed when ggml treats the group as
+     * all zero (largest magnitude below {@link #GROUP_MAX_EPS}).
+     */
+    private static float groupMax(int n, float[] x, int xOff, byte[] L, int lOff) {
+        float max = maxByMagnitude(x, xOff, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            Arrays.fill(L, lOff, lOff + n, (byte) 0);
+            return 0;
+        }
+        return max;
+    }
+
+    /**
      * ggml's {@code make_qx_quants} without importance weights ({@code qw == NULL}): symmetric
      * quantization of {@code n} values to [-nmax, nmax-1], stored in {@code L} offset by nmax, with
      * a search over 18 nearby scales when {@code rmseType != 0}. Returns the scale.
      */
     static float makeQxQuants(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, int rmseType) {
-        float max = maxByMagnitude(x, xOff, n);
-        if (Math.abs(max) < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; ++i) {
-                L[lOff + i] = 0;
-            }
+        float max = groupMax(n, x, xOff, L, lOff);
+        if (max == 0) {
             return 0.f;
         }
         float iscale = -nmax / max;
@@ -138,11 +150,8 @@ final class QuantMath {
      * land in {@code L} offset by nmax.
      */
     static float makeQ3Quants(int n, int nmax, float[] x, int xOff, byte[] L, int lOff, boolean doRmse) {
-        float max = maxByMagnitude(x, xOff, n);
-        if (Math.abs(max) < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; ++i) {
-                L[lOff + i] = 0;
-            }
+        float max = groupMax(n, x, xOff, L, lOff);
+        if (max == 0) {
             return 0.f;
         }
         float iscale = -nmax / max;
@@ -226,9 +235,7 @@ final class QuantMath {
             min = 0;
         }
         if (max == min) {
-            for (int i = 0; i < n; ++i) {
-                L[lOff + i] = 0;
-            }
+            Arrays.fill(L, lOff, lOff + n, (byte) 0);
             theMin[theMinIndex] = -min;
             return 0.f;
         }

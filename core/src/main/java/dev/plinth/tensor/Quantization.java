@@ -2,7 +2,6 @@ package dev.plinth.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * Conversion between F32 and the GGUF storage types: F16, BF16 and the block quantizations
@@ -46,7 +45,7 @@ public final class Quantization {
         int blocks = checkBlocks(type, count);
         HalfFloat.checkRange(src, srcByteOffset, (long) blocks * type.blockBytes(), dst.length, dstOffset, count);
         switch (type) {
-            case F32 -> MemorySegment.copy(src, HalfFloat.FLOAT_LE, srcByteOffset, dst, dstOffset, count);
+            case F32 -> MemorySegment.copy(src, LittleEndian.FLOAT, srcByteOffset, dst, dstOffset, count);
             case F16 -> HalfFloat.f16ToF32(src, srcByteOffset, dst, dstOffset, count);
             case BF16 -> HalfFloat.bf16ToF32(src, srcByteOffset, dst, dstOffset, count);
             case Q4_0 -> LegacyQuants.dequantizeQ4_0(src, srcByteOffset, dst, dstOffset, blocks);
@@ -78,7 +77,7 @@ public final class Quantization {
         int blocks = checkBlocks(type, count);
         HalfFloat.checkRange(dst, dstByteOffset, (long) blocks * type.blockBytes(), src.length, srcOffset, count);
         switch (type) {
-            case F32 -> MemorySegment.copy(src, srcOffset, dst, HalfFloat.FLOAT_LE, dstByteOffset, count);
+            case F32 -> MemorySegment.copy(src, srcOffset, dst, LittleEndian.FLOAT, dstByteOffset, count);
             case F16 -> HalfFloat.f32ToF16(src, srcOffset, dst, dstByteOffset, count);
             case BF16 -> HalfFloat.f32ToBf16(src, srcOffset, dst, dstByteOffset, count);
             case Q4_0 -> LegacyQuants.quantizeQ4_0(src, srcOffset, dst, dstByteOffset, blocks);
@@ -99,7 +98,7 @@ public final class Quantization {
 
     /**
      * A heap-backed F32 copy of {@code t} (any supported type), same name and shape. Rows are
-     * converted in parallel on the common fork-join pool.
+     * converted in parallel on {@link Parallel}'s threads.
      *
      * @throws IllegalArgumentException if the type is unsupported, rows are not whole blocks, the
      *     data segment is too small, or the result would not fit a Java array
@@ -160,33 +159,19 @@ public final class Quantization {
         forRowChunks(rows, rowLength, (from, to) -> {
             int n = (to - from) * rowLength;
             float[] rowsF32 = new float[n];
-            MemorySegment.copy(data, HalfFloat.FLOAT_LE, (long) from * rowLength * 4, rowsF32, 0, n);
+            MemorySegment.copy(data, LittleEndian.FLOAT, (long) from * rowLength * 4, rowsF32, 0, n);
             quantize(type, rowsF32, 0, n, out, from * rowBytes);
         });
         return new Tensor(f32.name(), type, f32.shape(), out);
     }
 
-    private interface RowRange {
-        void run(int from, int to);
-    }
-
-    /** Runs {@code body} over [0, rows) in chunks, in parallel when there is enough work. */
-    private static void forRowChunks(int rows, int rowLength, RowRange body) {
-        if (rows == 0) {
-            return;
-        }
-        long elements = (long) rows * rowLength;
-        int chunks = elements < PARALLEL_THRESHOLD ? 1
-                : Math.min(rows, 4 * Runtime.getRuntime().availableProcessors());
-        if (chunks == 1) {
+    /** Runs {@code body} over rows [0, rows) on {@link Parallel}'s threads, when there is enough work. */
+    private static void forRowChunks(int rows, int rowLength, Parallel.Range body) {
+        if ((long) rows * rowLength < PARALLEL_THRESHOLD) {
             body.run(0, rows);
             return;
         }
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            int from = (int) ((long) rows * c / chunks);
-            int to = (int) ((long) rows * (c + 1) / chunks);
-            body.run(from, to);
-        });
+        Parallel.parallelFor(rows, body);
     }
 
     private static int rowLength(Tensor t) {

@@ -79,7 +79,7 @@ final class Sgemm {
                 : (j0, cols, p0, kc, dst, o) -> packColumns(b, off, ld, j0, cols, p0, kc, dst, o);
     }
 
-    /** op(B) = Wᵀ for a weight {@code W [n, k]} of any {@link RowDecode} type, decoded while packing. */
+    /** op(B) = Wᵀ for a weight {@code W [n, k]} of any {@link Quantization} type, decoded while packing. */
     static PanelSource ofWeight(DType type, MemorySegment seg, int k) {
         long rowBytes = type.byteSize(k);
         int align = type.blockSize();
@@ -91,7 +91,7 @@ final class Sgemm {
                 for (int q = 0; q * NR < cols; q++) {
                     int width = Math.min(NR, cols - q * NR);
                     for (int jj = 0; jj < width; jj++) {
-                        RowDecode.decode(type, seg, (j0 + q * NR + jj) * rowBytes + skip, rows, jj * kc, kc);
+                        Quantization.dequantize(type, seg, (j0 + q * NR + jj) * rowBytes + skip, rows, jj * kc, kc);
                     }
                     interleave(rows, 0, kc, width, kc, dst, off + q * NR * kc);
                 }

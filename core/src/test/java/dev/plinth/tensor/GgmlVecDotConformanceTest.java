@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,8 +25,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class GgmlVecDotConformanceTest {
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** ggml's CPU type traits: {@code { from_float; vec_dot; enum ggml_type vec_dot_type; int64_t nrows; }}. */
     record Traits(MethodHandle fromFloat, MethodHandle vecDot, DType vecDotType) {
@@ -128,9 +125,9 @@ class GgmlVecDotConformanceTest {
                 int bytes = ours.type == DType.Q8_0 ? 34 : 36;
                 int qsAt = ours.type == DType.Q8_0 ? 2 : 4;
                 for (int b = 0; b < k / 32; b++) {
-                    assertEquals(Float.float16ToFloat(ggml.get(SHORT_LE, (long) bytes * b)), ours.d[b], what + " d of block " + b);
+                    assertEquals(Float.float16ToFloat(ggml.get(LittleEndian.SHORT, (long) bytes * b)), ours.d[b], what + " d of block " + b);
                     if (ours.type == DType.Q8_1) {
-                        assertEquals(Float.float16ToFloat(ggml.get(SHORT_LE, (long) bytes * b + 2)), ours.sums[b], what + " s of block " + b);
+                        assertEquals(Float.float16ToFloat(ggml.get(LittleEndian.SHORT, (long) bytes * b + 2)), ours.sums[b], what + " s of block " + b);
                     }
                     for (int j = 0; j < 32; j++) {
                         assertEquals(ggml.get(ValueLayout.JAVA_BYTE, (long) bytes * b + qsAt + j), ours.q[32 * b + j], what + " q " + (32 * b + j));
@@ -140,13 +137,13 @@ class GgmlVecDotConformanceTest {
             case Q8_K -> {
                 for (int b = 0; b < k / 256; b++) {
                     long p = 292L * b;
-                    assertEquals(ggml.get(FLOAT_LE, p), ours.d[b], what + " d of block " + b);
+                    assertEquals(ggml.get(LittleEndian.FLOAT, p), ours.d[b], what + " d of block " + b);
                     for (int j = 0; j < 256; j++) {
                         assertEquals(ggml.get(ValueLayout.JAVA_BYTE, p + 4 + j), ours.q[256 * b + j], what + " q " + (256 * b + j));
                     }
                     if (ours.d[b] != 0) { // ggml leaves the sums of an all-zero block unwritten
                         for (int g = 0; g < 16; g++) {
-                            assertEquals(ggml.get(SHORT_LE, p + 260 + 2 * g), ours.sums[16 * b + g], what + " bsum " + g);
+                            assertEquals(ggml.get(LittleEndian.SHORT, p + 260 + 2 * g), ours.sums[16 * b + g], what + " bsum " + g);
                         }
                     }
                 }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +20,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sums of Q8_1 activations that ggml multiplies their block minimums with.
  */
 class MatMulTest {
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Weights and the values they decode to. */
     record Weights(Tensor tensor, float[] decoded) {
@@ -45,17 +41,17 @@ class MatMulTest {
         for (int i = 0; i < src.length; i++) {
             switch (type) {
                 case F32 -> {
-                    seg.set(FLOAT_LE, 4L * i, src[i]);
+                    seg.set(LittleEndian.FLOAT, 4L * i, src[i]);
                     decoded[i] = src[i];
                 }
                 case F16 -> {
                     short h = Float.floatToFloat16(src[i]);
-                    seg.set(SHORT_LE, 2L * i, h);
+                    seg.set(LittleEndian.SHORT, 2L * i, h);
                     decoded[i] = Float.float16ToFloat(h);
                 }
                 case BF16 -> {
                     short h = (short) (Float.floatToRawIntBits(src[i]) >>> 16);
-                    seg.set(SHORT_LE, 2L * i, h);
+                    seg.set(LittleEndian.SHORT, 2L * i, h);
                     decoded[i] = Float.intBitsToFloat((h & 0xFFFF) << 16);
                 }
                 default -> throw new IllegalArgumentException(type.toString());
@@ -132,7 +128,7 @@ class MatMulTest {
         return (i, r) -> {
             double c = 0;
             for (int b = 0; b < k / 32; b++) {
-                double min = Float.float16ToFloat(w.data().get(SHORT_LE, r * rowBytes + (long) type.blockBytes() * b + 2));
+                double min = Float.float16ToFloat(w.data().get(LittleEndian.SHORT, r * rowBytes + (long) type.blockBytes() * b + 2));
                 double sum = 0;
                 for (int j = 0; j < 32; j++) {
                     sum += a.q[i * k + 32 * b + j];
@@ -245,7 +241,7 @@ class MatMulTest {
         };
         for (long b = 0; b < blocks; b++) {
             for (int o : f16Offsets) {
-                seg.set(SHORT_LE, b * type.blockBytes() + o, Float.floatToFloat16((float) rnd.nextGaussian() * 0.01f));
+                seg.set(LittleEndian.SHORT, b * type.blockBytes() + o, Float.floatToFloat16((float) rnd.nextGaussian() * 0.01f));
             }
         }
     }
@@ -257,7 +253,7 @@ class MatMulTest {
         int k = 64;
         MemorySegment seg = Arena.ofAuto().allocate(2L * n * k, 64);
         for (int r = 0; r < n; r++) {
-            seg.set(SHORT_LE, 2L * k * r, (short) r);
+            seg.set(LittleEndian.SHORT, 2L * k * r, (short) r);
         }
         float[] x = new float[k];
         x[0] = 1;

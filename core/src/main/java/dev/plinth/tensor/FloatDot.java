@@ -1,8 +1,10 @@
 package dev.plinth.tensor;
 
+import static dev.plinth.tensor.LittleEndian.FLOAT;
+import static dev.plinth.tensor.LittleEndian.ORDER;
+import static dev.plinth.tensor.LittleEndian.SHORT;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -13,23 +15,15 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Dot products of one F32, F16 or BF16 weight row, stored in a {@link MemorySegment} in its GGUF
  * layout, with an F32 activation vector (quantized rows: {@link Q8Dot}). One method per dtype
- * keeps every hot loop monomorphic; K-quant scale helpers shared with {@link RowDecode}.
+ * keeps every hot loop monomorphic.
  */
-final class QuantDot {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
-    static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
-    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+final class FloatDot {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
 
-    private QuantDot() {
-    }
-
-    static float f16(MemorySegment seg, long off) {
-        return Float.float16ToFloat(seg.get(SHORT, off));
+    private FloatDot() {
     }
 
     private static FloatVector xv(float[] x, int i) {
@@ -45,13 +39,13 @@ final class QuantDot {
         int i = 0;
         for (; i + 4 * step <= k; i += 4 * step) {
             long p = off + 4L * i;
-            a0 = FloatVector.fromMemorySegment(FP, seg, p, LE).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
-            a1 = FloatVector.fromMemorySegment(FP, seg, p + 4L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + step), a1);
-            a2 = FloatVector.fromMemorySegment(FP, seg, p + 8L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + 2 * step), a2);
-            a3 = FloatVector.fromMemorySegment(FP, seg, p + 12L * step, LE).fma(FloatVector.fromArray(FP, x, xOff + i + 3 * step), a3);
+            a0 = FloatVector.fromMemorySegment(FP, seg, p, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
+            a1 = FloatVector.fromMemorySegment(FP, seg, p + 4L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + step), a1);
+            a2 = FloatVector.fromMemorySegment(FP, seg, p + 8L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + 2 * step), a2);
+            a3 = FloatVector.fromMemorySegment(FP, seg, p + 12L * step, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i + 3 * step), a3);
         }
         for (; i + step <= k; i += step) {
-            a0 = FloatVector.fromMemorySegment(FP, seg, off + 4L * i, LE).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
+            a0 = FloatVector.fromMemorySegment(FP, seg, off + 4L * i, ORDER).fma(FloatVector.fromArray(FP, x, xOff + i), a0);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
@@ -72,8 +66,8 @@ final class QuantDot {
      * infinities and NaNs get the float's all-ones exponent; the sign bit of the sign-extended
      * half is the float's.
      */
-    static FloatVector halfs(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, LE).convertShape(VectorOperators.S2I, IW, 0);
+    private static FloatVector halfs(MemorySegment seg, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, ORDER).convertShape(VectorOperators.S2I, IW, 0);
         IntVector em = h.and(0x7FFF);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
         IntVector normal = shifted.add((127 - 15) << 23);
@@ -97,13 +91,13 @@ final class QuantDot {
         }
         float s = Lanes.sum(a0.add(a1));
         for (; i < k; i++) {
-            s += f16(seg, off + 2L * i) * x[xOff + i];
+            s += HalfFloat.f16(seg, off + 2L * i) * x[xOff + i];
         }
         return s;
     }
 
-    static FloatVector bf16s(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, LE).convertShape(VectorOperators.S2I, I, 0);
+    private static FloatVector bf16s(MemorySegment seg, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off, ORDER).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
@@ -120,24 +114,8 @@ final class QuantDot {
         }
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
-            s += Float.intBitsToFloat((seg.get(SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
+            s += HalfFloat.bf16ToF32(seg.get(SHORT, off + 2L * i)) * x[xOff + i];
         }
         return s;
-    }
-
-    /** The 6-bit scale of sub-block j of a Q4_K/Q5_K super-block (scales at byte offset s). */
-    static int kScale(MemorySegment seg, long s, int j) {
-        if (j < 4) {
-            return seg.get(ValueLayout.JAVA_BYTE, s + j) & 63;
-        }
-        return (seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 0xF) | ((seg.get(ValueLayout.JAVA_BYTE, s + j - 4) & 0xFF) >> 6 << 4);
-    }
-
-    /** The 6-bit minimum of sub-block j of a Q4_K/Q5_K super-block. */
-    static int kMin(MemorySegment seg, long s, int j) {
-        if (j < 4) {
-            return seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 63;
-        }
-        return ((seg.get(ValueLayout.JAVA_BYTE, s + j + 4) & 0xFF) >> 4) | ((seg.get(ValueLayout.JAVA_BYTE, s + j) & 0xFF) >> 6 << 4);
     }
 }
