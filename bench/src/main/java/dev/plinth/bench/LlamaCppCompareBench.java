@@ -3,8 +3,6 @@ package dev.plinth.bench;
 import dev.plinth.tensor.DType;
 import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,9 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -85,15 +81,8 @@ public class LlamaCppCompareBench {
     }
 
     private void bindLlamaCpp(DType dtype) {
-        Path dir = Path.of(System.getProperty("plinth.llamacpp.lib",
-                ".reference/node/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"));
-        String forced = System.getProperty("plinth.llamacpp.cpu", "");
-        Path lib = forced.isBlank() ? bestVariant(dir) : dir.resolve("libggml-cpu-" + forced + ".so");
-        if (!Files.isRegularFile(lib)) {
-            throw new IllegalStateException("llama.cpp library not found: " + lib + " (run .ci/install-references)");
-        }
-        System.out.println("llama.cpp CPU backend: " + lib.getFileName()
-                + (forced.isBlank() ? " (llama.cpp's choice on this CPU)" : " (-Dplinth.llamacpp.cpu=" + forced + ")"));
+        Path lib = LlamaCppVariant.cpuLibrary();
+        System.out.println("llama.cpp CPU backend: " + lib.getFileName() + " (" + LlamaCppVariant.how() + ")");
         Linker linker = Linker.nativeLinker();
         SymbolLookup cpu = SymbolLookup.libraryLookup(lib, arena);
         try {
@@ -116,42 +105,6 @@ public class LlamaCppCompareBench {
             result = arena.allocate(4, 16);
         } catch (Throwable t) {
             throw new IllegalStateException("cannot bind llama.cpp's kernels for " + dtype, t);
-        }
-    }
-
-    /**
-     * The variant {@code ggml_backend_load_all} registers on this CPU: of the folder's
-     * {@code libggml-cpu-*.so}, the one whose {@code ggml_backend_score()} is highest (0: cannot run).
-     */
-    private static Path bestVariant(Path dir) {
-        Path best = null;
-        int bestScore = 0;
-        try (var files = Files.list(dir)) {
-            List<Path> variants = files.filter(f -> f.getFileName().toString().matches("libggml-cpu-.+\\.so"))
-                    .sorted().toList();
-            for (Path lib : variants) {
-                int score = backendScore(lib);
-                if (score > bestScore) {
-                    best = lib;
-                    bestScore = score;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (best == null) {
-            throw new IllegalStateException("no llama.cpp CPU backend in " + dir + " runs on this CPU");
-        }
-        return best;
-    }
-
-    private static int backendScore(Path lib) {
-        try (Arena a = Arena.ofConfined()) {
-            SymbolLookup l = SymbolLookup.libraryLookup(lib, a);
-            return (int) Linker.nativeLinker().downcallHandle(l.find("ggml_backend_score").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException("cannot score llama.cpp's " + lib, t);
         }
     }
 
