@@ -319,32 +319,40 @@ final class Q8Dot {
         return Lanes.sum(offset);
     }
 
-    /** Σ scale · q · y over the row, q without its −32: one flat loop over runs of L positions l. */
+    /**
+     * Σ scale · q · y over the row, q without its −32: the values whose low bits are in ql[l]
+     * (l, l+64), then those in ql[l+32] (l+32, l+96). Two loops of half the body each: one loop
+     * with all four outgrows C2's inlining budget, and a vector op left out of line is boxed.
+     */
     private static float q6kDot(MemorySegment seg, long off, float[] q, int xOff, int k, float[] sc) {
-        FloatVector s0 = FloatVector.zero(F);
-        FloatVector s1 = s0;
-        FloatVector s2 = s0;
-        FloatVector s3 = s0;
+        return q6kPart(seg, off, q, xOff, k, sc, 0) + q6kPart(seg, off, q, xOff, k, sc, 1);
+    }
+
+    /**
+     * Part 0: values l and l+64 of each half, low and high nibble of ql[l] with bits 0-1 and 4-5
+     * of qh[l]; part 1: values l+32 and l+96, nibbles of ql[l+32] with bits 2-3 and 6-7 (qh shifted
+     * right by two first).
+     */
+    private static float q6kPart(MemorySegment seg, long off, float[] q, int xOff, int k, float[] sc, int part) {
+        FloatVector low = FloatVector.zero(F);
+        FloatVector high = low;
         int runs = 32 / L;
         for (int r = 0; r < k / 4 / L; r++) {
             int half = r / runs;
             int l = L * (r % runs);
             long block = off + 210L * (half >> 1);
-            long ql = block + 64L * (half & 1) + l;
-            int x0 = xOff + 128 * half + l;
-            int g = 8 * half + (l >> 4);
-            IntVector lo = uints(seg, ql);
-            IntVector hi = uints(seg, ql + 32);
+            int x0 = xOff + 128 * half + 32 * part + l;
+            int g = 8 * half + 2 * part + (l >> 4);
+            IntVector v = uints(seg, block + 64L * (half & 1) + 32 * part + l);
             IntVector top = uints(seg, block + 128 + 32L * (half & 1) + l);
-            IntVector v0 = lo.and(0xF).or(top.lanewise(VectorOperators.LSHL, 4).and(0x30));
-            IntVector v1 = hi.and(0xF).or(top.lanewise(VectorOperators.LSHL, 2).and(0x30));
-            IntVector v2 = lo.lanewise(VectorOperators.LSHR, 4).or(top.and(0x30));
-            IntVector v3 = hi.lanewise(VectorOperators.LSHR, 4).or(top.lanewise(VectorOperators.LSHR, 2).and(0x30));
-            s0 = floats(v0).mul(xv(q, x0)).fma(splat(sc[g]), s0);
-            s1 = floats(v1).mul(xv(q, x0 + 32)).fma(splat(sc[g + 2]), s1);
-            s2 = floats(v2).mul(xv(q, x0 + 64)).fma(splat(sc[g + 4]), s2);
-            s3 = floats(v3).mul(xv(q, x0 + 96)).fma(splat(sc[g + 6]), s3);
+            if (part == 1) { // constant shift counts only: C2 leaves a variable vector shift out of line
+                top = top.lanewise(VectorOperators.LSHR, 2);
+            }
+            IntVector lo = v.and(0xF).or(top.lanewise(VectorOperators.LSHL, 4).and(0x30));
+            IntVector hi = v.lanewise(VectorOperators.LSHR, 4).or(top.and(0x30));
+            low = floats(lo).mul(xv(q, x0)).fma(splat(sc[g]), low);
+            high = floats(hi).mul(xv(q, x0 + 64)).fma(splat(sc[g + 4]), high);
         }
-        return Lanes.sum(s0.add(s1).add(s2.add(s3)));
+        return Lanes.sum(low.add(high));
     }
 }
