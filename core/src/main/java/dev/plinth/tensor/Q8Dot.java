@@ -66,12 +66,17 @@ final class Q8Dot {
         return FloatVector.broadcast(F, v);
     }
 
-    /** Q8_0 · Q8_0. Per lane and block: at most 4 products of 127·127 (< 2^17). */
+    /**
+     * Q8_0 · Q8_0. Per lane and block: at most 4 products of 127·127 (< 2^17). Consecutive blocks
+     * go to two accumulators in turn (swapped after each block), so that one block's scaled sum
+     * need not wait for the previous one's.
+     */
     static float q8_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
         int dOff = row * (k / 32);
         FloatVector acc = FloatVector.zero(F);
+        FloatVector other = acc;
         for (int b = 0; b < k / 32; b++) {
             long p = off + 34L * b;
             int xi = row * k + 32 * b;
@@ -79,29 +84,41 @@ final class Q8Dot {
             for (int i = L; i < 32; i += L) {
                 t = floats(ints(seg, p + 2 + i)).fma(xv(q, xi + i), t);
             }
-            acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            FloatVector next = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            acc = other;
+            other = next;
         }
-        return Lanes.sum(acc);
+        return Lanes.sum(acc.add(other));
     }
 
-    /** Q4_0 · Q8_0: value j is the low nibble of byte j, value j+16 the high nibble, both minus 8. */
+    /**
+     * Q4_0 · Q8_0: value j is the low nibble of byte j, value j+16 the high nibble, both minus 8.
+     * The 8 is taken off once per block through the activations' block sum
+     * ({@code Σ(n−8)·y = Σn·y − 8·Σy}); two accumulators in turn as in {@link #q8_0}.
+     */
     static float q4_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
         int dOff = row * (k / 32);
         FloatVector acc = FloatVector.zero(F);
+        FloatVector other = acc;
+        float offset = 0;
         for (int b = 0; b < k / 32; b++) {
             long p = off + 18L * b;
             int xi = row * k + 32 * b;
             FloatVector t = FloatVector.zero(F);
             for (int i = 0; i < 16; i += L) {
-                IntVector v = ints(seg, p + 2 + i);
-                t = floats(v.and(0xF).sub(8)).fma(xv(q, xi + i), t);
-                t = floats(v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).fma(xv(q, xi + 16 + i), t);
+                IntVector v = uints(seg, p + 2 + i);
+                t = floats(v.and(0xF)).fma(xv(q, xi + i), t);
+                t = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(xv(q, xi + 16 + i), t);
             }
-            acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            float d = f16(seg, p) * a.d[dOff + b];
+            offset += d * a.sums32[dOff + b];
+            FloatVector next = t.fma(splat(d), acc);
+            acc = other;
+            other = next;
         }
-        return Lanes.sum(acc);
+        return Lanes.sum(acc.add(other)) - 8 * offset;
     }
 
     /** Q4_1 · Q8_1: {@code d·dy·Σq·y + m·s} with s the activations' F16 {@code dy·Σy}. */
@@ -131,25 +148,31 @@ final class Q8Dot {
         return IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, LANE.add(first)).and(1).lanewise(VectorOperators.LSHL, 4);
     }
 
-    /** Q5_0 · Q8_0: Q4_0's nibbles plus a fifth bit from qh, minus 16. */
+    /** Q5_0 · Q8_0: Q4_0's nibbles plus a fifth bit from qh, minus 16 (taken off through the block sums, as in {@link #q4_0}). */
     static float q5_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
         int dOff = row * (k / 32);
         FloatVector acc = FloatVector.zero(F);
+        FloatVector other = acc;
+        float offset = 0;
         for (int b = 0; b < k / 32; b++) {
             long p = off + 22L * b;
             int xi = row * k + 32 * b;
             int qh = seg.get(INT, p + 2);
             FloatVector t = FloatVector.zero(F);
             for (int i = 0; i < 16; i += L) {
-                IntVector v = ints(seg, p + 6 + i);
-                t = floats(v.and(0xF).or(highBits(qh, i)).sub(16)).fma(xv(q, xi + i), t);
-                t = floats(v.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBits(qh, 16 + i)).sub(16)).fma(xv(q, xi + 16 + i), t);
+                IntVector v = uints(seg, p + 6 + i);
+                t = floats(v.and(0xF).or(highBits(qh, i))).fma(xv(q, xi + i), t);
+                t = floats(v.lanewise(VectorOperators.LSHR, 4).or(highBits(qh, 16 + i))).fma(xv(q, xi + 16 + i), t);
             }
-            acc = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            float d = f16(seg, p) * a.d[dOff + b];
+            offset += d * a.sums32[dOff + b];
+            FloatVector next = t.fma(splat(d), acc);
+            acc = other;
+            other = next;
         }
-        return Lanes.sum(acc);
+        return Lanes.sum(acc.add(other)) - 16 * offset;
     }
 
     /** Q5_1 · Q8_1. */
