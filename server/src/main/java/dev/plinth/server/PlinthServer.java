@@ -1,0 +1,228 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The OpenAI-compatible server: {@code /v1/models}, {@code /v1/chat/completions}, {@code
+ * /v1/completions}, {@code /v1/embeddings}, {@code /health} and {@code /metrics}, every product
+ * of a base batched together on that base's {@link Scheduler}.
+ *
+ * <p>It runs on the JDK's own HTTP server with a virtual thread per exchange: a stream is a chunked
+ * response flushed after every server-sent event, and a client that went away shows up as an
+ * IOException on the next write (a token, or a ping each second while nothing comes), which
+ * closes the request's run and frees its KV cache at the scheduler's next step. That is all SSE
+ * needs, without a dependency; requests are read with a body limit and strict UTF-8 here.
+ *
+ * <pre>{@code
+ * try (PlinthServer server = PlinthServer.start(ServerConfig.defaults(store))) {
+ *     server.port();
+ * }
+ * }</pre>
+ */
+public final class PlinthServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PlinthServer.class.getName());
+
+    private final ServerConfig config;
+    private final Metrics metrics = new Metrics();
+    private final Catalog catalog;
+    private final ApiKeys keys;
+    private final HttpServer http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ChatCompletions chat;
+    private final Completions completions;
+    private final Embeddings embeddings;
+    private final Models models;
+
+    private PlinthServer(ServerConfig config) throws IOException {
+        this.config = config;
+        this.keys = config.apiKeys() == null ? null : ApiKeys.read(config.apiKeys());
+        this.catalog = new Catalog(config, metrics);
+        try {
+            chat = new ChatCompletions(catalog, config, metrics);
+            completions = new Completions(catalog, config, metrics);
+            embeddings = new Embeddings(catalog, metrics);
+            models = new Models(catalog);
+            http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.host()), config.port()), 128);
+            http.setExecutor(executor);
+            http.createContext("/", this::handle);
+            http.start();
+        } catch (IOException | RuntimeException e) {
+            catalog.close();
+            throw e;
+        }
+    }
+
+    /** Loads the products and files {@code config} names and starts serving. */
+    public static PlinthServer start(ServerConfig config) throws IOException {
+        return new PlinthServer(config);
+    }
+
+    /** The port it listens on (the one picked when the config asked for 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public String host() {
+        return config.host();
+    }
+
+    /** The ids of the models served now. */
+    public java.util.List<String> modelIds() {
+        return catalog.models().stream().map(ServedModel::id).toList();
+    }
+
+    /** Sequences running or queued on every base, and the KV cache they hold: zero when idle. */
+    public Load load() {
+        int running = 0;
+        int queued = 0;
+        long kv = 0;
+        for (DecoderBase b : catalog.bases()) {
+            running += b.scheduler().runningCount();
+            queued += b.scheduler().queuedCount();
+            kv += b.scheduler().kvBytesInUse();
+        }
+        return new Load(running, queued, kv);
+    }
+
+    /** What the schedulers hold now. */
+    public record Load(int running, int queued, long kvBytes) {
+    }
+
+    private void handle(HttpExchange exchange) {
+        Call call = new Call(exchange, config.maxBodyBytes());
+        String endpoint = "other";
+        try {
+            endpoint = route(call);
+        } catch (ApiException e) {
+            answerError(call, e);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "client went away: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, call.method() + " " + call.path() + " failed", e);
+            answerError(call, new ApiException(500, "server_error", null, null, "Internal error: " + e, 0));
+        } finally {
+            metrics.request(endpoint, call.status() == 0 ? 499 : call.status());
+            call.close();
+        }
+    }
+
+    private void answerError(Call call, ApiException e) {
+        if (call.committed()) {
+            return;
+        }
+        try {
+            call.error(e);
+        } catch (IOException gone) {
+            LOG.log(Level.FINE, "client went away before its error: " + gone.getMessage());
+        }
+    }
+
+    /** Answers the call; returns the endpoint's name for the metrics. */
+    private String route(Call call) throws IOException, InterruptedException {
+        Cors.apply(call, config.corsOrigins());
+        String path = call.path();
+        String method = call.method();
+        if (method.equals("OPTIONS")) {
+            call.send(204, "text/plain", new byte[0]);
+            return "options";
+        }
+        switch (path) {
+            case "/health" -> {
+                requireMethod(call, "GET");
+                call.json(200, health());
+                return "health";
+            }
+            case "/metrics" -> {
+                requireMethod(call, "GET");
+                authorize(call);
+                call.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                return "metrics";
+            }
+            case "/v1/models" -> {
+                requireMethod(call, "GET");
+                models.list(call, authorize(call));
+                return "models";
+            }
+            case "/v1/chat/completions" -> {
+                requireMethod(call, "POST");
+                chat.handle(call, authorize(call));
+                return "chat_completions";
+            }
+            case "/v1/completions" -> {
+                requireMethod(call, "POST");
+                completions.handle(call, authorize(call));
+                return "completions";
+            }
+            case "/v1/embeddings" -> {
+                requireMethod(call, "POST");
+                embeddings.handle(call, authorize(call));
+                return "embeddings";
+            }
+            default -> {
+                if (path.startsWith("/v1/models/")) {
+                    requireMethod(call, "GET");
+                    models.one(call, authorize(call), path.substring("/v1/models/".length()));
+                    return "models";
+                }
+                throw ApiException.notFound(path);
+            }
+        }
+    }
+
+    private static void requireMethod(Call call, String method) {
+        if (!call.method().equals(method) && !(method.equals("GET") && call.method().equals("HEAD"))) {
+            call.setHeader("Allow", method);
+            throw ApiException.methodNotAllowed(call.method(), call.path());
+        }
+    }
+
+    /**
+     * Who calls: without keys only loopback clients are served (403 for others); with keys a
+     * request needs {@code Authorization: Bearer KEY} (401 without a known one).
+     */
+    private Access authorize(Call call) {
+        if (keys == null) {
+            if (!call.remoteAddress().isLoopbackAddress()) {
+                throw ApiException.forbidden("This server serves loopback clients only; start it with --api-keys to serve "
+                        + "others.");
+            }
+            return Access.EVERYTHING;
+        }
+        String header = call.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized("This server needs an API key: send 'Authorization: Bearer KEY'.");
+        }
+        return keys.scope(header.substring(7).strip()).map(Access::of)
+                .orElseThrow(() -> ApiException.unauthorized("Incorrect API key provided."));
+    }
+
+    private ObjectNode health() {
+        ObjectNode body = Json.object();
+        body.put("status", "ok");
+        body.put("models", catalog.models().size());
+        Load load = load();
+        body.put("running", load.running());
+        body.put("queued", load.queued());
+        body.put("kv_cache_bytes", load.kvBytes());
+        return body;
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        catalog.close();
+        executor.shutdownNow();
+    }
+}
