@@ -43,11 +43,12 @@ class ServeCommandTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             Pattern serving = Pattern.compile("serving (.*) on http://127\\.0\\.0\\.1:(\\d+)/");
             Matcher m = null;
-            for (String line = out.readLine(); line != null && m == null; line = out.readLine()) {
+            while (m == null) {
+                String line = out.readLine();
+                assertTrue(line != null, "the server stopped before saying where it listens");
                 Matcher candidate = serving.matcher(line);
                 m = candidate.find() ? candidate : null;
             }
-            assertTrue(m != null, "the server says where it listens");
             assertEquals("stories260K", m.group(1));
             HttpResponse<String> models = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + m.group(2) + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
