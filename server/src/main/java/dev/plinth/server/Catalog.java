@@ -26,9 +26,9 @@ import java.util.logging.Logger;
 /**
  * The models the server serves, and the bases under them: products of the store on the same
  * weights share one {@link DecoderBase} (one mapped copy, one scheduler). With {@code --all} the
- * store is read again when a request names an unknown model or lists the models (at most once a
- * second), so a product created while the server runs is served without a restart, and one
- * re-created under its name is reloaded.
+ * store is read again when a request names a product the server does not have yet, and when a
+ * client lists the models (at most once a second): a product created while the server runs is
+ * served without a restart, and one re-created under its name is reloaded.
  */
 final class Catalog implements AutoCloseable {
 
@@ -69,11 +69,16 @@ final class Catalog implements AutoCloseable {
     /** The model {@code id} names ({@code name} alone is {@code name:latest}). */
     synchronized Optional<ServedModel> find(String id) {
         Optional<ServedModel> m = lookup(id);
-        if (m.isEmpty()) {
-            refresh(false);
+        if (m.isEmpty() && inStore(id)) {
+            refresh(true);
             m = lookup(id);
         }
         return m;
+    }
+
+    /** Whether the store has a product {@code id} names (one file lookup: unknown ids cost no scan). */
+    private boolean inStore(String id) {
+        return store != null && config.allProducts() && ProductName.isValid(id) && store.contains(ProductName.parse(id));
     }
 
     synchronized List<DecoderBase> bases() {

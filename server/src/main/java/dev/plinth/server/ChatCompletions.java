@@ -48,7 +48,8 @@ final class ChatCompletions {
         }
         GenerationSettings settings = new GenerationSettings(Generation.sampling(f, params), maxTokens,
                 Generation.stops(f, params), logprobs ? Generation.topLogprobs(f, "top_logprobs") : -1, -1,
-                Generation.logitBias(f, runtime.model().vocabSize()));
+                Generation.logitBias(f, runtime.model().vocabSize()),
+                f.bool("ignore_eos").orElse(false));
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = f.object("stream_options").flatMap(o -> o.bool("include_usage")).orElse(false);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param logprobs       top alternatives to report per generated token: -1 none, 0 the chosen one's alone
  * @param promptLogprobs the same for each prompt token ({@code echo} with {@code logprobs}), -1 none
  * @param logitBias      added to a token's logit before sampling
+ * @param ignoreEos      generate past EOS (vLLM's and llama.cpp's {@code ignore_eos}, for benchmarks)
  */
 record GenerationSettings(SamplingParams sampling, int maxTokens, List<String> stops, int logprobs,
-                          int promptLogprobs, Map<Integer, Float> logitBias) {
+                          int promptLogprobs, Map<Integer, Float> logitBias, boolean ignoreEos) {
 
     GenerationSettings {
         stops = List.copyOf(stops);

@@ -212,6 +212,7 @@ public final class PlinthServer implements AutoCloseable {
         ObjectNode body = Json.object();
         body.put("status", "ok");
         body.put("models", catalog.models().size());
+        body.put("bases", catalog.bases().size());
         Load load = load();
         body.put("running", load.running());
         body.put("queued", load.queued());

@@ -84,17 +84,16 @@ final class Scheduler implements AutoCloseable {
     /**
      * Queues a request's sequences, all or none.
      *
-     * @throws ApiException 429 when the queue is full, 503 when the scheduler is closed, 400 when one
+     * @throws ApiException 429 when the queue is full, 503 when the scheduler is closed, 400 when a
      *                      sequence alone needs more KV cache than the whole budget
      */
     void submit(List<Sequence> sequences) {
-        long total = 0;
         for (Sequence s : sequences) {
-            total += s.kvBytes();
-        }
-        if (total > kvBudget) {
-            throw ApiException.invalid(null, "This request needs " + total + " bytes of KV cache, more than the server's "
-                    + "budget of " + kvBudget + " bytes; ask for fewer tokens (max_tokens) or fewer choices (n).");
+            if (s.kvBytes() > kvBudget) {
+                throw ApiException.invalid(null, "A sequence of this request needs " + s.kvBytes() + " bytes of KV cache, "
+                        + "more than the server's budget of " + kvBudget + " bytes; ask for fewer tokens (max_tokens) or "
+                        + "send a shorter prompt.");
+            }
         }
         lock.lock();
         try {

@@ -181,7 +181,7 @@ final class Sequence {
         if (firstTokenNanos == 0) {
             firstTokenNanos = System.nanoTime();
         }
-        if (token == tokenizer.eosId() || stopTokens.contains(token)) {
+        if ((token == tokenizer.eosId() && !settings.ignoreEos()) || stopTokens.contains(token)) {
             finish(FinishReason.STOP);
             return;
         }
