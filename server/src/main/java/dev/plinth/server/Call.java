@@ -62,24 +62,24 @@ final class Call {
         return status != 0;
     }
 
-    /** The request body as text: 413 above the limit, 400 when it is not UTF-8. */
+    /**
+     * The request body as text: 413 above the limit, 400 when it is not UTF-8. A body over the limit
+     * is still read (and dropped) up to {@link #DRAIN_LIMIT}, so that its client, still sending,
+     * reads the 413 rather than a reset connection.
+     */
     String body() throws IOException {
-        String length = header("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > maxBodyBytes) {
-                    throw ApiException.tooLarge(maxBodyBytes);
-                }
-            } catch (NumberFormatException e) {
-                throw ApiException.invalid(null, "Content-Length is not a number: " + length);
-            }
-        }
+        long declared = declaredLength();
         byte[] bytes;
         try (InputStream in = exchange.getRequestBody()) {
+            if (declared > maxBodyBytes) {
+                drain(in);
+                throw ApiException.tooLarge(maxBodyBytes);
+            }
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-        }
-        if (bytes.length > maxBodyBytes) {
-            throw ApiException.tooLarge(maxBodyBytes);
+            if (bytes.length > maxBodyBytes) {
+                drain(in);
+                throw ApiException.tooLarge(maxBodyBytes);
+            }
         }
         try {
             return StandardCharsets.UTF_8.newDecoder()
@@ -88,6 +88,30 @@ final class Call {
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw ApiException.invalid(null, "The request body is not valid UTF-8.");
+        }
+    }
+
+    /** How much of a body over the limit is read and dropped before the 413; beyond it the connection is closed. */
+    static final long DRAIN_LIMIT = 64L << 20;
+
+    private long declaredLength() {
+        String length = header("Content-Length");
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid(null, "Content-Length is not a number: " + length);
+        }
+    }
+
+    private static void drain(InputStream in) throws IOException {
+        long left = DRAIN_LIMIT;
+        byte[] buffer = new byte[1 << 16];
+        int n;
+        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+            left -= n;
         }
     }
 
