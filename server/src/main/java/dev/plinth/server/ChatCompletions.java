@@ -14,20 +14,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /** {@code POST /v1/chat/completions}: a conversation rendered with the product's profile and template, then generated. */
-final class ChatCompletions {
+record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
     private static final int MAX_MESSAGES = 4096;
-
-    private final Catalog catalog;
-    private final ServerConfig config;
-    private final Metrics metrics;
-
-    ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
-        this.catalog = catalog;
-        this.config = config;
-        this.metrics = metrics;
-    }
 
     void handle(Call call, Access access) throws IOException, InterruptedException {
         Fields f = new Fields(Json.parseObject(call.body()));

@@ -18,21 +18,11 @@ import java.util.UUID;
  * them), with {@code echo} and {@code logprobs} scoring the prompt's own tokens, which is how
  * lm-evaluation-harness's {@code local-completions} model scores multiple-choice answers.
  */
-final class Completions {
+record Completions(Catalog catalog, ServerConfig config, Metrics metrics) {
 
     /** OpenAI's default {@code max_tokens} for completions. */
     private static final int DEFAULT_MAX_TOKENS = 16;
     private static final int MAX_PROMPTS = 256;
-
-    private final Catalog catalog;
-    private final ServerConfig config;
-    private final Metrics metrics;
-
-    Completions(Catalog catalog, ServerConfig config, Metrics metrics) {
-        this.catalog = catalog;
-        this.config = config;
-        this.metrics = metrics;
-    }
 
     void handle(Call call, Access access) throws IOException, InterruptedException {
         Fields f = new Fields(Json.parseObject(call.body()));

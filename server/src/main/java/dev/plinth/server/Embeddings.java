@@ -11,17 +11,9 @@ import java.util.Base64;
 import java.util.List;
 
 /** {@code POST /v1/embeddings}: sentence embeddings from an encoder product, as floats or base64 (little-endian float32). */
-final class Embeddings {
+record Embeddings(Catalog catalog, Metrics metrics) {
 
     private static final int MAX_INPUTS = 2048;
-
-    private final Catalog catalog;
-    private final Metrics metrics;
-
-    Embeddings(Catalog catalog, Metrics metrics) {
-        this.catalog = catalog;
-        this.metrics = metrics;
-    }
 
     void handle(Call call, Access access) throws IOException {
         Fields f = new Fields(Json.parseObject(call.body()));

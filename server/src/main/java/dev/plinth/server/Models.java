@@ -10,13 +10,7 @@ import java.io.IOException;
  * {@code parent} (the product it was created FROM, as vLLM names an adapter's base) and {@code
  * root} (the base's weights, shared by every product on them), plus Plinth's own details.
  */
-final class Models {
-
-    private final Catalog catalog;
-
-    Models(Catalog catalog) {
-        this.catalog = catalog;
-    }
+record Models(Catalog catalog) {
 
     void list(Call call, Access access) throws IOException {
         ObjectNode body = Json.object();

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
@@ -42,6 +43,7 @@ public final class PlinthServer implements AutoCloseable {
     private final Completions completions;
     private final Embeddings embeddings;
     private final Models models;
+    private final Map<String, Route> routes;
 
     private PlinthServer(ServerConfig config) throws IOException {
         this.config = config;
@@ -52,6 +54,7 @@ public final class PlinthServer implements AutoCloseable {
             completions = new Completions(catalog, config, metrics);
             embeddings = new Embeddings(catalog, metrics);
             models = new Models(catalog);
+            routes = routes();
             http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.host()), config.port()), 128);
             http.setExecutor(executor);
             http.createContext("/", this::handle);
@@ -129,56 +132,44 @@ public final class PlinthServer implements AutoCloseable {
         }
     }
 
+    /** What answers a path: its name in the metrics, its method, whether it needs a key, and the handler. */
+    private record Route(String name, String method, boolean authorized, Handler handler) {
+    }
+
+    private interface Handler {
+        void handle(Call call, Access access) throws IOException, InterruptedException;
+    }
+
+    private Map<String, Route> routes() {
+        return Map.of(
+                "/health", new Route("health", "GET", false, (call, access) -> call.json(200, health())),
+                "/metrics", new Route("metrics", "GET", true,
+                        (call, access) -> call.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())),
+                "/v1/models", new Route("models", "GET", true, models::list),
+                "/v1/chat/completions", new Route("chat_completions", "POST", true, chat::handle),
+                "/v1/completions", new Route("completions", "POST", true, completions::handle),
+                "/v1/embeddings", new Route("embeddings", "POST", true, embeddings::handle));
+    }
+
     /** Answers the call; returns the endpoint's name for the metrics. */
     private String route(Call call) throws IOException, InterruptedException {
         Cors.apply(call, config.corsOrigins());
         String path = call.path();
-        String method = call.method();
-        if (method.equals("OPTIONS")) {
+        if (call.method().equals("OPTIONS")) {
             call.send(204, "text/plain", new byte[0]);
             return "options";
         }
-        switch (path) {
-            case "/health" -> {
-                requireMethod(call, "GET");
-                call.json(200, health());
-                return "health";
-            }
-            case "/metrics" -> {
-                requireMethod(call, "GET");
-                authorize(call);
-                call.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
-                return "metrics";
-            }
-            case "/v1/models" -> {
-                requireMethod(call, "GET");
-                models.list(call, authorize(call));
-                return "models";
-            }
-            case "/v1/chat/completions" -> {
-                requireMethod(call, "POST");
-                chat.handle(call, authorize(call));
-                return "chat_completions";
-            }
-            case "/v1/completions" -> {
-                requireMethod(call, "POST");
-                completions.handle(call, authorize(call));
-                return "completions";
-            }
-            case "/v1/embeddings" -> {
-                requireMethod(call, "POST");
-                embeddings.handle(call, authorize(call));
-                return "embeddings";
-            }
-            default -> {
-                if (path.startsWith("/v1/models/")) {
-                    requireMethod(call, "GET");
-                    models.one(call, authorize(call), path.substring("/v1/models/".length()));
-                    return "models";
-                }
-                throw ApiException.notFound(path);
-            }
+        Route route = routes.get(path);
+        if (route == null && path.startsWith("/v1/models/")) {
+            String id = path.substring("/v1/models/".length());
+            route = new Route("models", "GET", true, (c, access) -> models.one(c, access, id));
         }
+        if (route == null) {
+            throw ApiException.notFound(path);
+        }
+        requireMethod(call, route.method());
+        route.handler().handle(call, route.authorized() ? authorize(call) : Access.EVERYTHING);
+        return route.name();
     }
 
     private static void requireMethod(Call call, String method) {
