@@ -25,7 +25,7 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         ModelRuntime runtime = model.base().runtime();
         Parameters params = model.profile().parameters();
         List<ChatMessage> messages = messages(f);
-        refuseUnsupported(f);
+        refuseTools(f);
         int[] prompt = runtime.encodeRendered(render(model, messages));
         Integer requested = f.integer("max_completion_tokens", 1, config.maxTokens())
                 .or(() -> f.integer("max_tokens", 1, config.maxTokens())).orElse(null);
@@ -39,7 +39,11 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         GenerationSettings settings = new GenerationSettings(Generation.sampling(f, params), maxTokens,
                 Generation.stops(f, params), logprobs ? Generation.topLogprobs(f, "top_logprobs") : -1, -1,
                 Generation.logitBias(f, runtime.model().vocabSize()),
-                f.bool("ignore_eos").orElse(false));
+                f.bool("ignore_eos").orElse(false), responseFormat(f));
+        if (settings.grammar() != null && settings.grammar().cost() > maxTokens) {
+            throw ApiException.invalid("max_tokens", "The response format needs at least " + settings.grammar().cost()
+                    + " tokens; max_tokens allows " + maxTokens + ".");
+        }
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = f.object("stream_options").flatMap(o -> o.bool("include_usage")).orElse(false);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -68,14 +72,29 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         }
     }
 
-    /** What later work brings: constrained output and tools are refused rather than ignored. */
-    private static void refuseUnsupported(Fields f) {
-        f.object("response_format").ifPresent(rf -> {
-            String type = rf.string("type").orElse("text");
-            if (!type.equals("text")) {
-                throw ApiException.invalid("response_format", "'response_format' of type '" + type + "' is not supported by this server.");
+    /** {@code response_format}: text (null), {@code json_object} or {@code json_schema}, as a grammar. */
+    static JsonGrammar.State responseFormat(Fields f) {
+        Fields format = f.object("response_format").orElse(null);
+        if (format == null) {
+            return null;
+        }
+        String type = format.string("type").orElse("text");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> JsonGrammar.object();
+            case "json_schema" -> {
+                Fields spec = format.object("json_schema").orElseThrow(() -> ApiException.invalid("response_format",
+                        "'response_format' of type json_schema needs 'json_schema': {\"name\", \"schema\"}."));
+                JsonNode schema = spec.get("schema");
+                yield JsonGrammar.of(schema == null ? Json.object().put("type", "object") : schema);
             }
-        });
+            default -> throw ApiException.invalid("response_format", "'response_format' type must be text, json_object or "
+                    + "json_schema, not '" + type + "'.");
+        };
+    }
+
+    /** Tools are refused rather than ignored until the server renders and parses them. */
+    private static void refuseTools(Fields f) {
         if (f.has("tools")) {
             throw ApiException.invalid("tools", "'tools' are not supported by this server.");
         }

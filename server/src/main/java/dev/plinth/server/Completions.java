@@ -49,7 +49,7 @@ record Completions(Catalog catalog, ServerConfig config, Metrics metrics) {
         f.integer("best_of", n, n);
         GenerationSettings settings = new GenerationSettings(Generation.sampling(f, params), maxTokens,
                 Generation.stops(f, params), logprobs, echo ? logprobs : -1, Generation.logitBias(f, runtime.model().vocabSize()),
-                f.bool("ignore_eos").orElse(false));
+                f.bool("ignore_eos").orElse(false), null);
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = f.object("stream_options").flatMap(o -> o.bool("include_usage")).orElse(false);
         Reply reply = new Reply("cmpl-" + UUID.randomUUID().toString().replace("-", ""), model.id(), tokenizer, prompts, n,

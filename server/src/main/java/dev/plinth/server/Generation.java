@@ -138,7 +138,7 @@ final class Generation {
     /** The i-th of n choices draws with its own seed, so that the choices differ. */
     private static GenerationSettings withSeed(GenerationSettings s, long seed) {
         return new GenerationSettings(s.sampling().withSeed(seed), s.maxTokens(), s.stops(), s.logprobs(),
-                s.promptLogprobs(), s.logitBias(), s.ignoreEos());
+                s.promptLogprobs(), s.logitBias(), s.ignoreEos(), s.grammar());
     }
 
     /** Token ids, checked against the vocabulary. */

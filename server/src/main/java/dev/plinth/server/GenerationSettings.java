@@ -13,9 +13,11 @@ import java.util.Map;
  * @param promptLogprobs the same for each prompt token ({@code echo} with {@code logprobs}), -1 none
  * @param logitBias      added to a token's logit before sampling
  * @param ignoreEos      generate past EOS (vLLM's and llama.cpp's {@code ignore_eos}, for benchmarks)
+ * @param grammar        the JSON the output must be ({@code response_format}), or null for any text
  */
 record GenerationSettings(SamplingParams sampling, int maxTokens, List<String> stops, int logprobs,
-                          int promptLogprobs, Map<Integer, Float> logitBias, boolean ignoreEos) {
+                          int promptLogprobs, Map<Integer, Float> logitBias, boolean ignoreEos,
+                          JsonGrammar.State grammar) {
 
     GenerationSettings {
         stops = List.copyOf(stops);

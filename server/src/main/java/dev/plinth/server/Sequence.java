@@ -41,6 +41,7 @@ final class Sequence {
     private int generated;
     private int pending = -1;
     private volatile boolean done;
+    private Constraint constraint;
     private float[] lastPromptRow;
     private List<TokenLogProbs> promptLogprobs;
     private long firstTokenNanos;
@@ -110,6 +111,13 @@ final class Sequence {
         }
         decoder = new TokenStreamDecoder(tokenizer, prompt[prompt.length - 1]);
         stops = new StopMatcher(settings.stops());
+        if (settings.grammar() != null) {
+            Set<Integer> ends = new java.util.HashSet<>(stopTokens);
+            if (tokenizer.eosId() >= 0) {
+                ends.add(tokenizer.eosId());
+            }
+            constraint = new Constraint(settings.grammar(), TokenBytes.of(tokenizer), ends);
+        }
         if (settings.promptLogprobs() >= 0) {
             promptLogprobs = new ArrayList<>();
             promptLogprobs.add(null);
@@ -177,6 +185,13 @@ final class Sequence {
             return;
         }
         settings.applyLogitBias(logits);
+        if (constraint != null) {
+            if (constraint.finished()) {
+                finish(FinishReason.STOP);
+                return;
+            }
+            constraint.mask(logits, settings.maxTokens() - generated);
+        }
         int token = sampler.sample(logits);
         if (firstTokenNanos == 0) {
             firstTokenNanos = System.nanoTime();
@@ -187,9 +202,12 @@ final class Sequence {
         }
         TokenLogProbs lp = settings.logprobs() >= 0 ? sampler.logProbs(token, settings.logprobs()) : null;
         sampler.accept(token);
+        if (constraint != null) {
+            constraint.accept(token);
+        }
         generated++;
         listener.token(token, stops.push(decoder.push(token)), lp);
-        if (stops.stopped()) {
+        if (stops.stopped() || (constraint != null && constraint.finished())) {
             finish(FinishReason.STOP);
         } else if (generated == settings.maxTokens() || session.position() == capacity) {
             finish(FinishReason.LENGTH);
