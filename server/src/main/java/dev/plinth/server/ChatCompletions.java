@@ -7,6 +7,7 @@ import dev.plinth.model.ModelRuntime;
 import dev.plinth.product.Parameters;
 import dev.plinth.text.ChatMessage;
 import dev.plinth.text.template.ChatTemplateException;
+import dev.plinth.text.template.ProductPrompt;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,9 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         ModelRuntime runtime = model.base().runtime();
         Parameters params = model.profile().parameters();
         List<ChatMessage> messages = messages(f);
-        refuseTools(f);
-        int[] prompt = runtime.encodeRendered(render(model, messages));
+        Tools tools = Tools.parse(f);
+        Tools active = tools != null && tools.active() ? tools : null;
+        int[] prompt = runtime.encodeRendered(render(model, messages, tools));
         Integer requested = f.integer("max_completion_tokens", 1, config.maxTokens())
                 .or(() -> f.integer("max_tokens", 1, config.maxTokens())).orElse(null);
         int maxTokens = Generation.maxTokens(requested, f.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
@@ -39,7 +41,7 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         GenerationSettings settings = new GenerationSettings(Generation.sampling(f, params), maxTokens,
                 Generation.stops(f, params), logprobs ? Generation.topLogprobs(f, "top_logprobs") : -1, -1,
                 Generation.logitBias(f, runtime.model().vocabSize()),
-                f.bool("ignore_eos").orElse(false), responseFormat(f));
+                f.bool("ignore_eos").orElse(false), grammar(f, active));
         if (settings.grammar() != null && settings.grammar().cost() > maxTokens) {
             throw ApiException.invalid("max_tokens", "The response format needs at least " + settings.grammar().cost()
                     + " tokens; max_tokens allows " + maxTokens + ".");
@@ -49,7 +51,7 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try (Run run = Generation.start(model, List.of(prompt), n, settings, runtime.endOfTurnTokens())) {
-            Reply reply = new Reply(id, created, model.id(), n, runtime);
+            Reply reply = new Reply(id, created, model.id(), n, runtime, active);
             if (stream) {
                 call.startEvents();
                 reply.stream(call, run, includeUsage, prompt.length);
@@ -61,19 +63,38 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         }
     }
 
-    private static String render(ServedModel model, List<ChatMessage> messages) {
+    /** The prompt: the product's profile, then the conversation, with the tools when there are any. */
+    private static String render(ServedModel model, List<ChatMessage> messages, Tools tools) {
         ServedModel.Prompts prompts = model.prompts();
         synchronized (prompts) {
             try {
-                return prompts.of(model.profile(), model.base()).render(messages);
+                ProductPrompt prompt = prompts.of(model.profile(), model.base());
+                if (tools == null) {
+                    return prompt.render(messages);
+                }
+                if (prompt.template().source().contains("tools")) {
+                    return prompt.template().render(prompt.messages(messages), true, tools.templateVariables());
+                }
+                return prompt.render(tools.describedIn(messages, model.profile().system()));
             } catch (ChatTemplateException e) {
                 throw ApiException.invalid("messages", "The chat template could not render these messages: " + e.getMessage());
             }
         }
     }
 
+    /** What the reply must be: a forced tool call, else the response format, else anything. */
+    private static JsonGrammar.Alternatives grammar(Fields f, Tools tools) {
+        JsonGrammar.Alternatives format = responseFormat(f);
+        JsonGrammar.Alternatives call = tools == null ? null : tools.grammar();
+        if (call != null && format != null) {
+            throw ApiException.invalid("response_format", "A required tool call and a response_format cannot both shape the "
+                    + "reply.");
+        }
+        return call != null ? call : format;
+    }
+
     /** {@code response_format}: text (null), {@code json_object} or {@code json_schema}, as a grammar. */
-    static JsonGrammar.State responseFormat(Fields f) {
+    static JsonGrammar.Alternatives responseFormat(Fields f) {
         Fields format = f.object("response_format").orElse(null);
         if (format == null) {
             return null;
@@ -81,23 +102,16 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         String type = format.string("type").orElse("text");
         return switch (type) {
             case "text" -> null;
-            case "json_object" -> JsonGrammar.object();
+            case "json_object" -> JsonGrammar.Alternatives.of(JsonGrammar.object());
             case "json_schema" -> {
                 Fields spec = format.object("json_schema").orElseThrow(() -> ApiException.invalid("response_format",
                         "'response_format' of type json_schema needs 'json_schema': {\"name\", \"schema\"}."));
                 JsonNode schema = spec.get("schema");
-                yield JsonGrammar.of(schema == null ? Json.object().put("type", "object") : schema);
+                yield JsonGrammar.Alternatives.of(JsonGrammar.of(schema == null ? Json.object().put("type", "object") : schema));
             }
             default -> throw ApiException.invalid("response_format", "'response_format' type must be text, json_object or "
                     + "json_schema, not '" + type + "'.");
         };
-    }
-
-    /** Tools are refused rather than ignored until the server renders and parses them. */
-    private static void refuseTools(Fields f) {
-        if (f.has("tools")) {
-            throw ApiException.invalid("tools", "'tools' are not supported by this server.");
-        }
     }
 
     static List<ChatMessage> messages(Fields f) {
@@ -124,7 +138,12 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
             throw ApiException.invalid(where + ".role", where + ".role must be one of " + ROLES + ".");
         }
         String r = role.textValue().equals("developer") ? "system" : role.textValue();
-        return new ChatMessage(r, content(node.get("content"), where + ".content"));
+        String content = content(node.get("content"), where + ".content");
+        JsonNode toolCalls = node.get("tool_calls");
+        if (r.equals("assistant") && toolCalls != null && toolCalls.isArray() && !toolCalls.isEmpty()) {
+            content = (content.isEmpty() ? "" : content + "\n") + Tools.asText(toolCalls);
+        }
+        return new ChatMessage(r, content);
     }
 
     /** A string, or an array of text parts. */
@@ -159,11 +178,14 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         private final StringBuilder[] texts;
         private final ArrayNode[] logprobs;
         private final String[] finish;
+        private final Tools tools;
         private boolean includeUsage;
         private Call call;
 
-        Reply(String id, long created, String model, int n, ModelRuntime runtime) {
+        /** @param tools the tools the model may call, or null: then the replies are text */
+        Reply(String id, long created, String model, int n, ModelRuntime runtime, Tools tools) {
             this.id = id;
+            this.tools = tools;
             this.created = created;
             this.model = model;
             this.runtime = runtime;
@@ -207,17 +229,45 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
                 choice.put("index", i);
                 ObjectNode message = choice.putObject("message");
                 message.put("role", "assistant");
-                message.put("content", texts[i].toString());
+                String finishReason = message(message, texts[i].toString(), finish[i], false);
                 message.putNull("refusal");
                 if (logprobs[i] != null) {
                     choice.putObject("logprobs").set("content", logprobs[i]);
                 } else {
                     choice.putNull("logprobs");
                 }
-                choice.put("finish_reason", finish[i]);
+                choice.put("finish_reason", finishReason);
             }
             body.set("usage", usage(promptTokens, completionTokens));
             return body;
+        }
+
+        /**
+         * Puts a reply's text, or with tools its text and calls, into {@code message} (a whole
+         * message, or a stream's delta, whose calls carry their index); returns the finish reason.
+         */
+        private String message(ObjectNode message, String text, String finishReason, boolean delta) {
+            if (tools == null) {
+                message.put("content", text);
+                return finishReason;
+            }
+            Tools.Reply reply = tools.split(text);
+            message.put("content", reply.content());
+            if (reply.calls().isEmpty()) {
+                return finishReason;
+            }
+            ArrayNode calls = message.putArray("tool_calls");
+            for (int i = 0; i < reply.calls().size(); i++) {
+                ObjectNode call = calls.addObject();
+                if (delta) {
+                    call.put("index", i);
+                }
+                call.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+                call.put("type", "function");
+                call.putObject("function").put("name", reply.calls().get(i).name())
+                        .put("arguments", reply.calls().get(i).arguments());
+            }
+            return "tool_calls";
         }
 
         void stream(Call streamCall, Run run, boolean usage, int promptTokens) throws IOException, InterruptedException {
@@ -242,7 +292,9 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         private void streamEvent(Run.Event event) throws IOException {
             switch (event) {
                 case Run.Token t -> {
-                    if (!t.text().isEmpty() || t.logprobs() != null) {
+                    if (tools != null) {
+                        texts[t.choice()].append(t.text());
+                    } else if (!t.text().isEmpty() || t.logprobs() != null) {
                         ObjectNode lp = null;
                         if (t.logprobs() != null) {
                             lp = Json.object();
@@ -252,10 +304,15 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
                     }
                 }
                 case Run.Finished f -> {
-                    if (!f.tail().isEmpty()) {
+                    String finishReason = f.reason().label();
+                    if (tools != null) {
+                        ObjectNode delta = Json.object();
+                        finishReason = message(delta, texts[f.choice()].append(f.tail()).toString(), finishReason, true);
+                        call.event(chunk(f.choice(), delta, null, null));
+                    } else if (!f.tail().isEmpty()) {
                         call.event(chunk(f.choice(), contentDelta(f.tail()), null, null));
                     }
-                    call.event(chunk(f.choice(), Json.object(), null, f.reason().label()));
+                    call.event(chunk(f.choice(), Json.object(), null, finishReason));
                 }
                 case Run.Failed f -> call.event(Call.errorBody(f.error()));
                 case Run.PromptScored p -> { }

@@ -11,9 +11,9 @@ final class Constraint {
 
     private final byte[][] tokenBytes;
     private final Set<Integer> endTokens;
-    private JsonGrammar.State state;
+    private JsonGrammar.Alternatives state;
 
-    Constraint(JsonGrammar.State start, byte[][] tokenBytes, Set<Integer> endTokens) {
+    Constraint(JsonGrammar.Alternatives start, byte[][] tokenBytes, Set<Integer> endTokens) {
         this.state = start;
         this.tokenBytes = tokenBytes;
         this.endTokens = endTokens;
@@ -54,13 +54,13 @@ final class Constraint {
         if (bytes.length == 0) {
             return false;
         }
-        JsonGrammar.State next = state.feed(bytes);
+        JsonGrammar.Alternatives next = state.feed(bytes);
         return next != null && next.cost() <= tokensLeft - 1;
     }
 
     /** Moves past a sampled token (not an end token). */
     void accept(int token) {
-        JsonGrammar.State next = state.feed(tokenBytes[token]);
+        JsonGrammar.Alternatives next = state.feed(tokenBytes[token]);
         if (next != null) {
             state = next;
         }

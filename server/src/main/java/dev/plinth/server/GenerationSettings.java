@@ -17,7 +17,7 @@ import java.util.Map;
  */
 record GenerationSettings(SamplingParams sampling, int maxTokens, List<String> stops, int logprobs,
                           int promptLogprobs, Map<Integer, Float> logitBias, boolean ignoreEos,
-                          JsonGrammar.State grammar) {
+                          JsonGrammar.Alternatives grammar) {
 
     GenerationSettings {
         stops = List.copyOf(stops);

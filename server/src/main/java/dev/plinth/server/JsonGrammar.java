@@ -45,6 +45,41 @@ final class JsonGrammar {
         return new State(frame(schema, 0, "schema"), null);
     }
 
+    /** Any of several grammars (a tool call of one of several functions): each byte goes to all that can take it. */
+    record Alternatives(List<State> states) {
+        Alternatives {
+            states = List.copyOf(states);
+        }
+
+        static Alternatives of(State state) {
+            return new Alternatives(List.of(state));
+        }
+
+        /** The alternatives after {@code bytes}, or null when none can take them. */
+        Alternatives feed(byte[] bytes) {
+            List<State> next = new ArrayList<>(states.size());
+            for (State s : states) {
+                State n = s.feed(bytes);
+                if (n != null) {
+                    next.add(n);
+                }
+            }
+            return next.isEmpty() ? null : new Alternatives(next);
+        }
+
+        boolean finished() {
+            return states.stream().allMatch(State::finished);
+        }
+
+        boolean accepting() {
+            return states.stream().anyMatch(State::accepting);
+        }
+
+        int cost() {
+            return states.stream().mapToInt(State::cost).min().orElse(0);
+        }
+    }
+
     // ---- the automaton's state: a stack of frames ----
 
     /** A position in the JSON being written: the frame writing the innermost value over its parents. */

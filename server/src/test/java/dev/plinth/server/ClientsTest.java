@@ -23,6 +23,7 @@ import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +41,7 @@ class ClientsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = PlinthServer.start(TestServers.config(TestServers.store(dir)));
+        server = PlinthServer.start(TestServers.config(TestServers.store(dir)).withBatching(16, 64, 1024, 256L << 20));
         baseUrl = "http://127.0.0.1:" + server.port() + "/v1";
     }
 
@@ -149,5 +150,87 @@ class ClientsTest {
         List<Embedding> many = model.embedAll(List.of(dev.langchain4j.data.segment.TextSegment.from("a"),
                 dev.langchain4j.data.segment.TextSegment.from("b"))).content();
         assertEquals(2, many.size());
+    }
+
+    static final String PERSON = """
+            {"type": "object", "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"type": "integer"}},
+             "required": ["name", "age"], "additionalProperties": false}""";
+
+    static boolean validates(String schema, String json) {
+        return com.networknt.schema.SchemaRegistry.withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12)
+                .getSchema(schema).validate(json, com.networknt.schema.InputFormat.JSON).isEmpty();
+    }
+
+    @Test
+    void openAiSdkGetsJsonForItsSchema() throws Exception {
+        Map<String, com.openai.core.JsonValue> schema = new java.util.LinkedHashMap<>();
+        Json.MAPPER.readTree(PERSON).properties().forEach(e -> schema.put(e.getKey(),
+                com.openai.core.JsonValue.from(Json.MAPPER.convertValue(e.getValue(), Object.class))));
+        ChatCompletion c = openAi().chat().completions().create(ChatCompletionCreateParams.builder().model("base")
+                .addUserMessage("Who are you?").maxCompletionTokens(40).temperature(1.0).seed(4)
+                .responseFormat(com.openai.models.ResponseFormatJsonSchema.builder().jsonSchema(
+                        com.openai.models.ResponseFormatJsonSchema.JsonSchema.builder().name("person").strict(true)
+                                .schema(com.openai.models.ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                        .additionalProperties(schema).build()).build()).build())
+                .build());
+        String json = c.choices().get(0).message().content().orElseThrow();
+        assertTrue(validates(PERSON, json), json);
+    }
+
+    @Test
+    void openAiSdkGetsAToolCall() {
+        ChatCompletion c = openAi().chat().completions().create(ChatCompletionCreateParams.builder().model("base")
+                .addUserMessage("Weather in Oslo?").maxCompletionTokens(60).temperature(1.0).seed(2)
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather")
+                        .parameters(com.openai.models.FunctionParameters.builder()
+                                .putAdditionalProperty("type", com.openai.core.JsonValue.from("object"))
+                                .putAdditionalProperty("properties", com.openai.core.JsonValue.from(
+                                        Map.of("city", Map.of("type", "string", "maxLength", 12))))
+                                .putAdditionalProperty("required", com.openai.core.JsonValue.from(List.of("city")))
+                                .build()).build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED)
+                .build());
+        var call = c.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction().function();
+        assertEquals("get_weather", call.name());
+        assertTrue(validates("{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}",
+                call.arguments()), call.arguments());
+    }
+
+    @Test
+    void langChain4jGetsJsonForItsSchema() throws Exception {
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("base").maxTokens(40)
+                .temperature(1.0).seed(3).build();
+        dev.langchain4j.model.chat.request.json.JsonObjectSchema person = dev.langchain4j.model.chat.request.json.JsonObjectSchema
+                .builder().addStringProperty("name").addIntegerProperty("age").required("name", "age").build();
+        ChatResponse response = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder()
+                .messages(dev.langchain4j.data.message.UserMessage.from("Who are you?"))
+                .responseFormat(dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                        .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON)
+                        .jsonSchema(dev.langchain4j.model.chat.request.json.JsonSchema.builder().name("Person").rootElement(person)
+                                .build()).build())
+                .build());
+        String json = response.aiMessage().text();
+        assertTrue(validates("{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"}, \"age\": "
+                + "{\"type\": \"integer\"}}, \"required\": [\"name\", \"age\"]}", json), json);
+    }
+
+    @Test
+    void langChain4jGetsAToolCall() {
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("base").maxTokens(60)
+                .temperature(1.0).seed(5).build();
+        dev.langchain4j.agent.tool.ToolSpecification weather = dev.langchain4j.agent.tool.ToolSpecification.builder()
+                .name("get_weather").description("The weather in a city")
+                .parameters(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder().addStringProperty("city")
+                        .required("city").build())
+                .build();
+        ChatResponse response = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder()
+                .messages(dev.langchain4j.data.message.UserMessage.from("Weather in Oslo?"))
+                .toolSpecifications(weather)
+                .toolChoice(dev.langchain4j.model.chat.request.ToolChoice.REQUIRED)
+                .build());
+        var call = response.aiMessage().toolExecutionRequests().get(0);
+        assertEquals("get_weather", call.name());
+        assertTrue(validates("{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}",
+                call.arguments()), call.arguments());
     }
 }
