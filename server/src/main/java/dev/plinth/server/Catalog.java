@@ -134,7 +134,7 @@ final class Catalog implements AutoCloseable {
         long created = store.list().stream().filter(l -> l.name().equals(product.name())).findFirst()
                 .map(l -> l.modified().toMillis() / 1000).orElse(System.currentTimeMillis() / 1000);
         return new ServedModel(product.name().toString(), product.digest().toString(), parentOf(product.lineage()),
-                weights, created, product.profile(), adapters, base, null, new ServedModel.Prompts());
+                weights, created, product.profile(), adapters, base, null, new ServedModel.Prompts(), null);
     }
 
     /** The product this one was created FROM, if any. */
@@ -152,13 +152,15 @@ final class Catalog implements AutoCloseable {
         String key = file.toAbsolutePath().normalize().toString();
         long created = Files.getLastModifiedTime(file).toMillis() / 1000;
         if (isEncoder(file)) {
-            return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), null, EncoderModel.open(file), null);
+            return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), null, EncoderModel.open(file), null,
+                    null);
         }
         DecoderBase base = bases.get(key);
         if (base == null) {
             base = openBase(key, file);
         }
-        return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), base, null, new ServedModel.Prompts());
+        return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), base, null, new ServedModel.Prompts(),
+                null);
     }
 
     private DecoderBase openBase(String key, Path weights) throws IOException {

@@ -26,6 +26,10 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         ModelRuntime runtime = model.base().runtime();
         Parameters params = model.profile().parameters();
         List<ChatMessage> messages = messages(f);
+        Knowledge.Grounded grounded = model.knowledge() == null ? null : model.knowledge().ground(messages);
+        if (grounded != null) {
+            messages = grounded.conversation();
+        }
         Tools tools = Tools.parse(f);
         Tools active = tools != null && tools.active() ? tools : null;
         int[] prompt = runtime.encodeRendered(render(model, messages, tools));
@@ -51,7 +55,8 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try (Run run = Generation.start(model, List.of(prompt), n, settings, runtime.endOfTurnTokens())) {
-            Reply reply = new Reply(id, created, model.id(), n, runtime, active);
+            Reply reply = new Reply(id, created, model.id(), n, runtime, active,
+                    grounded == null ? null : grounded.citations());
             if (stream) {
                 call.startEvents();
                 reply.stream(call, run, includeUsage, prompt.length);
@@ -179,13 +184,18 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
         private final ArrayNode[] logprobs;
         private final String[] finish;
         private final Tools tools;
+        private final List<ObjectNode> citations;
         private boolean includeUsage;
         private Call call;
 
-        /** @param tools the tools the model may call, or null: then the replies are text */
-        Reply(String id, long created, String model, int n, ModelRuntime runtime, Tools tools) {
+        /**
+         * @param tools     the tools the model may call, or null: then the replies are text
+         * @param citations what a knowledge product's reply cites, or null
+         */
+        Reply(String id, long created, String model, int n, ModelRuntime runtime, Tools tools, List<ObjectNode> citations) {
             this.id = id;
             this.tools = tools;
+            this.citations = citations;
             this.created = created;
             this.model = model;
             this.runtime = runtime;
@@ -247,6 +257,9 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
          * message, or a stream's delta, whose calls carry their index); returns the finish reason.
          */
         private String message(ObjectNode message, String text, String finishReason, boolean delta) {
+            if (citations != null) {
+                message.putArray("citations").addAll(citations);
+            }
             if (tools == null) {
                 message.put("content", text);
                 return finishReason;
@@ -312,7 +325,11 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
                     } else if (!f.tail().isEmpty()) {
                         call.event(chunk(f.choice(), contentDelta(f.tail()), null, null));
                     }
-                    call.event(chunk(f.choice(), Json.object(), null, finishReason));
+                    ObjectNode last = Json.object();
+                    if (citations != null && tools == null) {
+                        last.putArray("citations").addAll(citations);
+                    }
+                    call.event(chunk(f.choice(), last, null, finishReason));
                 }
                 case Run.Failed f -> call.event(Call.errorBody(f.error()));
                 case Run.PromptScored p -> { }

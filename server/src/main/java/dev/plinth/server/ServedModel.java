@@ -15,10 +15,11 @@ import java.util.List;
  * @param parent  the product it was created FROM, or null for a base
  * @param root    the base's weights ({@code sha256:...}, or the file's path)
  * @param created seconds since the epoch
- * @param owner   who serves it ({@code plinth})
+ * @param knowledge what grounds its chats in retrieved passages, or null
  */
 record ServedModel(String id, String digest, String parent, String root, long created, Profile profile,
-                   List<AppliedAdapter> adapters, DecoderBase base, EncoderModel encoder, Prompts prompts) {
+                   List<AppliedAdapter> adapters, DecoderBase base, EncoderModel encoder, Prompts prompts,
+                   Knowledge knowledge) {
 
     ServedModel {
         adapters = List.copyOf(adapters);
