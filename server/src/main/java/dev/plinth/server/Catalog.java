@@ -81,6 +81,14 @@ final class Catalog implements AutoCloseable {
         return store != null && config.allProducts() && ProductName.isValid(id) && store.contains(ProductName.parse(id));
     }
 
+    /** The store's product a served model is, or empty for a model file. */
+    Optional<Product> product(ServedModel model) throws IOException {
+        if (store == null || !model.digest().startsWith("sha256:")) {
+            return Optional.empty();
+        }
+        return Optional.of(store.product(ProductName.parse(model.id())));
+    }
+
     synchronized List<DecoderBase> bases() {
         return List.copyOf(bases.values());
     }
@@ -130,11 +138,23 @@ final class Catalog implements AutoCloseable {
             store.verify(product.weights());
             base = openBase(weights, product.weightsFile());
         }
-        List<AppliedAdapter> adapters = product.readAdapters(base.runtime());
+        List<AppliedAdapter> adapters = named(product, product.readAdapters(base.runtime()));
         long created = store.list().stream().filter(l -> l.name().equals(product.name())).findFirst()
                 .map(l -> l.modified().toMillis() / 1000).orElse(System.currentTimeMillis() / 1000);
         return new ServedModel(product.name().toString(), product.digest().toString(), parentOf(product.lineage()),
                 weights, created, product.profile(), adapters, base, null, new ServedModel.Prompts(), null);
+    }
+
+    /** The adapters under the names their files had (the blobs are named by digest). */
+    private static List<AppliedAdapter> named(Product product, List<AppliedAdapter> read) {
+        List<Product.Adapter> layers = product.adapters();
+        List<AppliedAdapter> out = new ArrayList<>();
+        for (int i = 0; i < read.size(); i++) {
+            AppliedAdapter a = read.get(i);
+            String title = i < layers.size() ? String.join("+", layers.get(i).files().keySet()) : a.name();
+            out.add(new AppliedAdapter(title, a.adapter(), a.scale()));
+        }
+        return out;
     }
 
     /** The product this one was created FROM, if any. */

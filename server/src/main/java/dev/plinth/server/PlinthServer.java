@@ -15,7 +15,7 @@ import java.util.logging.Logger;
 /**
  * The OpenAI-compatible server: {@code /v1/models}, {@code /v1/chat/completions}, {@code
  * /v1/completions}, {@code /v1/embeddings}, {@code /health} and {@code /metrics}, every product
- * of a base batched together on that base's {@link Scheduler}.
+ * of a base batched together on that base's {@link Scheduler}; and the web UI ({@link WebUi}) at {@code /}.
  *
  * <p>It runs on the JDK's own HTTP server with a virtual thread per exchange: a stream is a chunked
  * response flushed after every server-sent event, and a client that went away shows up as an
@@ -44,6 +44,8 @@ public final class PlinthServer implements AutoCloseable {
     private final Embeddings embeddings;
     private final Models models;
     private final Map<String, Route> routes;
+    private final WebUi ui;
+    private static final String RUN_LOGS = "/ui/api/runs/";
 
     private PlinthServer(ServerConfig config) throws IOException {
         this.config = config;
@@ -54,6 +56,7 @@ public final class PlinthServer implements AutoCloseable {
             completions = new Completions(catalog, config, metrics);
             embeddings = new Embeddings(catalog, metrics);
             models = new Models(catalog);
+            ui = new WebUi(catalog, config.runsFolder());
             routes = routes();
             http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.host()), config.port()), 128);
             http.setExecutor(executor);
@@ -148,7 +151,9 @@ public final class PlinthServer implements AutoCloseable {
                 "/v1/models", new Route("models", "GET", true, models::list),
                 "/v1/chat/completions", new Route("chat_completions", "POST", true, chat::handle),
                 "/v1/completions", new Route("completions", "POST", true, completions::handle),
-                "/v1/embeddings", new Route("embeddings", "POST", true, embeddings::handle));
+                "/v1/embeddings", new Route("embeddings", "POST", true, embeddings::handle),
+                "/ui/api/lineage.svg", new Route("ui", "GET", true, ui::lineage),
+                "/ui/api/runs", new Route("ui", "GET", true, (call, access) -> ui.runs(call)));
     }
 
     /** Answers the call; returns the endpoint's name for the metrics. */
@@ -163,6 +168,13 @@ public final class PlinthServer implements AutoCloseable {
         if (route == null && path.startsWith("/v1/models/")) {
             String id = path.substring("/v1/models/".length());
             route = new Route("models", "GET", true, (c, access) -> models.one(c, access, id));
+        }
+        if (route == null && path.startsWith(RUN_LOGS) && path.endsWith("/log.csv")) {
+            String run = path.substring(RUN_LOGS.length(), path.length() - "/log.csv".length());
+            route = new Route("ui", "GET", true, (c, access) -> ui.runLog(c, run));
+        }
+        if (route == null && WebUi.isPage(path)) {
+            route = new Route("ui", "GET", false, (c, access) -> ui.page(c));
         }
         if (route == null) {
             throw ApiException.notFound(path);
