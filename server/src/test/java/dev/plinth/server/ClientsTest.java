@@ -26,34 +26,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The official openai-java SDK and LangChain4j's OpenAI models, unchanged, against the server. */
 class ClientsTest {
 
-    @TempDir
-    static Path dir;
-    static PlinthServer server;
-    static String baseUrl;
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension((dir, store) -> TestServers.config(store).withBatching(16, 64, 1024, 256L << 20));
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = PlinthServer.start(TestServers.config(TestServers.store(dir)).withBatching(16, 64, 1024, 256L << 20));
-        baseUrl = "http://127.0.0.1:" + server.port() + "/v1";
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+    static String baseUrl() {
+        return "http://127.0.0.1:" + SERVER.server().port() + "/v1";
     }
 
     static OpenAIClient openAi() {
-        return OpenAIOkHttpClient.builder().baseUrl(baseUrl).apiKey("unused").maxRetries(0).build();
+        return OpenAIOkHttpClient.builder().baseUrl(baseUrl()).apiKey("unused").maxRetries(0).build();
     }
 
     @Test
@@ -108,7 +95,7 @@ class ClientsTest {
 
     @Test
     void langChain4jChats() {
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("tutor").maxTokens(6)
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("tutor").maxTokens(6)
                 .temperature(0.0).build();
         String answer = model.chat("Once upon a time");
         assertFalse(answer.isEmpty());
@@ -116,7 +103,7 @@ class ClientsTest {
 
     @Test
     void langChain4jStreams() throws Exception {
-        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("notes")
+        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("notes")
                 .maxTokens(8).temperature(0.0).build();
         StringBuilder partial = new StringBuilder();
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
@@ -143,7 +130,7 @@ class ClientsTest {
 
     @Test
     void langChain4jEmbeds() {
-        OpenAiEmbeddingModel model = OpenAiEmbeddingModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("bert-tiniest")
+        OpenAiEmbeddingModel model = OpenAiEmbeddingModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("bert-tiniest")
                 .build();
         Embedding e = model.embed("a cat sat on the mat").content();
         assertTrue(e.dimension() > 0);
@@ -198,7 +185,7 @@ class ClientsTest {
 
     @Test
     void langChain4jGetsJsonForItsSchema() throws Exception {
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("base").maxTokens(40)
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("base").maxTokens(40)
                 .temperature(1.0).seed(3).build();
         dev.langchain4j.model.chat.request.json.JsonObjectSchema person = dev.langchain4j.model.chat.request.json.JsonObjectSchema
                 .builder().addStringProperty("name").addIntegerProperty("age").required("name", "age").build();
@@ -216,7 +203,7 @@ class ClientsTest {
 
     @Test
     void langChain4jGetsAToolCall() {
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey("unused").modelName("base").maxTokens(60)
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("base").maxTokens(60)
                 .temperature(1.0).seed(5).build();
         dev.langchain4j.agent.tool.ToolSpecification weather = dev.langchain4j.agent.tool.ToolSpecification.builder()
                 .name("get_weather").description("The weather in a city")

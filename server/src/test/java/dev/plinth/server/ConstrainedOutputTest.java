@@ -13,10 +13,8 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code response_format} by constrained decoding on a model that knows nothing of JSON (stories260K
@@ -39,22 +37,11 @@ class ConstrainedOutputTest {
             }, "required": ["name", "age"], "additionalProperties": false}
             """;
 
-    @TempDir
-    static Path dir;
-    static PlinthServer server;
-    static TestServers.Client client;
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension((dir, store) -> TestServers.config(store));
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = PlinthServer.start(TestServers.config(TestServers.store(dir)));
-        client = new TestServers.Client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+    static TestServers.Client client() {
+        return SERVER.client();
     }
 
     static String chat(String model, String format, int seed, int maxTokens) {
@@ -71,7 +58,7 @@ class ConstrainedOutputTest {
     void everyJsonObjectOutputParses() throws Exception {
         for (int seed = 0; seed < 24; seed++) {
             String model = List.of("base", "mail", "notes").get(seed % 3);
-            String text = content(client.post("/v1/chat/completions", chat(model, "{\"type\": \"json_object\"}", seed, 40)));
+            String text = content(client().post("/v1/chat/completions", chat(model, "{\"type\": \"json_object\"}", seed, 40)));
             JsonNode parsed = Json.MAPPER.readTree(text);
             assertTrue(parsed.isObject(), text);
         }
@@ -83,7 +70,7 @@ class ConstrainedOutputTest {
         String format = "{\"type\": \"json_schema\", \"json_schema\": {\"name\": \"person\", \"strict\": true, \"schema\": "
                 + SCHEMA + "}}";
         for (int seed = 0; seed < 24; seed++) {
-            String text = content(client.post("/v1/chat/completions", chat("base", format, seed, 160)));
+            String text = content(client().post("/v1/chat/completions", chat("base", format, seed, 160)));
             List<Error> errors = schema.validate(text, InputFormat.JSON);
             assertTrue(errors.isEmpty(), text + " " + errors);
             if (seed < 2) {
@@ -98,16 +85,16 @@ class ConstrainedOutputTest {
         int least = JsonGrammar.of(Json.MAPPER.readTree(SCHEMA)).cost();
         String format = "{\"type\": \"json_schema\", \"json_schema\": {\"name\": \"p\", \"schema\": " + SCHEMA + "}}";
         for (int seed = 0; seed < 8; seed++) {
-            String text = content(client.post("/v1/chat/completions", chat("base", format, seed, least + 3)));
+            String text = content(client().post("/v1/chat/completions", chat("base", format, seed, least + 3)));
             assertTrue(schema.validate(text, InputFormat.JSON).isEmpty(), text);
         }
-        TestServers.Response tooTight = client.post("/v1/chat/completions", chat("base", format, 0, least - 1));
+        TestServers.Response tooTight = client().post("/v1/chat/completions", chat("base", format, 0, least - 1));
         ApiTest.assertError(tooTight, 400, "max_tokens");
     }
 
     @Test
     void streamingJsonParsesToo() throws Exception {
-        TestServers.Response r = client.post("/v1/chat/completions", chat("base", "{\"type\": \"json_object\"}", 5, 40)
+        TestServers.Response r = client().post("/v1/chat/completions", chat("base", "{\"type\": \"json_object\"}", 5, 40)
                 .replace("{\"model\"", "{\"stream\": true, \"model\""));
         StringBuilder text = new StringBuilder();
         for (String e : r.events()) {
@@ -122,10 +109,10 @@ class ConstrainedOutputTest {
     void unsupportedSchemaKeywordsAreRefused() throws Exception {
         String format = "{\"type\": \"json_schema\", \"json_schema\": {\"name\": \"p\", \"schema\": {\"type\": \"string\", "
                 + "\"pattern\": \"^a+$\"}}}";
-        TestServers.Response r = client.post("/v1/chat/completions", chat("base", format, 0, 20));
+        TestServers.Response r = client().post("/v1/chat/completions", chat("base", format, 0, 20));
         ApiTest.assertError(r, 400, "response_format");
         assertTrue(r.json().path("error").path("message").asText().contains("pattern"));
-        ApiTest.assertError(client.post("/v1/chat/completions", chat("base", "{\"type\": \"yaml\"}", 0, 20)), 400, "response_format");
+        ApiTest.assertError(client().post("/v1/chat/completions", chat("base", "{\"type\": \"yaml\"}", 0, 20)), 400, "response_format");
     }
 
     @Test

@@ -13,10 +13,8 @@ import dev.plinth.product.Store;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code tools} and {@code tool_choice}: rendered for the template, forced by a grammar or parsed, answered as {@code tool_calls}. */
 class ToolsTest {
@@ -36,24 +34,15 @@ class ToolsTest {
     static final String TOOL_TEMPLATE = "{% if tools %}[tools] {{ tools | tojson }}\\n{% endif %}"
             + "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\\n{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}";
 
-    @TempDir
-    static Path dir;
-    static PlinthServer server;
-    static TestServers.Client client;
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension((dir, store) -> {
+        String plinthfile = "FROM base\nTEMPLATE \"\"\"" + TOOL_TEMPLATE.replace("\\n", "\n") + "\"\"\"\n";
+        Fixtures.create(Store.open(store), dir, "agent", plinthfile);
+        return TestServers.config(store).withBatching(16, 64, 1024, 256L << 20);
+    });
 
-    @BeforeAll
-    static void start() throws Exception {
-        Path store = TestServers.store(dir);
-        Fixtures.create(Store.open(store), dir, "agent", "FROM base\nTEMPLATE \"\"\"" + TOOL_TEMPLATE.replace("\\n", "\n") + "\"\"\"\n");
-        server = PlinthServer.start(TestServers.config(store).withBatching(16, 64, 1024, 256L << 20));
-        client = new TestServers.Client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+    static TestServers.Client client() {
+        return SERVER.client();
     }
 
     static String request(String model, String choice, int seed, String extra) {
@@ -66,7 +55,7 @@ class ToolsTest {
     void aRequiredCallIsOneOfTheToolsWithValidArguments() throws Exception {
         for (int seed = 0; seed < 12; seed++) {
             String model = seed % 2 == 0 ? "agent" : "base";
-            TestServers.Response r = client.post("/v1/chat/completions", request(model, "\"required\"", seed, ""));
+            TestServers.Response r = client().post("/v1/chat/completions", request(model, "\"required\"", seed, ""));
             assertEquals(200, r.status(), r.body());
             JsonNode body = r.json();
             JsonNode choice = body.path("choices").get(0);
@@ -85,17 +74,17 @@ class ToolsTest {
 
     @Test
     void aNamedToolIsTheOneCalled() throws Exception {
-        JsonNode body = client.post("/v1/chat/completions",
+        JsonNode body = client().post("/v1/chat/completions",
                 request("base", "{\"type\": \"function\", \"function\": {\"name\": \"add\"}}", 3, "")).json();
         assertEquals("add", body.path("choices").get(0).path("message").path("tool_calls").get(0).path("function").path("name")
                 .asText());
-        ApiTest.assertError(client.post("/v1/chat/completions",
+        ApiTest.assertError(client().post("/v1/chat/completions",
                 request("base", "{\"type\": \"function\", \"function\": {\"name\": \"nothing\"}}", 3, "")), 400, "tool_choice");
     }
 
     @Test
     void streamsTheCallAsOneDelta() throws Exception {
-        TestServers.Response r = client.post("/v1/chat/completions", request("base", "\"required\"", 1, ", \"stream\": true"));
+        TestServers.Response r = client().post("/v1/chat/completions", request("base", "\"required\"", 1, ", \"stream\": true"));
         JsonNode call = null;
         String finish = null;
         for (String e : r.events()) {
@@ -117,9 +106,9 @@ class ToolsTest {
 
     @Test
     void theTemplateRendersTheTools() throws Exception {
-        int with = client.post("/v1/chat/completions", request("agent", "\"none\"", 1, "")).json().path("usage")
+        int with = client().post("/v1/chat/completions", request("agent", "\"none\"", 1, "")).json().path("usage")
                 .path("prompt_tokens").asInt();
-        int without = client.post("/v1/chat/completions", "{\"model\": \"agent\", \"max_tokens\": 2, \"messages\": "
+        int without = client().post("/v1/chat/completions", "{\"model\": \"agent\", \"max_tokens\": 2, \"messages\": "
                 + "[{\"role\": \"user\", \"content\": \"What is the weather in Paris?\"}]}").json().path("usage").path("prompt_tokens").asInt();
         assertTrue(with > without + 50, with + " vs " + without);
     }
@@ -131,7 +120,7 @@ class ToolsTest {
                 + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\", "
                 + "\"function\": {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
                 + "{\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"sunny\"}]}";
-        TestServers.Response r = client.post("/v1/chat/completions", body);
+        TestServers.Response r = client().post("/v1/chat/completions", body);
         assertEquals(200, r.status(), r.body());
     }
 

@@ -58,6 +58,16 @@ const plinth = {
     document.body.prepend(header);
   },
 
+  /** Runs a page's loading: the body is marked loaded when it succeeds (the UI tests wait for that), else it says what failed. */
+  async load(where, work) {
+    try {
+      await work();
+      document.body.dataset.loaded = "true";
+    } catch (e) {
+      plinth.failed(where, e);
+    }
+  },
+
   failed(where, error) {
     where.replaceChildren(plinth.el("p", { class: "muted" }, "Could not load: " + error.message));
   },
