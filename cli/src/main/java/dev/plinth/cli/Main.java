@@ -132,6 +132,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new VerifyCommand(console))
                 .addSubcommand(new ImportCommand(console))
                 .addSubcommand(new LineageCommand(console))
+                .addSubcommand(new ServeCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));

@@ -193,6 +193,34 @@ public final class Product {
      */
     public ModelRuntime open(List<AppliedAdapter.Spec> extra) throws IOException {
         store.verify(weights());
+        return withAdapterSpecs(specs -> {
+            List<AppliedAdapter.Spec> all = new ArrayList<>(specs);
+            all.addAll(extra);
+            return ModelRuntime.open(weightsFile(), null, all);
+        });
+    }
+
+    /**
+     * Reads the product's adapters (each blob verified) for {@code base}, a runtime open on this
+     * product's weights that other products on the same weights may share: a server maps one base
+     * once and gives each sequence its product's adapters.
+     */
+    public List<AppliedAdapter> readAdapters(ModelRuntime base) throws IOException {
+        return withAdapterSpecs(specs -> {
+            List<AppliedAdapter> read = new ArrayList<>();
+            for (AppliedAdapter.Spec spec : specs) {
+                read.add(base.readAdapter(spec));
+            }
+            return List.copyOf(read);
+        });
+    }
+
+    private interface AdapterUse<T> {
+        T apply(List<AppliedAdapter.Spec> specs) throws IOException;
+    }
+
+    /** Gives {@code use} the adapters' specs (blobs verified), with PEFT folders linked for as long as it runs. */
+    private <T> T withAdapterSpecs(AdapterUse<T> use) throws IOException {
         List<AppliedAdapter.Spec> specs = new ArrayList<>();
         List<Path> folders = new ArrayList<>();
         try {
@@ -202,8 +230,7 @@ public final class Product {
                 }
                 specs.add(new AppliedAdapter.Spec(adapterPath(a, folders), a.scale()));
             }
-            specs.addAll(extra);
-            return ModelRuntime.open(weightsFile(), null, specs);
+            return use.apply(specs);
         } finally {
             for (Path folder : folders) {
                 deleteLinks(folder);

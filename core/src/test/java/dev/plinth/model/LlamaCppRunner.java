@@ -30,11 +30,11 @@ public final class LlamaCppRunner implements AutoCloseable {
     private static final ValueLayout.OfBoolean BOOL = ValueLayout.JAVA_BOOLEAN;
 
     /** struct llama_model_params (80 bytes). */
-    private static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(ADDR, ADDR, I32, I32, I32, I32, I32,
+    public static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(ADDR, ADDR, I32, I32, I32, I32, I32,
             MemoryLayout.paddingLayout(4), ADDR, ADDR, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL,
             MemoryLayout.paddingLayout(2));
     /** struct llama_context_params (160 bytes). */
-    private static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
+    public static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
             I32, I32, I32, I32, I32, I32, I32, I32, I32, // n_ctx .. n_threads_batch
             I32, I32, I32, I32, I32,                      // ctx_type, rope_scaling, pooling, attention, flash_attn
             ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT,
@@ -42,7 +42,7 @@ public final class LlamaCppRunner implements AutoCloseable {
             ADDR, ADDR, I32, I32, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL, MemoryLayout.paddingLayout(2),
             ADDR, ValueLayout.JAVA_LONG, ADDR);
     /** struct llama_batch (56 bytes). */
-    private static final StructLayout BATCH = MemoryLayout.structLayout(I32, MemoryLayout.paddingLayout(4), ADDR, ADDR,
+    public static final StructLayout BATCH = MemoryLayout.structLayout(I32, MemoryLayout.paddingLayout(4), ADDR, ADDR,
             ADDR, ADDR, ADDR, ADDR);
 
     private static MethodHandle modelDefaults, contextDefaults, loadModel, initContext, batchGetOne, decode, logitsIth,
