@@ -10,7 +10,8 @@ import java.util.function.ToIntFunction;
  * Splits documents into chunks that follow their structure: a heading starts a new chunk, blocks
  * (paragraphs, list items, code) are kept whole while they fit, and a chunk is closed when the next
  * line would take it over the token budget; the next chunk then repeats the last lines of the
- * previous one, up to {@code overlap} tokens. A line longer than the budget is cut at sentence
+ * previous one, up to {@code overlap} tokens. A PDF page starts a new chunk too, so that each
+ * cites one page. A line longer than the budget is cut at sentence
  * ends, then between words. Tokens are counted with the embedder's own tokenizer, and the budget
  * covers everything the encoder sees: its two special tokens, the title-and-section line and the passage.
  */
@@ -70,6 +71,8 @@ public final class Chunker {
                 if (block.kind() == Block.Kind.HEADING) {
                     close(false);
                     enter(block);
+                } else if (!current.isEmpty() && current.getLast().piece().page() != block.pieces().getFirst().page()) {
+                    close(false);
                 }
                 List<Unit> units = units(block, b);
                 int blockTokens = units.stream().mapToInt(Unit::tokens).sum();
