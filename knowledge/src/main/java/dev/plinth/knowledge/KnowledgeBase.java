@@ -65,10 +65,10 @@ public final class KnowledgeBase implements AutoCloseable {
         return home.resolve("knowledge");
     }
 
-    /** The folder of knowledge base {@code name} under {@code home}; the name is checked. */
+    /** The folder of knowledge base {@code name} under {@code home}; a malformed name is an {@link IllegalArgumentException}. */
     public static Path folder(Path home, String name) {
         if (!NAME.matcher(name).matches()) {
-            throw new KnowledgeException("'" + name + "' is not a knowledge base name: lower-case letters, digits, '.', '_'"
+            throw new IllegalArgumentException("'" + name + "' is not a knowledge base name: lower-case letters, digits, '.', '_'"
                     + " and '-', starting with a letter or digit, at most 64");
         }
         return root(home).resolve(name);
