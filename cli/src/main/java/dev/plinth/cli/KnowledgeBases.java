@@ -8,10 +8,18 @@ import dev.plinth.knowledge.KnowledgeException;
 import dev.plinth.product.Store;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** The knowledge bases as the commands see them: under PLINTH_HOME, with their embedder and a progress bar. */
 final class KnowledgeBases {
+    /** Lucene announces its vector kernels at INFO on every start; kept (a strong reference) at WARNING. */
+    private static final Logger LUCENE_VECTORS = Logger.getLogger("org.apache.lucene.internal.vectorization");
+
+    static {
+        LUCENE_VECTORS.setLevel(Level.WARNING);
+    }
 
     private KnowledgeBases() {
     }
