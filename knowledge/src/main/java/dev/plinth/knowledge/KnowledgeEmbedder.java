@@ -45,14 +45,16 @@ public final class KnowledgeEmbedder implements AutoCloseable {
     private final String source;
     private final String digest;
     private final int maxTokens;
+    private final Path modelPath;
 
-    private KnowledgeEmbedder(BertModel model, TokenizerLoader tokenizer, String source, String digest) {
+    private KnowledgeEmbedder(BertModel model, TokenizerLoader tokenizer, Path modelPath, String source, String digest) {
         this.model = model;
         this.tokenizerLoader = tokenizer;
         this.embedder = Embedder.meanNormalized(model, tokenizer.tokenizer());
         this.maxTokens = Math.min(256, model.config().maxPositions());
         this.source = source;
         this.digest = digest;
+        this.modelPath = modelPath;
     }
 
     /** The embedder {@code source} names: {@link #DEFAULT} (or null), else a model path. */
@@ -91,7 +93,7 @@ public final class KnowledgeEmbedder implements AutoCloseable {
         Path tokenizerFile = isOnnx(model) ? model.resolveSibling("tokenizer.json") : null;
         BertModel bert = BertModel.load(model);
         try {
-            return new KnowledgeEmbedder(bert, TokenizerLoader.open(model, tokenizerFile), source, digest);
+            return new KnowledgeEmbedder(bert, TokenizerLoader.open(model, tokenizerFile), model, source, digest);
         } catch (IOException | RuntimeException e) {
             bert.close();
             throw e;
@@ -148,6 +150,11 @@ public final class KnowledgeEmbedder implements AutoCloseable {
         return source;
     }
 
+    /** The model file or folder the encoder was loaded from. */
+    public Path modelPath() {
+        return modelPath;
+    }
+
     /** {@code sha256:<hex>}: see {@link #identity}. */
     public String digest() {
         return digest;
@@ -169,6 +176,11 @@ public final class KnowledgeEmbedder implements AutoCloseable {
     /** Tokens in {@code text} without the special tokens. */
     public int tokens(String text) {
         return tokenizer().encode(text, false, false).length;
+    }
+
+    /** The token ids the encoder reads for {@code text}: [CLS] … [SEP], cut to {@link #maxTokens}. */
+    public int[] tokenIds(String text) {
+        return embedder.tokenize(text);
     }
 
     /** One unit-length vector per text, in order, in batches; {@code progress} hears the count done after each. */
