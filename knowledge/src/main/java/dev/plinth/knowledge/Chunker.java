@@ -132,45 +132,35 @@ public final class Chunker {
 
         /** An over-long text cut into parts that fit: whole sentences where they fit, else runs of words. */
         private List<String> split(String text) {
-            List<String> parts = new ArrayList<>();
-            StringBuilder part = new StringBuilder();
-            int partTokens = 0;
+            List<String> sentences = new ArrayList<>();
             for (String sentence : text.split("(?<=[.!?;:])\\s+")) {
-                int n = tokens.applyAsInt(sentence);
-                List<String> pieces = n <= capacity ? List.of(sentence) : words(sentence);
-                for (String s : pieces) {
-                    int m = pieces.size() == 1 ? n : tokens.applyAsInt(s);
-                    if (!part.isEmpty() && partTokens + m > capacity) {
-                        parts.add(part.toString());
-                        part.setLength(0);
-                        partTokens = 0;
+                if (tokens.applyAsInt(sentence) <= capacity) {
+                    sentences.add(sentence);
+                } else {
+                    List<String> words = new ArrayList<>();
+                    for (String word : sentence.split("\\s+")) {
+                        words.addAll(fitting(word));
                     }
-                    part.append(part.isEmpty() ? "" : " ").append(s);
-                    partTokens += m;
+                    sentences.addAll(pack(words));
                 }
             }
-            if (!part.isEmpty()) {
-                parts.add(part.toString());
-            }
-            return parts;
+            return pack(sentences);
         }
 
-        /** Runs of words, each within the capacity (a single word longer than it is cut by characters). */
-        private List<String> words(String sentence) {
+        /** Consecutive items joined by spaces into as few runs as fit the capacity (each item fits alone). */
+        private List<String> pack(List<String> items) {
             List<String> runs = new ArrayList<>();
             StringBuilder run = new StringBuilder();
             int runTokens = 0;
-            for (String word : sentence.split("\\s+")) {
-                for (String w : fitting(word)) {
-                    int n = tokens.applyAsInt(w);
-                    if (!run.isEmpty() && runTokens + n > capacity) {
-                        runs.add(run.toString());
-                        run.setLength(0);
-                        runTokens = 0;
-                    }
-                    run.append(run.isEmpty() ? "" : " ").append(w);
-                    runTokens += n;
+            for (String item : items) {
+                int n = tokens.applyAsInt(item);
+                if (!run.isEmpty() && runTokens + n > capacity) {
+                    runs.add(run.toString());
+                    run.setLength(0);
+                    runTokens = 0;
                 }
+                run.append(run.isEmpty() ? "" : " ").append(item);
+                runTokens += n;
             }
             if (!run.isEmpty()) {
                 runs.add(run.toString());
