@@ -2,8 +2,9 @@
 # Knowledge base speed on this machine, in one run (dev.plinth.bench.KnowledgeBench):
 #  1. embedding throughput: Plinth's BERT encoder against ONNX Runtime (Maven com.microsoft.onnxruntime,
 #     the reference the conformance tests use) on the same all-MiniLM-L6-v2 ONNX file and token ids,
-#     THREADS threads each (default 2), in sentences/s: short sentences of Moby-Dick, and the chunks
-#     ingest makes (the Debian Reference's sentences as they are, up to 256 tokens);
+#     THREADS threads each (default 2), in sentences/s: sentences of Moby-Dick and of the Debian Reference
+#     (cut at . ! ?, up to 256 tokens), both sorted by length; warmed up, then timed in alternation, the
+#     best of five runs each;
 #  2. query latency p50/p99 per mode (bm25, vector, hybrid; k = 5, the query's embedding included) over
 #     a knowledge base of the shared Debian documentation at 64-token chunks (over 10,000 chunks),
 #     built once in bench/out/knowledge-home (several minutes) and reused.
