@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed's three products in miniature, on one small base: `tutor` (the base plus a profile: a
 # system prompt and few-shot turns), `mail` (the base plus a LoRA adapter) and `policy` (the base
-# plus a knowledge base). It builds what Plinth can build today and says which it skips and why.
+# plus a knowledge base of the shared Debian FAQ). It builds what Plinth can build today and says which
+# it skips and why.
 #   recipes/three-products.sh [BASE]
 # BASE is a GGUF base: by default quickstart/base.gguf (built with ./plinth quickstart when missing);
 # recipes/base-small.sh writes runs/base-small/base.gguf. The store is PLINTH_HOME, by default
@@ -31,7 +32,18 @@ echo "== tutor: the base plus a profile (recipes/products/tutor.Plinthfile), and
 
 echo "== mail: skipped. It is the base plus a LoRA adapter SFT-trained on the shared email data; Plinth applies"
 echo "   adapters (ADAPTER) at run time but does not train them yet."
-echo "== policy: skipped. It is the base plus a knowledge base (KNOWLEDGE), which Plinth does not build yet."
+echo "== policy: the base plus a knowledge base (recipes/products/policy.Plinthfile): the Debian FAQ's answers,"
+echo "   chunked, embedded (all-MiniLM-L6-v2, bundled) and indexed once as the knowledge base 'policies'"
+faq="$repo/../shared/data/rag-debian-docs/docs/debian-faq-answers.jsonl"
+if [ ! -f "$faq" ]; then
+  echo "three-products: no shared data at $faq" >&2
+  exit 1
+fi
+if ! "$plinth" knowledge show policies > /dev/null 2>&1; then
+  "$plinth" knowledge create policies --from "$faq" --id-field doc_id --text-field text --chunk-tokens 128 --overlap 16
+fi
+"$plinth" knowledge search policies "How do I install a package?" --k 2
+"$plinth" create policy -f "$repo/recipes/products/policy.Plinthfile"
 
 echo "== plinth list"
 "$plinth" list
@@ -48,3 +60,5 @@ for product in tutor tutor:brief; do
   echo "== plinth run $product (the prompt is a user turn after the profile; the product's parameters apply)"
   "$plinth" run "$product" "meadow" --seed 1
 done
+echo "== plinth run policy --sources (passages retrieved into the prompt; the numbered sources follow the answer)"
+"$plinth" run policy "How do I install a package?" --seed 1 --sources

@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.knowledge.KnowledgeLayer;
 import dev.plinth.product.Plinthfile;
 import dev.plinth.product.Product;
 import dev.plinth.product.ProductCreator;
@@ -47,7 +48,7 @@ final class CreateCommand implements Callable<Integer> {
         Plinthfile plinthfile = Plinthfile.read(file);
         long start = System.nanoTime();
         Product product = ProductCreator.create(Products.store(console), target, plinthfile, force,
-                (step, detail) -> console.info("%s", detail));
+                (step, detail) -> console.info("%s", detail), new KnowledgeLayer(KnowledgeBases.home(console)));
         console.debug("created in %.1f s", (System.nanoTime() - start) / 1e9);
         console.out().println(product.name() + " " + product.digest());
         return Main.OK;

@@ -32,11 +32,12 @@ import java.util.stream.Stream;
  * @param profile    the parent product's profile (none for a file)
  * @param licenses   the parent product's licences
  * @param description the parent product's description, or null
+ * @param knowledge  the parent product's knowledge layer, or null
  * @param node       the lineage node of what FROM names
  * @param label      what the product stands on, in a few words (for {@code plinth list})
  */
 record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile, List<String> licenses,
-                  String description, LineageNode node, String label) {
+                  String description, Descriptor knowledge, LineageNode node, String label) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,7 +83,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         listener.step(ProductCreator.Step.BASE, "storing " + path);
         Descriptor weights = store.putFile(LayerType.WEIGHTS.mediaType(), path, Store.Placement.LINK_OR_COPY);
         LineageNode node = ggufNode("base", weights.digest(), path, facts);
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, path.getFileName().toString());
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, path.getFileName().toString());
     }
 
     /** A GGUF file's lineage node: its digest, where it came from (null: made here), and its {@code general.*} metadata. */
@@ -97,7 +98,8 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         LineageNode node = new LineageNode("from", "product", parent.name().toString(), parent.digest().toString(),
                 null, Map.of(), parent.lineage());
         return new BaseSource(parent.weights(), parent.manifest().layers(LayerType.ADAPTER), parent.profile(),
-                parent.licenses(), parent.description().orElse(null), node, parent.name().toString());
+                parent.licenses(), parent.description().orElse(null), parent.knowledge().orElse(null), node,
+                parent.name().toString());
     }
 
     private static BaseSource fromHuggingFace(Store store, Path folder) throws IOException {
@@ -112,7 +114,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         LineageNode node = ggufNode("base", weights.digest(), null, GgufFacts.read(store.blobPath(weights.digest())))
                 .withDetails(Map.of("converted", "from a Hugging Face folder, " + type.cliName()))
                 .withParents(List.of(source));
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, folder.getFileName().toString());
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, folder.getFileName().toString());
     }
 
     /** The GGUF type that keeps a Hugging Face model's matrices as they are stored: F32, F16 or BF16. */
@@ -178,7 +180,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         LineageNode node = ggufNode("base", weights.digest(), null, GgufFacts.read(store.blobPath(weights.digest())))
                 .withDetails(Map.of("converted", "from a pretraining checkpoint, f32"))
                 .withParents(List.of(checkpointNode));
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, run.getFileName().toString());
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, run.getFileName().toString());
     }
 
     /** The run folder's record of its corpus ({@link Pretrainer#CORPUS_FILE}), or null. */

@@ -25,7 +25,10 @@ public enum LayerType {
     LICENSE("license"),
     /** What the product is for. */
     DESCRIPTION("description"),
-    /** A knowledge base (reserved: refused until knowledge bases are built). */
+    /**
+     * A knowledge base: a POSIX tar of the files of its index's last commit (names sorted, times and
+     * owners zero, so the same index gives the same digest), annotated with its name.
+     */
     KNOWLEDGE("knowledge"),
     /** Where the product comes from: its parents by digest. */
     LINEAGE("lineage");

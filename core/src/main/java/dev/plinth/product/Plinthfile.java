@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,9 +35,10 @@ import java.util.regex.Pattern;
  * PARAMETER temperature 0.7          # see {@link Parameters.Key}; stop is repeatable
  * LICENSE """..."""                  # repeatable
  * DESCRIPTION A tutor for grammar questions.
+ * KNOWLEDGE policies                 # a knowledge base of PLINTH_HOME/knowledge/, stored as a layer (once)
  * </pre>
  * Relative paths resolve against the Plinthfile's folder. Errors are {@link PlinthfileException}s
- * with the line and column. {@code KNOWLEDGE} is refused until knowledge bases are built.
+ * with the line and column.
  */
 public final class Plinthfile {
 
@@ -50,6 +52,10 @@ public final class Plinthfile {
 
     /** An ADAPTER line: the adapter's path (resolved) and scale. */
     public record Adapter(Path path, float scale, Position at) {
+    }
+
+    /** The KNOWLEDGE line: the knowledge base's name, and where. */
+    public record Knowledge(String name, Position at) {
     }
 
     private static final Set<String> ROLES = Set.of("user", "assistant", "system");
@@ -66,6 +72,7 @@ public final class Plinthfile {
     private Parameters parameters = Parameters.NONE;
     private final List<String> licenses = new ArrayList<>();
     private String description;
+    private Knowledge knowledge;
 
     private Plinthfile(Path file) {
         this.file = file;
@@ -133,6 +140,11 @@ public final class Plinthfile {
         return description;
     }
 
+    /** The KNOWLEDGE line, if any. */
+    public Optional<Knowledge> knowledge() {
+        return Optional.ofNullable(knowledge);
+    }
+
     /** One pass over the lines, filling the Plinthfile. */
     private static final class Parser {
         private final Plinthfile p;
@@ -185,7 +197,11 @@ public final class Plinthfile {
                 case "LICENSE" -> p.licenses.add(value(word, at, valueStart).text());
                 case "MESSAGE" -> message(at, valueStart);
                 case "PARAMETER" -> parameter(at, valueStart);
-                case "KNOWLEDGE" -> throw p.error(at, "KNOWLEDGE: knowledge bases are not built yet");
+                case "KNOWLEDGE" -> {
+                    once(word, at);
+                    Value v = value(word, at, valueStart);
+                    p.knowledge = new Knowledge(v.text(), v.at());
+                }
                 default -> throw p.error(at, "unknown directive '" + word + "'; expected " + DIRECTIVES);
             }
         }

@@ -37,6 +37,8 @@ public final class Product {
     static final String ADAPTER_FORMAT = "dev.plinth.adapter.format";
     /** The OCI annotation for a file's name (ORAS writes the file under it). */
     static final String TITLE = "org.opencontainers.image.title";
+    /** Annotation of the knowledge layer: the knowledge base's name. */
+    public static final String KNOWLEDGE_NAME = "dev.plinth.knowledge.name";
     /** Annotation of a template layer that holds an Ollama (Go) template. */
     static final String TEMPLATE_SYNTAX = "dev.plinth.template.syntax";
 
@@ -98,6 +100,18 @@ public final class Product {
                     Float.parseFloat(first.annotations().getOrDefault(ADAPTER_SCALE, "1")), files, layers));
         });
         return adapters;
+    }
+
+    /** The knowledge layer (a tar of a knowledge base's index, see {@link LayerType#KNOWLEDGE}), if any. */
+    public Optional<Descriptor> knowledge() {
+        return manifest.layer(LayerType.KNOWLEDGE);
+    }
+
+    /** The knowledge layer's blob file, verified against its digest. */
+    public Path knowledgeFile() throws IOException {
+        Descriptor d = knowledge().orElseThrow(() -> new ProductException(name + " has no knowledge layer"));
+        store.verify(d);
+        return store.blobPath(d.digest());
     }
 
     /** The profile: system prompt, few-shot turns, template and parameters (each blob verified as it is read). */

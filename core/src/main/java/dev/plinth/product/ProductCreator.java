@@ -23,7 +23,7 @@ import java.util.Map;
 public final class ProductCreator {
 
     /** The stages of a create, in order. */
-    public enum Step { BASE, ADAPTERS, PROFILE, MANIFEST }
+    public enum Step { BASE, ADAPTERS, KNOWLEDGE, PROFILE, MANIFEST }
 
     /** Hears each stage as it starts (progress for a user; a test may stop a create there). */
     @FunctionalInterface
@@ -46,6 +46,16 @@ public final class ProductCreator {
      */
     public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener)
             throws IOException {
+        return create(store, name, plinthfile, force, listener, KnowledgePacker.NONE);
+    }
+
+    /**
+     * As {@link #create(Store, ProductName, Plinthfile, boolean, Listener)}, with {@code knowledge}
+     * packing the knowledge base a KNOWLEDGE line names into the product's knowledge layer (without a
+     * KNOWLEDGE line, a parent product's knowledge layer is kept).
+     */
+    public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener,
+                                 KnowledgePacker knowledge) throws IOException {
         try (StoreLock ignored = store.writeLock()) {
             BaseSource base = BaseSource.resolve(store, plinthfile, listener);
             GgufFacts facts = GgufFacts.read(store.blobPath(base.weights().digest()));
@@ -62,6 +72,19 @@ public final class ProductCreator {
                 AdapterSource.Stored stored = AdapterSource.store(store, plinthfile, a, index++, fit, force);
                 layers.addAll(stored.layers());
                 lineage.add(stored.node());
+            }
+
+            Descriptor knowledgeLayer = base.knowledge();
+            if (plinthfile.knowledge().isPresent()) {
+                Plinthfile.Knowledge k = plinthfile.knowledge().get();
+                listener.step(Step.KNOWLEDGE, "packing and storing the knowledge base " + k.name());
+                StoredKnowledge stored = storeKnowledge(store, plinthfile, k, knowledge);
+                knowledgeLayer = stored.layer();
+                lineage.add(new LineageNode("knowledge", "lucene", k.name(), knowledgeLayer.digest().toString(), null,
+                        stored.details(), List.of()));
+            }
+            if (knowledgeLayer != null) {
+                layers.add(knowledgeLayer);
             }
 
             listener.step(Step.PROFILE, "storing the profile");
@@ -81,6 +104,25 @@ public final class ProductCreator {
             listener.step(Step.MANIFEST, "writing the manifest of " + name);
             store.putManifest(name, Manifest.of(config, layers).toBytes());
             return store.product(name);
+        }
+    }
+
+    private record StoredKnowledge(Descriptor layer, Map<String, Object> details) {
+    }
+
+    /** Packs the knowledge base into a scratch file and moves it into the store, annotated with its name. */
+    private static StoredKnowledge storeKnowledge(Store store, Plinthfile plinthfile, Plinthfile.Knowledge k,
+                                                  KnowledgePacker packer) throws IOException {
+        try (Store.Scratch scratch = store.newScratch()) {
+            KnowledgePacker.Packed packed;
+            try {
+                packed = packer.pack(k.name(), scratch.file("knowledge").getParent());
+            } catch (ProductException e) {
+                throw plinthfile.error(k.at(), e.getMessage());
+            }
+            Descriptor d = store.putFile(LayerType.KNOWLEDGE.mediaType(), packed.file(), Store.Placement.MOVE)
+                    .withAnnotations(Map.of(Product.KNOWLEDGE_NAME, k.name()));
+            return new StoredKnowledge(d, packed.details());
         }
     }
 

@@ -89,7 +89,7 @@ class PlinthfileTest {
                 new Bad("FROM a.gguf\nMESSAGE user\n", 2, 13, "MESSAGE user needs a value"),
                 new Bad("FROM a.gguf\nADAPTER missing-adapter\n", 2, 9, "no such adapter file or folder"),
                 new Bad("FROM a.gguf\nSYSTEM a\nSYSTEM b\n", 3, 1, "SYSTEM given twice"),
-                new Bad("FROM a.gguf\n\tKNOWLEDGE policies\n", 2, 2, "KNOWLEDGE: knowledge bases are not built yet"));
+                new Bad("FROM a.gguf\nKNOWLEDGE policies\n\tKNOWLEDGE rules\n", 3, 2, "KNOWLEDGE given twice"));
         for (Bad bad : table) {
             PlinthfileException e = assertThrows(PlinthfileException.class, () -> Plinthfile.parse(bad.text(), file()), bad.text());
             assertEquals(bad.line(), e.line(), bad.text() + " -> " + e.getMessage());
