@@ -1,6 +1,7 @@
 package dev.plinth.cli;
 
 import dev.plinth.knowledge.Grounding;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.model.ContextOverflowException;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
@@ -71,7 +72,7 @@ final class ChatCommand implements Callable<Integer> {
         Product product = Products.productOrFile(console, model);
         Profile profile = options.adopt(product, spec);
         try (ModelRuntime runtime = options.open(product, model, adapters.specs());
-             KnowledgeOptions.Open knowledge = knowledgeOptions.open(console, spec, product)) {
+             ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             AdapterOptions.report(console, runtime);
             ProductPrompt prompt = ProductPrompt.of(profile, runtime);
@@ -91,7 +92,7 @@ final class ChatCommand implements Callable<Integer> {
 
     /** Each line a user turn; the prompt is the profile (system prompt, few-shot turns) and the history, rendered. */
     private void converse(ModelRuntime runtime, ProductPrompt prompt, GenerationRequest request, int context,
-                          KnowledgeOptions.Open knowledge) throws IOException {
+                          ProductKnowledge knowledge) throws IOException {
         Generator generator = new Generator(runtime.tokenizer());
         List<ChatMessage> history = new ArrayList<>();
         if (system != null) {

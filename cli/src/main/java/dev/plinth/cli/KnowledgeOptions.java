@@ -1,9 +1,7 @@
 package dev.plinth.cli;
 
 import dev.plinth.knowledge.Grounding;
-import dev.plinth.knowledge.KnowledgeBase;
-import dev.plinth.knowledge.KnowledgeEmbedder;
-import dev.plinth.knowledge.KnowledgeLayer;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.knowledge.SearchMode;
 import dev.plinth.product.Product;
 import dev.plinth.text.ChatMessage;
@@ -30,30 +28,8 @@ final class KnowledgeOptions {
             description = "For a product with knowledge: the prompt template ({{sources}} and {{question}}) instead of the default.")
     Path template;
 
-    /** A product's knowledge, open for grounding turns. */
-    static final class Open implements AutoCloseable {
-        private final KnowledgeBase knowledge;
-        private final KnowledgeEmbedder embedder;
-        final Grounding grounding;
-
-        private Open(KnowledgeBase knowledge, KnowledgeEmbedder embedder, Grounding grounding) {
-            this.knowledge = knowledge;
-            this.embedder = embedder;
-            this.grounding = grounding;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                embedder.close();
-            } finally {
-                knowledge.close();
-            }
-        }
-    }
-
     /** The product's knowledge with its embedder, or null when the product (or file) has none. */
-    Open open(Console console, CommandSpec spec, Product product) throws IOException {
+    ProductKnowledge open(Console console, CommandSpec spec, Product product) throws IOException {
         if (product == null || product.knowledge().isEmpty()) {
             if (sources) {
                 console.warn("--sources: %s has no knowledge, so no sources", product == null ? "a model file" : product.name());
@@ -61,33 +37,25 @@ final class KnowledgeOptions {
             return null;
         }
         String text = template == null ? null : Files.readString(template);
-        KnowledgeBase kb = KnowledgeLayer.open(product, KnowledgeBases.home(console));
+        long start = System.nanoTime();
+        ProductKnowledge k;
         try {
-            KnowledgeEmbedder e = KnowledgeBases.embedder(console, null, kb.settings().embedder());
-            try {
-                Grounding g = new Grounding(kb, e, text, passages, SearchMode.HYBRID);
-                console.debug("knowledge '%s': %d chunks", kb.settings().name(), kb.chunks());
-                return new Open(kb, e, g);
-            } catch (IllegalArgumentException bad) {
-                e.close();
-                throw new ParameterException(spec.commandLine(), bad.getMessage());
-            } catch (RuntimeException ex) {
-                e.close();
-                throw ex;
-            }
-        } catch (IOException | RuntimeException ex) {
-            kb.close();
-            throw ex;
+            k = ProductKnowledge.open(product, KnowledgeBases.home(console), text, passages, SearchMode.HYBRID);
+        } catch (IllegalArgumentException bad) {
+            throw new ParameterException(spec.commandLine(), bad.getMessage());
         }
+        console.debug("knowledge '%s': %d chunks; embedder %s (%s) loaded in %.1f ms", k.knowledgeBase().settings().name(),
+                k.knowledgeBase().chunks(), k.embedder().source(), k.embedder().digest(), (System.nanoTime() - start) / 1e6);
+        return k;
     }
 
     /** The conversation to render: grounded when there is knowledge. */
-    static Grounding.Grounded ground(Open knowledge, List<ChatMessage> conversation) throws IOException {
-        return knowledge == null ? new Grounding.Grounded(conversation, List.of()) : knowledge.grounding.ground(conversation);
+    static Grounding.Grounded ground(ProductKnowledge knowledge, List<ChatMessage> conversation) throws IOException {
+        return knowledge == null ? new Grounding.Grounded(conversation, List.of()) : knowledge.grounding().ground(conversation);
     }
 
     /** Prints the sources after an answer when asked to. */
-    void print(PrintStream out, Open knowledge, Grounding.Grounded grounded) {
+    void print(PrintStream out, ProductKnowledge knowledge, Grounding.Grounded grounded) {
         if (!sources || knowledge == null) {
             return;
         }

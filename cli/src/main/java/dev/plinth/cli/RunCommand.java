@@ -1,6 +1,7 @@
 package dev.plinth.cli;
 
 import dev.plinth.knowledge.Grounding;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.model.DecoderSequence;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
@@ -74,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
         Profile profile = options.adopt(product, spec);
         long start = System.nanoTime();
         try (ModelRuntime runtime = options.open(product, model, adapters.specs());
-             KnowledgeOptions.Open knowledge = knowledgeOptions.open(console, spec, product)) {
+             ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             AdapterOptions.report(console, runtime);
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);

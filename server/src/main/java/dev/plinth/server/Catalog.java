@@ -2,6 +2,9 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.io.gguf.GgufFile;
+import dev.plinth.knowledge.Grounding;
+import dev.plinth.knowledge.ProductKnowledge;
+import dev.plinth.knowledge.SearchMode;
 import dev.plinth.model.AppliedAdapter;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.product.LineageNode;
@@ -41,6 +44,8 @@ final class Catalog implements AutoCloseable {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final Map<String, DecoderBase> bases = new HashMap<>();
     private final Map<String, String> failed = new HashMap<>();
+    /** Knowledge of products replaced or removed while serving: closed with the catalog, since a request may still be grounding with it. */
+    private final List<Knowledge> retiredKnowledge = new ArrayList<>();
     private long lastRefresh;
 
     Catalog(ServerConfig config, Metrics metrics) throws IOException {
@@ -121,14 +126,26 @@ final class Catalog implements AutoCloseable {
                 continue;
             }
             try {
-                models.put(id, loadProduct(store.product(row.name())));
+                retire(models.put(id, loadProduct(store.product(row.name()))));
                 failed.remove(id);
             } catch (IOException | RuntimeException e) {
                 failed.put(id, digest);
                 LOG.log(Level.WARNING, "not serving " + id + ": " + e.getMessage(), e);
             }
         }
-        models.entrySet().removeIf(e -> e.getValue().digest().startsWith("sha256:") && !present.containsKey(e.getKey()));
+        models.entrySet().removeIf(e -> {
+            boolean gone = e.getValue().digest().startsWith("sha256:") && !present.containsKey(e.getKey());
+            if (gone) {
+                retire(e.getValue());
+            }
+            return gone;
+        });
+    }
+
+    private void retire(ServedModel replaced) {
+        if (replaced != null && replaced.knowledge() != null) {
+            retiredKnowledge.add(replaced.knowledge());
+        }
     }
 
     private ServedModel loadProduct(Product product) throws IOException {
@@ -141,8 +158,10 @@ final class Catalog implements AutoCloseable {
         List<AppliedAdapter> adapters = named(product, product.readAdapters(base.runtime()));
         long created = store.list().stream().filter(l -> l.name().equals(product.name())).findFirst()
                 .map(l -> l.modified().toMillis() / 1000).orElse(System.currentTimeMillis() / 1000);
+        Knowledge knowledge = product.knowledge().isEmpty() ? null : new KnowledgeGrounding(
+                ProductKnowledge.open(product, store.root(), null, Grounding.DEFAULT_K, SearchMode.HYBRID));
         return new ServedModel(product.name().toString(), product.digest().toString(), parentOf(product.lineage()),
-                weights, created, product.profile(), adapters, base, null, new ServedModel.Prompts(), null);
+                weights, created, product.profile(), adapters, base, null, new ServedModel.Prompts(), knowledge);
     }
 
     /** The adapters under the names their files had (the blobs are named by digest). */
@@ -224,6 +243,8 @@ final class Catalog implements AutoCloseable {
     public synchronized void close() {
         List<AutoCloseable> all = new ArrayList<>(bases.values());
         models.values().stream().filter(m -> m.encoder() != null).forEach(m -> all.add(m.encoder()));
+        models.values().stream().filter(m -> m.knowledge() != null).forEach(m -> all.add(m.knowledge()));
+        all.addAll(retiredKnowledge);
         for (AutoCloseable c : all) {
             try {
                 c.close();

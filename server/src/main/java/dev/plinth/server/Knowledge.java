@@ -1,18 +1,20 @@
 package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.text.ChatMessage;
+import java.io.IOException;
 import java.util.List;
 
 /**
- * The seam for knowledge products: before a chat is rendered, a product's knowledge may retrieve
- * passages for the conversation and fill them into it; the passages it cites come back as the
- * message's {@code citations} array. No product has knowledge yet ({@code KNOWLEDGE} is refused by
- * the Plinthfile), so every served model's knowledge is null until the knowledge module supplies one.
+ * A knowledge product's retrieval as a chat needs it: before a chat is rendered, the product's
+ * knowledge retrieves passages for the conversation's last user turn and fills them into it; the
+ * passages come back as the message's {@code citations} array ({@link ProductKnowledge} through
+ * {@link KnowledgeGrounding}). Models without knowledge have none (null).
  */
-interface Knowledge {
+interface Knowledge extends AutoCloseable {
 
-    /** A conversation with retrieved passages filled in, and what it cites ({@code {"source", "lines", "text"}} objects, say). */
+    /** A conversation with retrieved passages filled in, and what it cites (one JSON object per numbered passage). */
     record Grounded(List<ChatMessage> conversation, List<ObjectNode> citations) {
         public Grounded {
             conversation = List.copyOf(conversation);
@@ -20,5 +22,8 @@ interface Knowledge {
         }
     }
 
-    Grounded ground(List<ChatMessage> conversation);
+    Grounded ground(List<ChatMessage> conversation) throws IOException;
+
+    @Override
+    void close() throws IOException;
 }
