@@ -6,15 +6,12 @@ import dev.plinth.io.AtomicFiles;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.corpus.DatasetCard;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,8 +66,9 @@ public final class Pretrainer implements AutoCloseable {
                 config.warmup(), config.clip(), config.evalEvery(), config.checkpointEvery());
         Trainer.Objective loss = (tape, batch, training) -> model.loss(tape, batch.inputs(), batch.targets(), -1,
                 training && config.recompute());
-        this.trainer = new Trainer(out, schedule, model.parameters(), optimizer, windows(new BatchSampler(train, samplerState)),
-                validationBatches(), loss, new Trainer.Identity(config.toProperties(), card.vocabSize()),
+        this.trainer = new Trainer(out, schedule, model.parameters(), optimizer,
+                new BatchSampler(train, samplerState).source(config.batch(), config.context()),
+                BatchSampler.spread(validation, config.evalBatches(), config.batch(), config.context()), loss, new Trainer.Identity(config.toProperties(), card.vocabSize()),
                 String.format(java.util.Locale.ROOT, "plinth pretrain: %,d parameters, %s", parameterCount(),
                         corpus.getFileName()), at);
     }
@@ -144,46 +142,6 @@ public final class Pretrainer implements AutoCloseable {
         return DatasetCard.read(file);
     }
 
-    /** Random training windows ({@link BatchSampler}) as the loop's batch source. */
-    private Trainer.BatchSource windows(BatchSampler sampler) {
-        return new Trainer.BatchSource() {
-            @Override
-            public Trainer.Batch next() {
-                int[][] w = sampler.next(config.batch());
-                return new Trainer.Batch(BatchSampler.inputs(w), BatchSampler.targets(w),
-                        (long) config.batch() * config.context(), 0);
-            }
-
-            @Override
-            public long state() {
-                return sampler.state();
-            }
-        };
-    }
-
-    /**
-     * {@code evalBatches} batches of validation windows spread evenly over the validation shards
-     * (the same windows every time); none when the corpus has no validation window.
-     */
-    private List<Trainer.Batch> validationBatches() {
-        long count = validation.count();
-        List<Trainer.Batch> batches = new ArrayList<>();
-        if (count == 0) {
-            return batches;
-        }
-        int n = config.evalBatches() * config.batch();
-        for (int b = 0; b < config.evalBatches(); b++) {
-            int[][] windows = new int[config.batch()][];
-            for (int i = 0; i < windows.length; i++) {
-                long k = (long) b * config.batch() + i;
-                windows[i] = validation.window(Math.multiplyExact(k, count) / n);
-            }
-            batches.add(new Trainer.Batch(BatchSampler.inputs(windows), BatchSampler.targets(windows),
-                    (long) config.batch() * config.context(), 0));
-        }
-        return batches;
-    }
-
     /** Asks the run to stop after the step in progress and save a checkpoint (thread-safe). */
     public void requestStop() {
         trainer.requestStop();
@@ -194,8 +152,8 @@ public final class Pretrainer implements AutoCloseable {
      * until {@link PretrainConfig#steps}, {@link #requestStop} or Ctrl-C.
      */
     public Trainer.Result run(Trainer.Listener listener) throws IOException {
-        writeText(out.resolve("config.properties"), config.toProperties());
-        writeText(out.resolve(CORPUS_FILE), corpusRecord());
+        AtomicFiles.write(out.resolve("config.properties"), config.toProperties());
+        AtomicFiles.write(out.resolve(CORPUS_FILE), corpusRecord());
         return trainer.run(listener);
     }
 
@@ -204,10 +162,6 @@ public final class Pretrainer implements AutoCloseable {
         return trainer.validationLoss();
     }
 
-    private static void writeText(Path file, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(b)));
-    }
 
     private String corpusRecord() throws IOException {
         Map<String, String> record = new LinkedHashMap<>();
