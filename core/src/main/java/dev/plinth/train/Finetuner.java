@@ -62,6 +62,8 @@ public final class Finetuner implements AutoCloseable {
     public static final String DATA_CARD = "data.json";
     /** The adapter metadata key of a classifier's labels (a JSON array of strings, in class order). */
     public static final String META_LABELS = "labels";
+    /** The adapter metadata key of the input tokens per example it was trained with. */
+    public static final String META_CONTEXT = "context";
     static final String LINEAGE = "lineage.json";
     private static final String BASE_RECORD = "base.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -434,10 +436,12 @@ public final class Finetuner implements AutoCloseable {
 
     private Map<String, String> metadata(Map<String, String> lineage) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put(LoraAdapter.META_BASE_DIGEST, base.digest());
+        // a head of a full fine-tune reads the new base's hidden states
+        m.put(LoraAdapter.META_BASE_DIGEST, config.lora() ? base.digest() : LoraAdapter.baseDigest(out.resolve(MODEL_GGUF)));
         m.put(LoraAdapter.META_BASE_NAME, base.name());
         m.put(LoraAdapter.META_TASK, config.task());
         m.put(LoraAdapter.META_DROPOUT, Double.toString(config.lora() ? config.dropout() : 0));
+        m.put(META_CONTEXT, Integer.toString(config.context()));
         m.put("data.digest", lineage.get("data"));
         m.put("config.digest", lineage.get("config"));
         if (source.rows() != null && !source.rows().labels().isEmpty()) {

@@ -245,10 +245,12 @@ public final class TrainableDecoder {
             }
         });
         lora.forEach((name, pair) -> {
-            t.put(name + ".lora_a", pair.a());
-            t.put(name + ".lora_b", pair.b());
+            if (pair.a().requiresGrad()) {
+                t.put(name + ".lora_a", pair.a());
+                t.put(name + ".lora_b", pair.b());
+            }
         });
-        if (score != null) {
+        if (score != null && score.requiresGrad()) {
             t.put(SCORE, score);
         }
         return t;
@@ -304,6 +306,38 @@ public final class TrainableDecoder {
 
     private static Tensor copy(String name, Variable v) {
         return Tensor.ofFloats(name, v.data().clone(), Arrays.stream(v.shape()).asLongStream().toArray());
+    }
+
+    /**
+     * Applies a trained adapter to this frozen base for evaluation: its pairs (each scaled as the
+     * adapter says, times {@code scale}) and its head ({@value #SCORE}, if it has one), as constants.
+     * The pairs must name block projections of this base with their shapes.
+     */
+    public void apply(LoraAdapter adapter, float scale) {
+        if (!isFrozen() || !lora.isEmpty() || score != null) {
+            throw new IllegalStateException("an adapter applies to a frozen base without pairs or head");
+        }
+        adapter.pairs().forEach((name, p) -> {
+            Tensor w = frozen.get(name);
+            if (w == null || !name.startsWith("blk.") || w.dim(0) != p.outputs() || w.dim(1) != p.inputs()) {
+                throw new IllegalArgumentException("the adapter's pair " + name + " [" + p.outputs() + ", " + p.inputs()
+                        + "] fits no block projection of this base");
+            }
+            lora.put(name, new LoraPair(constant(p.a()), constant(p.b()), scale * adapter.scale(p)));
+        });
+        Tensor head = adapter.wholeTensors().get(SCORE);
+        if (head != null) {
+            if (head.rank() != 2 || head.dim(1) != config.hiddenSize()) {
+                throw new IllegalArgumentException("the adapter's head " + head + " does not read a hidden state of "
+                        + config.hiddenSize());
+            }
+            score = constant(head);
+        }
+    }
+
+    private static Variable constant(Tensor t) {
+        int[] shape = Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray();
+        return Variable.constant(t.name(), Quantization.toF32(t).data().toArray(ValueLayout.JAVA_FLOAT), shape);
     }
 
     /** The LoRA pairs by base weight name (empty without {@link #addLora}). */

@@ -65,12 +65,13 @@ public final class FinetuneData {
      */
     public static FinetuneData load(Path data, Options options, Tokenizer tokenizer, ChatRenderer renderer)
             throws IOException {
-        DataReader.Rows rows = DataReader.read(data, options.skipBad());
-        DataFormat.Task task = options.task() == null ? rows.format().defaultTask() : options.task();
-        if (!rows.format().trains(task)) {
-            throw new IllegalArgumentException(data + " is " + rows.format().description() + " data, which cannot train --task "
-                    + task.cliName() + " (it trains " + rows.format().defaultTask().cliName() + ")");
+        DataFormat format = DataReader.detect(data);
+        DataFormat.Task task = options.task() == null ? format.defaultTask() : options.task();
+        if (!format.trains(task)) {
+            throw new IllegalArgumentException(data + " is " + format.description() + " data, which cannot train --task "
+                    + task.cliName() + " (it trains " + format.defaultTask().cliName() + ")");
         }
+        DataReader.Rows rows = DataReader.read(data, options.skipBad());
         if (rows.rows().isEmpty()) {
             throw new IllegalArgumentException(data + " holds no usable rows" + (rows.skipped() > 0 ? " (" + rows.skipped()
                     + " malformed ones skipped)" : ""));
