@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.plinth.model.DecoderConfig;
-import dev.plinth.model.convert.QuantType;
-import dev.plinth.text.BpeTrainer;
-import dev.plinth.text.ByteLevelBpeTokenizer;
-import dev.plinth.train.BaseExport;
-import dev.plinth.train.TrainableDecoder;
+import dev.plinth.train.TinyChatBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,22 +33,8 @@ class FinetuneCommandTest {
 
     @BeforeAll
     static void tinyBase() throws IOException {
-        List<String> docs = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            docs.add("the cat sat on the mat " + i + ". the dog ran to the park. spam offer win cash now.");
-        }
-        ByteLevelBpeTokenizer tok = new BpeTrainer(300, List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>")).train(docs);
-        Path json = shared.resolve("tokenizer.json");
-        BpeTrainer.writeTokenizerJson(tok, json);
-        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(32).heads(4).kvHeads(2).ffnSize(64)
-                .vocabSize(tok.vocabSize()).layers(2).contextLength(64).build();
-        TrainableDecoder init = TrainableDecoder.initialize(c, 3);
-        float[] embedding = init.parameters().get("token_embd.weight").data();
-        for (int i = 0; i < embedding.length; i++) {
-            embedding[i] *= 8;
-        }
+        TinyChatBase.write(shared);
         base = shared.resolve("base.gguf");
-        BaseExport.writeGguf(init, json, base, QuantType.F32);
     }
 
     private Path chat(int rows, String bad) throws IOException {
@@ -137,8 +118,9 @@ class FinetuneCommandTest {
     void classifiesTextsAndScoresLabelledFiles() throws Exception {
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
+            String ham = i % 4 == 1 ? "the cat sat on the mat " : "the dog ran to the park ";
             rows.add(i % 2 == 0 ? "{\"text\": \"win cash now, spam offer " + i + "\", \"label\": \"spam\"}"
-                    : "{\"text\": \"the cat sat on the mat " + i + "\", \"label\": \"ham\"}");
+                    : "{\"text\": \"" + ham + i + "\", \"label\": \"ham\"}");
         }
         Path data = tmp.resolve("sms.jsonl");
         Files.write(data, rows);

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.model.AppliedAdapter;
-import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
@@ -20,8 +19,6 @@ import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.model.lora.PeftAdapters;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
-import dev.plinth.text.BpeTrainer;
-import dev.plinth.text.ByteLevelBpeTokenizer;
 import dev.plinth.text.Tokenizer;
 import dev.plinth.train.data.ChatRenderer;
 import java.io.IOException;
@@ -53,24 +50,8 @@ class FinetunerTest {
 
     @BeforeAll
     static void tinyBase() throws IOException {
-        List<String> docs = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            docs.add("the cat sat on the mat " + i + ". the dog ran to the park. what is red? a rose is red.");
-        }
-        ByteLevelBpeTokenizer tok = new BpeTrainer(300, List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>")).train(docs);
-        tokenizer = tok;
-        Path json = shared.resolve("tokenizer.json");
-        BpeTrainer.writeTokenizerJson(tok, json);
-        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(32).heads(4).kvHeads(2).ffnSize(64)
-                .vocabSize(tok.vocabSize()).layers(2).contextLength(64).build();
+        tokenizer = TinyChatBase.write(shared);
         base = shared.resolve("base.gguf");
-        // embeddings of unit scale, so that the frozen (tied) output matrix can spread the logits
-        TrainableDecoder init = TrainableDecoder.initialize(c, 3);
-        float[] embedding = init.parameters().get("token_embd.weight").data();
-        for (int i = 0; i < embedding.length; i++) {
-            embedding[i] *= 8;
-        }
-        BaseExport.writeGguf(init, json, base, QuantType.F32);
         baseQ8 = shared.resolve("base-q8.gguf");
         ModelConverter.convert(base, null, baseQ8, QuantType.Q8_0, GgufQuantizer.Listener.NONE);
     }
