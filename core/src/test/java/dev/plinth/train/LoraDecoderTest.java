@@ -105,6 +105,29 @@ class LoraDecoderTest {
         }
     }
 
+    @Test
+    void qloraOnAQ4KmBaseGivesTheRuntimeAdapterLogitsAndGradients() throws IOException {
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(256).heads(4).kvHeads(2).ffnSize(512).vocabSize(VOCAB)
+                .layers(1).contextLength(64).build();
+        Path file = dir.resolve("q4km.gguf");
+        RandomModels.builder(c).init(RandomModels.Init.unitScale(4, 0.3, 0.5)).noVocabulary().seed(9)
+                .type(dev.plinth.model.convert.QuantType.Q4_K_M).writeGguf(file);
+        try (ModelFile mf = ModelFiles.open(file); DecoderModel inference = DecoderModel.of(mf)) {
+            assertEquals(DType.Q4_K, mf.tensor("blk.0.attn_q.weight").dtype());
+            TrainableDecoder m = TrainableDecoder.frozen(mf);
+            m.addLora(settings(0), 3);
+            randomB(m, 4);
+            int[][] tokens = tokens(new SplittableRandom(5), 2);
+            double adapted = worstDifference(m, inference, tokens, List.of(new AppliedAdapter("q", m.adapter(Map.of()), 1f)));
+            System.out.printf("llama Q4_K_M: max |logit difference| adapted %.2e%n", adapted);
+            assertTrue(adapted <= 1e-4, "adapted logits differ by " + adapted);
+            Tape tape = new Tape();
+            int[][] targets = tokens(new SplittableRandom(6), 2);
+            tape.backward(m.loss(tape, tokens, targets, Trainer.IGNORE));
+            m.trainable().values().forEach(v -> assertTrue(v.grad() != null, v.name()));
+        }
+    }
+
     private static double worstDifference(TrainableDecoder m, DecoderModel inference, int[][] tokens,
                                           List<AppliedAdapter> adapters) {
         float[] ours = m.logits(new Tape(), tokens, TrainableDecoder.Pass.EVAL).data();
