@@ -492,15 +492,14 @@ public final class TrainableDecoder {
      */
     private Variable matmul(Tape tape, Variable x, String name, Pass pass) {
         Tensor f = frozen.get(name);
-        Variable y = f != null ? tape.linear(x, f) : tape.linear(x, p(name));
         LoraPair pair = lora.get(name);
         if (pair == null) {
-            return y;
+            return f != null ? tape.linear(x, f) : tape.linear(x, p(name));
         }
-        Variable in = pass.dropout() && loraSettings.dropout() > 0
+        Variable in = pass.dropout() && loraSettings != null && loraSettings.dropout() > 0
                 ? tape.dropout(x, loraSettings.dropout(), pass.seed() ^ (name.hashCode() * 0x9E3779B97F4A7C15L))
                 : x;
-        return tape.add(y, tape.scale(tape.linear(tape.linear(in, pair.a()), pair.b()), pair.scale()));
+        return tape.loraLinear(x, in, f, pair.a(), pair.b(), pair.scale());
     }
 
     /**

@@ -23,7 +23,8 @@ import java.util.List;
  * {@link #causalAttention} (grouped-query), {@link #swiglu}, {@link #add} and
  * {@link #crossEntropy}; for fine-tuning, a frozen weight {@link Tensor} in its own dtype
  * ({@link #embedding(Tensor, int[])}, {@link #linear(Variable, Tensor)}: gradients reach the
- * activations only), {@link #scale}, {@link #dropout} and {@link #rows} (a gather). A tape serves one forward and one backward pass; it is not thread-safe
+ * activations only) and with a LoRA pair ({@link #loraLinear}), {@link #scale}, {@link #dropout}
+ * and {@link #rows} (a gather). A tape serves one forward and one backward pass; it is not thread-safe
  * (each op already uses every core).
  */
 public final class Tape {
@@ -262,6 +263,63 @@ public final class Tape {
             float[] g = take(out);
             if (g != null) {
                 MatMul.inputGradient(w, g, m, x.gradForAccumulation(), true);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * A frozen weight with a LoRA pair, as one op: {@code x·Wᵀ + scale·(xLora·Aᵀ)·Bᵀ} for {@code W [n, k]}
+     * in any dtype {@link #linear(Variable, Tensor)} takes, {@code a [r, k]} and {@code b [n, r]};
+     * {@code xLora} is {@code x}, or {@code x} after dropout. Only the {@code [m, r]} middle product
+     * is kept for backward, which gives x its gradient through W and through the pair, and A and B
+     * theirs; W gets none.
+     */
+    public Variable loraLinear(Variable x, Variable xLora, Tensor w, Variable a, Variable b, float scale) {
+        rank(x, 2, "lora input");
+        sameShape(x, xLora, "lora inputs");
+        int m = x.dim(0);
+        int k = x.dim(1);
+        int r = a.dim(0);
+        int n = Math.toIntExact(w.dim(0));
+        if (w.rank() != 2 || w.dim(1) != k || a.dim(1) != k || b.dim(0) != n || b.dim(1) != r) {
+            throw new IllegalArgumentException("lora: " + x + " with " + w + ", A " + a + " and B " + b + " do not fit");
+        }
+        float[] y = new float[Math.multiplyExact(m, n)];
+        MatMul.matmul(w, x.data(), m, y);
+        float[] hs = new float[Math.multiplyExact(m, r)];
+        MatMul.gemm(false, true, xLora.data(), a.data(), hs, m, r, k, false);
+        for (int i = 0; i < hs.length; i++) {
+            hs[i] *= scale;
+        }
+        MatMul.gemm(false, true, hs, b.data(), y, m, n, r, true);
+        Variable out = result("loraLinear", y, new int[] {m, n}, x, xLora, a, b);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (x.requiresGrad()) {
+                MatMul.inputGradient(w, g, m, x.gradForAccumulation(), true);
+            }
+            if (b.requiresGrad()) {
+                // dB[n,r] += dYᵀ · (scale·H)
+                MatMul.gemm(true, false, g, hs, b.gradForAccumulation(), n, r, m, true);
+            }
+            if (!a.requiresGrad() && !xLora.requiresGrad()) {
+                return;
+            }
+            // dH[m,r] = scale · dY · B
+            float[] dh = new float[hs.length];
+            MatMul.gemm(false, false, g, b.data(), dh, m, r, n, false);
+            for (int i = 0; i < dh.length; i++) {
+                dh[i] *= scale;
+            }
+            if (a.requiresGrad()) {
+                MatMul.gemm(true, false, dh, xLora.data(), a.gradForAccumulation(), r, k, m, true);
+            }
+            if (xLora.requiresGrad()) {
+                MatMul.gemm(false, false, dh, a.data(), xLora.gradForAccumulation(), m, k, r, true);
             }
         });
         return out;

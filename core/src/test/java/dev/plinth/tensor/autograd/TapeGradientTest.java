@@ -142,6 +142,26 @@ class TapeGradientTest {
     }
 
     @Test
+    void loraLinearEqualsItsPartsAndMatchesFiniteDifferences() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        Variable w = param(rnd, "w", 1, 6, 8);
+        Tensor frozen = Tensor.ofFloats("w", w.data().clone(), 6, 8);
+        Variable wConstant = Variable.constant("w", w.data().clone(), 6, 8);
+        Variable x = param(rnd, "x", 1, 5, 8);
+        Variable a = param(rnd, "a", 1, 3, 8);
+        Variable b = param(rnd, "b", 1, 6, 3);
+        check("loraLinear", (t, in) -> t.loraLinear(in[0], in[0], frozen, in[1], in[2], 1.5f), 2e-4, x, a, b);
+        check("loraLinear after dropout", (t, in) -> t.loraLinear(in[0], t.dropout(in[0], 0.4, 3), frozen, in[1], in[2], 0.5f),
+                2e-4, x, a, b);
+        float[] fused = new Tape().loraLinear(x, x, frozen, a, b, 1.5f).data();
+        Tape t = new Tape();
+        float[] parts = t.add(t.linear(x, wConstant), t.scale(t.linear(t.linear(x, a), b), 1.5f)).data();
+        for (int i = 0; i < fused.length; i++) {
+            assertEquals(parts[i], fused[i], 1e-5);
+        }
+    }
+
+    @Test
     void scaleDropoutAndRows() {
         SplittableRandom rnd = new SplittableRandom(13);
         check("scale", (t, in) -> t.scale(in[0], 2.5f), 1e-5, param(rnd, "x", 1, 3, 5));
