@@ -29,8 +29,8 @@ echo "== tutor: the base plus a profile (recipes/products/tutor.Plinthfile), and
 "$plinth" create tutor -f "$repo/recipes/products/tutor.Plinthfile"
 "$plinth" create tutor:brief -f "$repo/recipes/products/tutor-brief.Plinthfile"
 
-echo "== mail: skipped. It is the base plus a LoRA adapter SFT-trained on the shared email data; Plinth applies"
-echo "   adapters (ADAPTER) at run time but does not train them yet."
+echo "== mail: skipped. It is the base plus a LoRA adapter SFT-trained on the shared email data (plinth finetune);"
+echo "   this recipe does not train one yet."
 echo "== policy: skipped. It is the base plus a knowledge base (KNOWLEDGE), which Plinth does not build yet."
 
 echo "== plinth list"

@@ -32,8 +32,10 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -cp bench/target/plinth-bench.jar dev.plinth.bench.TrainStepBench \
  *     [-Dbench.hidden=384] [-Dbench.layers=6] [-Dbench.heads=6] [-Dbench.kvHeads=2] [-Dbench.ffn=1024] \
  *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3] [-Dbench.warmup=1] \
- *     [-Dbench.lora=16] [-Dbench.type=Q4_K_M]
+ *     [-Dbench.lora=16] [-Dbench.type=Q4_K_M] [-Dbench.file=model.gguf]
  * </pre>
+ *
+ * {@code -Dbench.file} trains on a given GGUF (its shape; e.g. one of {@code plinth dev random-model}).
  *
  * After the steps it prints a summary line {@code timed: N steps, T tokens/s, G GFLOP/s} (warm-up
  * steps excluded) and {@code peak RSS: K KiB} (the process's VmHWM), which
@@ -61,17 +63,19 @@ public final class TrainStepBench {
         int warmup = Integer.getInteger("bench.warmup", 1);
         int rank = Integer.getInteger("bench.lora", 0);
         QuantType type = QuantType.parse(System.getProperty("bench.type", "f32"));
-        try (ModelFile file = ModelFiles.open(randomLlama(hidden, layers, heads, kvHeads, ffn, vocab, type))) {
+        String given = System.getProperty("bench.file");
+        Path path = given != null ? Path.of(given) : randomLlama(hidden, layers, heads, kvHeads, ffn, vocab, type);
+        try (ModelFile file = ModelFiles.open(path)) {
             TrainableDecoder model = rank > 0 ? TrainableDecoder.frozen(file) : TrainableDecoder.of(file);
             if (rank > 0) {
                 model.addLora(new LoraSettings(rank, 2.0 * rank, 0, LoraSettings.ALL, false), 1);
             }
-            run(model, rank, vocab, seq, batch, steps, warmup, type);
+            run(model, rank, model.config().vocabSize(), seq, batch, steps, warmup, given != null ? path.getFileName() : type);
         }
     }
 
     private static void run(TrainableDecoder model, int rank, int vocab, int seq, int batch, int steps, int warmup,
-                            QuantType type) {
+                            Object base) {
         DecoderConfig c = model.config();
         int hidden = c.hiddenSize();
         int layers = c.layers();
@@ -84,7 +88,7 @@ public final class TrainStepBench {
         double flops = (perWeight * matrixWeights + (rank > 0 ? 6.0 * count : 0)) * tokens
                 + 6.0 * layers * batch * (double) seq * seq * hidden;
         System.out.printf(Locale.ROOT, "%,d parameters, %d x %d tokens per step, %d threads%s%n", count, batch, seq,
-                Parallel.threads(), rank > 0 ? String.format(Locale.ROOT, ", LoRA r=%d on a frozen %s base", rank, type)
+                Parallel.threads(), rank > 0 ? String.format(Locale.ROOT, ", LoRA r=%d on a frozen %s base", rank, base)
                         : "");
         AdamW opt = new AdamW(params, AdamW.Settings.defaults(), AdamW.decayMatrices(true));
         SplittableRandom rnd = new SplittableRandom(7);

@@ -11,10 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.model.AppliedAdapter;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.DecoderModel;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
+import dev.plinth.model.convert.RandomModels;
 import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.model.lora.PeftAdapters;
 import dev.plinth.tensor.autograd.Tape;
@@ -254,6 +256,39 @@ class FinetunerTest {
         }
         JsonNode lineage = new ObjectMapper().readTree(out2.resolve("adapter/lineage.json").toFile());
         assertEquals("sha256:" + LoraAdapter.baseDigest(corpus.resolve("card.json")), lineage.get("data").asText());
+    }
+
+    @Test
+    void aHuggingFaceFolderOrAPretrainingCheckpointIsConvertedToTheBase() throws IOException {
+        DecoderConfig c = DecoderConfig.builder("llama").hiddenSize(32).heads(4).kvHeads(2).ffnSize(64)
+                .vocabSize(tokenizer.vocabSize()).layers(1).contextLength(64).build();
+        Path hf = Files.createDirectories(dir.resolve("hf"));
+        RandomModels.builder(c).seed(4).writeHuggingFace(hf);
+        Path out = dir.resolve("from-hf");
+        Finetuner.Base fromHf = Finetuner.Base.resolve(hf, out);
+        assertEquals(out.resolve("base.gguf"), fromHf.gguf());
+        assertEquals(LoraAdapter.baseDigest(hf), fromHf.digest(), "an adapter records the folder it was trained on");
+        try (Finetuner f = Finetuner.create(fromHf, chatData(), out, config("steps", "2"), tokenizer, ChatRenderer.CHATML)) {
+            assertTrue(f.run(p -> { }).completed());
+        }
+        try (DecoderModel m = DecoderModel.open(hf)) {
+            m.check(new AppliedAdapter("hf", LoraAdapter.read(out.resolve("adapter"), m.config()), 1f));
+        }
+
+        PretrainConfig pc = PretrainConfig.defaults().with(Map.of("hidden", "32", "layers", "1", "heads", "4", "kv-heads",
+                "2", "ffn", "64", "context", "64"), "test");
+        Path run = Files.createDirectories(dir.resolve("pretrain-run"));
+        TrainableDecoder pretrained = TrainableDecoder.initialize(pc.decoder(tokenizer.vocabSize()), 5);
+        Checkpoint.write(run.resolve(Checkpoint.FILE_NAME), new Checkpoint.Contents(pc.toProperties(),
+                tokenizer.vocabSize(), 0, 0, 0, List.of(), pretrained.parameters(), Map.of()));
+        Files.copy(shared.resolve("tokenizer.json"), run.resolve("tokenizer.json"));
+        Path out2 = dir.resolve("from-checkpoint");
+        Finetuner.Base fromCheckpoint = Finetuner.Base.resolve(run, out2);
+        assertEquals(LoraAdapter.baseDigest(out2.resolve("base.gguf")), fromCheckpoint.digest());
+        try (Finetuner f = Finetuner.create(fromCheckpoint, chatData(), out2, config("steps", "2"), tokenizer,
+                ChatRenderer.CHATML)) {
+            assertTrue(f.run(p -> { }).completed());
+        }
     }
 
     @Test
