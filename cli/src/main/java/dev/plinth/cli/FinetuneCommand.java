@@ -156,11 +156,12 @@ final class FinetuneCommand implements Callable<Integer> {
         if (d != null) {
             console.info("data: %s, %s: %,d rows (%,d for validation), %,d training examples%s%s", data,
                     d.format().description(), d.rowCount(), d.validationRows(), d.train().size(),
-                    d.dropped() > 0 ? String.format(Locale.ROOT, "; %,d rows with nothing to learn within %d tokens dropped",
-                            d.dropped(), c.context()) : "",
+                    d.dropped() > 0 ? String.format(Locale.ROOT, "; dropped, with nothing to learn within %d tokens: %,d row%s",
+                            c.context(), d.dropped(), d.dropped() == 1 ? "" : "s") : "",
                     d.labels().isEmpty() ? "" : "; labels " + String.join(", ", d.labels()));
             if (d.skipped() > 0) {
-                console.warn("skipped %,d malformed rows (--skip-bad), the first: %s", d.skipped(), d.skipReasons().getFirst());
+                console.warn("skipped %,d malformed row%s (--skip-bad), the first: %s", d.skipped(), d.skipped() == 1 ? "" : "s",
+                        d.skipReasons().getFirst());
             }
             if (chatMl && c.task().equals("chat")) {
                 console.warn("%s has no chat template: conversations are rendered as ChatML", base);

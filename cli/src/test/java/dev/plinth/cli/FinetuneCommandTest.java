@@ -96,7 +96,7 @@ class FinetuneCommandTest {
         Cli skipped = Cli.run(args("finetune", base.toString(), data.toString(), "--out", tmp.resolve("b").toString(),
                 "--steps", "1", "--skip-bad"));
         assertEquals(0, skipped.code(), skipped.err());
-        assertTrue(skipped.err().contains("skipped 1 malformed rows"), skipped.err());
+        assertTrue(skipped.err().contains("skipped 1 malformed row (--skip-bad), the first: "), skipped.err());
         Cli wrongTask = Cli.run(args("finetune", base.toString(), data.toString(), "--out", tmp.resolve("c").toString(),
                 "--task", "classify"));
         assertEquals(1, wrongTask.code());
