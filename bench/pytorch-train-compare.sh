@@ -12,10 +12,12 @@
 # (torch_llama.py computing PEFT's formula; PyTorch at its best setting of the full runs), and Plinth
 # LoRA against Plinth full training. Prints markdown on stdout; progress on stderr.
 #
-# usage: bench/pytorch-train-compare.sh [--quick] [--qlora]
-#   --quick   the ≈10M decoder only, 2 timed steps (a smoke run)
-#   --qlora   also QLoRA r=16 on a random TinyLlama-1.1B-shaped Q4_K_M GGUF (1 timed step of 1 × 256
-#             tokens): tokens/s and peak RSS against the file's size
+# usage: bench/pytorch-train-compare.sh [--quick] [--qlora | --qlora-only]
+#   --quick       the ≈10M decoder only, 2 timed steps (a smoke run)
+#   --qlora       also QLoRA r=16 on a random TinyLlama-1.1B-shaped Q4_K_M GGUF (1 timed step of 1 × 256
+#                 tokens): tokens/s and peak RSS against the file's size, as it is and with each layer
+#                 recomputed in backward under a 768 MiB heap (-Xmx768m)
+#   --qlora-only  that alone
 # environment: STEPS (3 timed steps), WARMUP (1 untimed step), THREADS (cores for Plinth, default nproc),
 #              PYTHON (/usr/bin/python3), PLINTH_JAVA_OPTS (extra JVM flags)
 #
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) sizes="10m"; steps="${STEPS:-2}"; shift ;;
     --qlora) qlora=1; shift ;;
+    --qlora-only) qlora=1; sizes=""; shift ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +94,7 @@ label() { [ -z "$1" ] && echo "$detected (detected)" || echo "$1 (forced)"; }
 
 # ---- peak F32 matrix product ----
 peak_rows=()
+[ -n "$sizes" ] || coretypes=()
 best_peak=0
 best_core=""
 best_core_rate=0
@@ -104,10 +108,12 @@ for ct in "${coretypes[@]}"; do
     if awk -v a="$g" -v b="$best_core_rate" 'BEGIN { exit !(a > b) }'; then best_core_rate=$g; best_core=$ct; fi
   done
 done
-log "Plinth MatMul.gemm 2048³, $threads threads"
-pg=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -cp "$jar" dev.plinth.bench.GemmPeak 2048 5 2>/dev/null | awk '{ print $(NF-1) }')
-peak_rows+=("| Plinth MatMul.gemm | $threads threads | $(fmt "$pg" %.1f) |")
-log "peak: $best_peak GFLOP/s; PyTorch trains with OpenBLAS core $(label "$best_core")"
+if [ -n "$sizes" ]; then
+  log "Plinth MatMul.gemm 2048³, $threads threads"
+  pg=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -cp "$jar" dev.plinth.bench.GemmPeak 2048 5 2>/dev/null | awk '{ print $(NF-1) }')
+  peak_rows+=("| Plinth MatMul.gemm | $threads threads | $(fmt "$pg" %.1f) |")
+  log "peak: $best_peak GFLOP/s; PyTorch trains with OpenBLAS core $(label "$best_core")"
+fi
 
 # ---- training ----
 summary=()
@@ -189,15 +195,26 @@ if [ -n "$qlora" ]; then
     log "writing a random TinyLlama-1.1B-shaped Q4_K_M GGUF"
     ./plinth dev random-model --preset tinyllama-1.1b --type q4_k_m "$gguf" >&2
   fi
-  log "QLoRA r=16 on $(basename "$gguf")"
-  q_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" -Dbench.file="$gguf" -Dbench.batch=1 -Dbench.seq=256 -Dbench.steps=1 \
-    -Dbench.warmup=1 -Dbench.lora=16 -cp "$jar" dev.plinth.bench.TrainStepBench 2>/dev/null)
-  echo "$q_out" >&2
-  q_tps=$(awk '/^timed:/ { print $4 }' <<<"$q_out")
-  q_rss=$(awk '/^peak RSS:/ { print $3 }' <<<"$q_out")
-  q_size=$(( $(stat -c %s "$gguf") / 1024 ))
+  q_rows=()
+  for variant in plain recompute; do
+    extra=()
+    run="as it is"
+    if [ "$variant" = recompute ]; then
+      extra=(-Xmx768m -Dbench.recompute=true)
+      run="layers recomputed, -Xmx768m"
+    fi
+    log "QLoRA r=16 on $(basename "$gguf") ($variant)"
+    q_out=$("$JAVA_HOME/bin/java" "${java_opts[@]}" "${extra[@]}" -Dbench.file="$gguf" -Dbench.batch=1 -Dbench.seq=256 \
+      -Dbench.steps=1 -Dbench.warmup=1 -Dbench.lora=16 -cp "$jar" dev.plinth.bench.TrainStepBench 2>/dev/null)
+    echo "$q_out" >&2
+    q_tps=$(awk '/^timed:/ { print $4 }' <<<"$q_out")
+    q_rss=$(awk '/^peak RSS:/ { print $3 }' <<<"$q_out")
+    q_file=$(( $(stat -c %s "$gguf") / 1024 ))
+    q_rows+=("| $(basename "$gguf") | $run | $(fmt "$q_tps" %.1f) | $(mib "$q_rss") | $(mib "$q_file") | $(mib $((q_rss - q_file))) |")
+  done
 fi
 
+if [ -n "$sizes" ]; then
 echo "## Plinth vs PyTorch training ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo
 echo "Batch 8 × 256 tokens, random tokens, tied embedding; $warmup warm-up step(s), then the mean over $steps timed steps"
@@ -239,11 +256,14 @@ echo
 echo "| model | Plinth | PyTorch |"
 echo "| --- | ---: | ---: |"
 printf '%s\n' "${lora_phases[@]}"
+fi
 if [ -n "$qlora" ]; then
   echo
-  echo "## QLoRA r=16 on a random TinyLlama-1.1B-shaped Q4_K_M GGUF (1 × 256 tokens, 1 timed step after 1 warm-up)"
+  echo "## QLoRA r=16 on a random TinyLlama-1.1B-shaped Q4_K_M GGUF ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
   echo
-  echo "| base file | tok/s | peak RSS | file size | peak RSS − file size |"
-  echo "| --- | ---: | ---: | ---: | ---: |"
-  echo "| $(basename "$gguf") | $(fmt "$q_tps" %.1f) | $(mib "$q_rss") | $(mib "$q_size") | $(mib $((q_rss - q_size))) |"
+  echo "1 × 256 tokens, 1 timed step after 1 warm-up, Plinth on $threads threads; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+  echo "| base file | run | tok/s | peak RSS | file size | peak RSS − file size |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  printf '%s\n' "${q_rows[@]}"
 fi

@@ -32,10 +32,11 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -cp bench/target/plinth-bench.jar dev.plinth.bench.TrainStepBench \
  *     [-Dbench.hidden=384] [-Dbench.layers=6] [-Dbench.heads=6] [-Dbench.kvHeads=2] [-Dbench.ffn=1024] \
  *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3] [-Dbench.warmup=1] \
- *     [-Dbench.lora=16] [-Dbench.type=Q4_K_M] [-Dbench.file=model.gguf]
+ *     [-Dbench.lora=16] [-Dbench.type=Q4_K_M] [-Dbench.file=model.gguf] [-Dbench.recompute=true]
  * </pre>
  *
- * {@code -Dbench.file} trains on a given GGUF (its shape; e.g. one of {@code plinth dev random-model}).
+ * {@code -Dbench.file} trains on a given GGUF (its shape; e.g. one of {@code plinth dev random-model});
+ * {@code -Dbench.recompute} recomputes each layer in backward (activation checkpointing).
  *
  * After the steps it prints a summary line {@code timed: N steps, T tokens/s, G GFLOP/s} (warm-up
  * steps excluded) and {@code peak RSS: K KiB} (the process's VmHWM), which
@@ -103,7 +104,7 @@ public final class TrainStepBench {
             long a = System.nanoTime();
             Gradients.zero(params);
             Tape tape = new Tape();
-            Variable loss = model.loss(tape, in, target, -100);
+            Variable loss = model.loss(tape, in, target, -100, Boolean.getBoolean("bench.recompute"));
             long f = System.nanoTime();
             tape.backward(loss);
             long bw = System.nanoTime();

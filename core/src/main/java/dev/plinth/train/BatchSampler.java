@@ -52,7 +52,9 @@ final class BatchSampler {
         return new Trainer.BatchSource() {
             @Override
             public Trainer.Batch next() {
-                return batch(BatchSampler.this.next(batch), context);
+                Trainer.Batch b = batch(BatchSampler.this.next(batch), context);
+                // the state after the draw seeds the batch's dropout: another per batch, the same on resume
+                return new Trainer.Batch(b.inputs(), b.targets(), b.tokens(), BatchSampler.this.state());
             }
 
             @Override

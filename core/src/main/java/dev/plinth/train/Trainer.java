@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one training loop, shared by pretraining ({@link Pretrainer}) and fine-tuning
- * ({@code Finetuner}): batches from a {@link BatchSource}, gradient accumulation, warm-up + cosine
+ * ({@link Finetuner}): batches from a {@link BatchSource}, gradient accumulation, warm-up + cosine
  * learning rate, global-norm clipping, AdamW over the trainable parameters, validation loss on
  * fixed batches, a CSV log and an SVG plot of the losses, and atomic checksummed checkpoints
  * ({@link Checkpoint}) from which a resumed run continues bit for bit. Ctrl-C (a JVM shutdown)
