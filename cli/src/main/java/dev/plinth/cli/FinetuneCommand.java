@@ -46,6 +46,9 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--method", paramLabel = "lora|full", description = "LoRA on the frozen base, or every weight (default lora).")
     String method;
+    @Option(names = "--init", paramLabel = "base|random",
+            description = "With --method full: start from the base's weights, or from fresh random ones of its shape (default base).")
+    String init;
     @Option(names = "--task", paramLabel = "causal|chat|classify", description = "What to train (default: the data's own).")
     String task;
     @Option(names = "--rank", paramLabel = "N", description = "LoRA rank (default 16).")
@@ -104,10 +107,10 @@ final class FinetuneCommand implements Callable<Integer> {
     /** The settings given as flags, by config key. */
     private Map<String, String> flags() {
         Map<String, String> m = new LinkedHashMap<>();
-        Object[] values = {method, task, rank, alpha, dropout, targets, rsLora, steps, epochs, batch, accum, lr, minLr,
+        Object[] values = {method, init, task, rank, alpha, dropout, targets, rsLora, steps, epochs, batch, accum, lr, minLr,
                 warmup, weightDecay, clip, context, valFraction, evalEvery, evalBatches, checkpointEvery, seed, skipBad,
                 recompute};
-        String[] keys = {"method", "task", "rank", "alpha", "dropout", "targets", "rslora", "steps", "epochs", "batch",
+        String[] keys = {"method", "init", "task", "rank", "alpha", "dropout", "targets", "rslora", "steps", "epochs", "batch",
                 "grad-accum", "lr", "min-lr", "warmup", "weight-decay", "clip", "context", "val-fraction", "eval-every",
                 "eval-batches", "checkpoint-every", "seed", "skip-bad", "recompute"};
         for (int i = 0; i < values.length; i++) {
@@ -150,7 +153,7 @@ final class FinetuneCommand implements Callable<Integer> {
         FinetuneConfig c = f.config();
         FinetuneData d = f.data();
         String what = c.lora() ? String.format(Locale.ROOT, "LoRA r=%d alpha=%s on %s", c.rank(), c.alpha(),
-                String.join(",", c.targets())) : "every weight";
+                String.join(",", c.targets())) : c.fromScratch() ? "every weight, from random weights of the shape" : "every weight";
         console.info("%s %s (%,d trained parameters) of %s, task %s", resume ? "resuming at step " + f.step() + ":"
                 : "fine-tuning", what, f.trainableCount(), base, c.task());
         if (d != null) {

@@ -16,6 +16,8 @@ import java.util.Properties;
  * <pre>
  * key               meaning                                                          default
  * method            lora (pairs on the frozen base) or full (every weight in F32)    lora
+ * init              full: base (start from its weights) or random (fresh weights of   base
+ *                   its shape, as pretraining draws them: a from-scratch baseline)
  * task              causal, chat or classify; auto: the data's own                   auto
  * rank, alpha       LoRA rank and alpha (scale alpha/r, or alpha/√r with rslora)     16, 32
  * dropout           dropout on each LoRA pair's input                                0.05
@@ -42,24 +44,27 @@ import java.util.Properties;
  * {@link Finetuner} resolves the automatic values (0, -1, auto) against the base and the data
  * before the run starts, and a checkpoint keeps the resolved settings.
  */
-public record FinetuneConfig(String method, String task, int rank, double alpha, double dropout, List<String> targets,
+public record FinetuneConfig(String method, String init, String task, int rank, double alpha, double dropout, List<String> targets,
                              boolean rsLora, long steps, double epochs, int batch, int gradAccum, double lr, double minLr,
                              long warmup, double weightDecay, double beta1, double beta2, double clip, long evalEvery,
                              int evalBatches, long checkpointEvery, long seed, int context, double valFraction,
                              boolean skipBad, boolean recompute) {
 
     /** Every key, in the order files list them. */
-    public static final List<String> KEYS = List.of("method", "task", "rank", "alpha", "dropout", "targets", "rslora",
+    public static final List<String> KEYS = List.of("method", "init", "task", "rank", "alpha", "dropout", "targets", "rslora",
             "steps", "epochs", "batch", "grad-accum", "lr", "min-lr", "warmup", "weight-decay", "beta1", "beta2", "clip",
             "eval-every", "eval-batches", "checkpoint-every", "seed", "context", "val-fraction", "skip-bad", "recompute");
 
     /** Keys that fix the trained parameters, the data or its order: a resumed run must keep them. */
-    public static final List<String> FIXED_ON_RESUME = List.of("method", "task", "rank", "alpha", "dropout", "targets",
+    public static final List<String> FIXED_ON_RESUME = List.of("method", "init", "task", "rank", "alpha", "dropout", "targets",
             "rslora", "batch", "grad-accum", "seed", "context", "val-fraction", "skip-bad");
 
     public FinetuneConfig {
         if (!method.equals("lora") && !method.equals("full")) {
             throw new IllegalArgumentException("method must be lora or full, not '" + method + "'");
+        }
+        if (!init.equals("base") && !(init.equals("random") && method.equals("full"))) {
+            throw new IllegalArgumentException("init must be base, or random with method full, not '" + init + "'");
         }
         if (!task.equals("auto") && Arrays.stream(DataFormat.Task.values()).noneMatch(t -> t.cliName().equals(task))) {
             throw new IllegalArgumentException("task must be causal, chat, classify or auto, not '" + task + "'");
@@ -85,7 +90,7 @@ public record FinetuneConfig(String method, String task, int rank, double alpha,
 
     /** The defaults. */
     public static FinetuneConfig defaults() {
-        return new FinetuneConfig("lora", "auto", 16, 32, 0.05, LoraSettings.ALL, false, 0, 1, 8, 1, 0, -1, -1, 0, 0.9,
+        return new FinetuneConfig("lora", "base", "auto", 16, 32, 0.05, LoraSettings.ALL, false, 0, 1, 8, 1, 0, -1, -1, 0, 0.9,
                 0.999, 1.0, 50, 16, 200, 1, 0, 0.1, false, false);
     }
 
@@ -112,7 +117,8 @@ public record FinetuneConfig(String method, String task, int rank, double alpha,
             m.put(k, v);
         });
         try {
-            return new FinetuneConfig(m.get("method").toLowerCase(Locale.ROOT), m.get("task").toLowerCase(Locale.ROOT),
+            return new FinetuneConfig(m.get("method").toLowerCase(Locale.ROOT), m.get("init").toLowerCase(Locale.ROOT),
+                    m.get("task").toLowerCase(Locale.ROOT),
                     integer(m, "rank"), real(m, "alpha"), real(m, "dropout"), Arrays.asList(m.get("targets").split(",")),
                     bool(m, "rslora"), whole(m, "steps"), real(m, "epochs"), integer(m, "batch"), integer(m, "grad-accum"),
                     real(m, "lr"), real(m, "min-lr"), whole(m, "warmup"), real(m, "weight-decay"), real(m, "beta1"),
@@ -157,6 +163,7 @@ public record FinetuneConfig(String method, String task, int rank, double alpha,
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("method", method);
+        m.put("init", init);
         m.put("task", task);
         m.put("rank", Integer.toString(rank));
         m.put("alpha", Double.toString(alpha));
@@ -192,6 +199,11 @@ public record FinetuneConfig(String method, String task, int rank, double alpha,
         return sb.toString();
     }
 
+    /** Whether a full fine-tune starts from fresh random weights of the base's shape instead of the base's. */
+    public boolean fromScratch() {
+        return init.equals("random");
+    }
+
     /** Whether LoRA pairs train on a frozen base (else every weight trains). */
     public boolean lora() {
         return method.equals("lora");
@@ -220,7 +232,7 @@ public record FinetuneConfig(String method, String task, int rank, double alpha,
     FinetuneConfig resolved(DataFormat.Task dataTask, long trainExamples, int baseContext) {
         long s = steps > 0 ? steps : Math.max(1, (long) Math.ceil(epochs * trainExamples / ((double) batch * gradAccum)));
         double peak = lr > 0 ? lr : (lora() ? 2e-4 : 2e-5);
-        return new FinetuneConfig(method, dataTask.cliName(), rank, alpha, dropout, targets, rsLora, s, epochs, batch,
+        return new FinetuneConfig(method, init, dataTask.cliName(), rank, alpha, dropout, targets, rsLora, s, epochs, batch,
                 gradAccum, peak, minLr >= 0 ? minLr : peak / 10, warmup >= 0 ? Math.min(warmup, s) : (long) Math.floor(0.03 * s),
                 weightDecay, beta1, beta2, clip, evalEvery, evalBatches, checkpointEvery, seed, context(baseContext),
                 valFraction, skipBad, recompute);

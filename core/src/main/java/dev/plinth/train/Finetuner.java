@@ -34,7 +34,9 @@ import java.util.Map;
 
 /**
  * Fine-tunes a base with the shared training loop ({@link Trainer}): LoRA pairs on the frozen base
- * in its own dtype ({@code method = lora}), or every weight in F32 ({@code full}); next-token loss on
+ * in its own dtype ({@code method = lora}), or every weight in F32 ({@code full}; with
+ * {@code init = random} from fresh weights of the base's shape: the same architecture and
+ * vocabulary trained from scratch, a baseline for what the base brings); next-token loss on
  * the learned tokens of the data ({@code causal}, {@code chat}) or a classification head
  * ({@code classify}).
  *
@@ -222,6 +224,9 @@ public final class Finetuner implements AutoCloseable {
         Source source = null;
         try {
             TrainableDecoder model = requested.lora() ? TrainableDecoder.frozen(file) : TrainableDecoder.of(file);
+            if (requested.fromScratch()) {
+                model = TrainableDecoder.initialize(model.config(), model.tiedEmbeddings(), requested.seed());
+            }
             int context = requested.context(model.config().contextLength());
             source = source(data, requested, context, tokenizer, renderer, model.config().vocabSize());
             FinetuneConfig config = requested.resolved(source.task(), source.trainExamples(), model.config().contextLength());

@@ -236,6 +236,21 @@ class FinetunerTest {
     }
 
     @Test
+    void fromScratchTrainsTheBasesShapeFromFreshWeights() throws IOException {
+        Path out = dir.resolve("scratch");
+        List<Trainer.Progress> seen = new ArrayList<>();
+        try (Finetuner f = Finetuner.create(Finetuner.Base.resolve(base, out), chatData(), out,
+                config("method", "full", "init", "random", "steps", "3", "lr", "0.003"), tokenizer, ChatRenderer.CHATML)) {
+            assertTrue(f.config().fromScratch());
+            run(f, seen);
+        }
+        // fresh N(0, 0.02²) weights predict about uniformly: ln(vocab) (the base starts near 6.4)
+        assertEquals(Math.log(tokenizer.vocabSize()), seen.getFirst().trainLoss(), 0.1);
+        assertTrue(Files.isRegularFile(out.resolve(Finetuner.MODEL_GGUF)));
+        assertThrows(IllegalArgumentException.class, () -> config("init", "random"), "random weights need --method full");
+    }
+
+    @Test
     void continuedPretrainingOnTextAndACorpusFolder() throws IOException {
         Path text = dir.resolve("story.txt");
         Files.writeString(text, "the cat sat on the mat. the dog ran to the park. ".repeat(30));
