@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.plinth.io.AtomicFiles;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
@@ -223,10 +224,10 @@ public final class Finetuner implements AutoCloseable {
         ModelFile file = ModelFiles.open(base.gguf());
         Source source = null;
         try {
-            TrainableDecoder model = requested.lora() ? TrainableDecoder.frozen(file) : TrainableDecoder.of(file);
-            if (requested.fromScratch()) {
-                model = TrainableDecoder.initialize(model.config(), model.tiedEmbeddings(), requested.seed());
-            }
+            TrainableDecoder model = requested.lora() ? TrainableDecoder.frozen(file)
+                    : requested.fromScratch() ? TrainableDecoder.initialize(DecoderConfig.of(file),
+                            file.tensor("output.weight") == null, requested.seed())
+                    : TrainableDecoder.of(file);
             int context = requested.context(model.config().contextLength());
             source = source(data, requested, context, tokenizer, renderer, model.config().vocabSize());
             FinetuneConfig config = requested.resolved(source.task(), source.trainExamples(), model.config().contextLength());
