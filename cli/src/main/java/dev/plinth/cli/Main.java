@@ -124,6 +124,8 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new CorpusStarterCommand(console))
                         .addSubcommand(new CorpusBuildCommand(console)))
                 .addSubcommand(new PretrainCommand(console))
+                .addSubcommand(new FinetuneCommand(console))
+                .addSubcommand(new ClassifyCommand(console))
                 .addSubcommand(new CreateCommand(console))
                 .addSubcommand(new ListCommand(console))
                 .addSubcommand(new ShowCommand(console))

@@ -2,12 +2,9 @@ package dev.plinth.product;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.plinth.io.ModelFile;
-import dev.plinth.io.ModelFiles;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
-import dev.plinth.tensor.DType;
 import dev.plinth.train.BaseExport;
 import dev.plinth.train.Checkpoint;
 import dev.plinth.train.Pretrainer;
@@ -103,7 +100,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
     }
 
     private static BaseSource fromHuggingFace(Store store, Path folder) throws IOException {
-        QuantType type = keptType(folder);
+        QuantType type = ModelConverter.keptType(folder);
         Descriptor weights;
         try (Store.Scratch scratch = store.newScratch()) {
             Path gguf = scratch.file(folder.getFileName() + ".gguf");
@@ -115,21 +112,6 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
                 .withDetails(Map.of("converted", "from a Hugging Face folder, " + type.cliName()))
                 .withParents(List.of(source));
         return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, folder.getFileName().toString());
-    }
-
-    /** The GGUF type that keeps a Hugging Face model's matrices as they are stored: F32, F16 or BF16. */
-    private static QuantType keptType(Path folder) throws IOException {
-        try (ModelFile model = ModelFiles.open(folder)) {
-            for (ModelFile.TensorInfo t : model.tensorInfos()) {
-                if (t.shape().length == 2 && t.dtype() == DType.BF16) {
-                    return QuantType.BF16;
-                }
-                if (t.shape().length == 2 && t.dtype() == DType.F16) {
-                    return QuantType.F16;
-                }
-            }
-        }
-        return QuantType.F32;
     }
 
     /**
