@@ -315,7 +315,8 @@ final class DataFiles {
      * sentence, then "'She' refers to the", and the two occupations as choices): {@code sentence}
      * (brackets removed), {@code pronoun} (the bracketed pronoun), {@code choices} (the two
      * occupations named before it, in order), {@code gold} (the bracketed one), {@code condition}
-     * ({@code pro} or {@code anti}) and {@code type} ({@code 1} or {@code 2}).
+     * ({@code pro} or {@code anti}) and {@code type} ({@code 1} or {@code 2}); the files' lines
+     * interleaved (line 1 of each file, then line 2, ...).
      */
     static final class WinoBias {
         private static final Pattern FILE = Pattern.compile("(pro|anti)_stereotyped_type(\\d)\\.txt.*");
@@ -345,14 +346,19 @@ final class DataFiles {
             if (files.isEmpty()) {
                 throw new TaskFormatException(folder.toString(), 1, "no pro_/anti_stereotyped_type*.txt.* files");
             }
-            List<Row> rows = new ArrayList<>();
+            // line by line across the files, so that the first N rows hold pro and anti sentences alike
+            List<List<String>> texts = new ArrayList<>();
             for (Path f : files) {
-                Matcher name = FILE.matcher(f.getFileName().toString());
-                name.matches();
-                List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
-                for (int i = 0; i < lines.size(); i++) {
-                    if (!lines.get(i).isBlank()) {
-                        rows.add(row(f.toString(), i + 1, lines.get(i), name.group(1), name.group(2), occupations));
+                texts.add(Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+            int longest = texts.stream().mapToInt(List::size).max().orElse(0);
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < longest; i++) {
+                for (int k = 0; k < files.size(); k++) {
+                    if (i < texts.get(k).size() && !texts.get(k).get(i).isBlank()) {
+                        Matcher name = FILE.matcher(files.get(k).getFileName().toString());
+                        name.matches();
+                        rows.add(row(files.get(k).toString(), i + 1, texts.get(k).get(i), name.group(1), name.group(2), occupations));
                     }
                 }
             }

@@ -27,13 +27,15 @@ final class Encoding {
      * A context and continuation as token ids. With an empty context, the continuation (no special
      * tokens) follows the prefix token. Otherwise trailing blanks of the context move to the front of
      * the continuation, the whole text is encoded (special tokens as the tokenizer adds them, e.g.
-     * BOS) and the continuation is what follows the context's own encoding.
+     * BOS, unless the context starts with the BOS text) and the continuation is what follows the
+     * context's own encoding. Special-token text is read as those tokens, as Hugging Face tokenizers
+     * read it.
      *
      * @throws IllegalArgumentException when the continuation adds no token
      */
     Scorer.Request pair(String context, String continuation) {
         if (context.isEmpty()) {
-            int[] cont = tokenizer.encode(continuation, false, false);
+            int[] cont = tokenizer.encode(continuation, false, true);
             if (cont.length == 0) {
                 throw new IllegalArgumentException("the continuation '" + continuation + "' has no tokens");
             }
@@ -47,12 +49,18 @@ final class Encoding {
         int kept = stripTrailing(context).length();
         String ctx = context.substring(0, kept);
         String cont = context.substring(kept) + continuation;
-        int[] whole = tokenizer.encode(ctx + cont, true, false);
-        int[] contextIds = tokenizer.encode(ctx, true, false);
+        boolean special = !startsWithBos(ctx);
+        int[] whole = tokenizer.encode(ctx + cont, special, true);
+        int[] contextIds = tokenizer.encode(ctx, special, true);
         if (whole.length <= contextIds.length) {
             throw new IllegalArgumentException("the continuation '" + continuation + "' adds no token to its context");
         }
         return new Scorer.Request(contextIds, Arrays.copyOfRange(whole, contextIds.length, whole.length));
+    }
+
+    /** {@code has_bos_prefix}: a context rendered by a chat template may start with the BOS text, and then none is added. */
+    private boolean startsWithBos(String text) {
+        return tokenizer.bosId() >= 0 && text.startsWith(tokenizer.piece(tokenizer.bosId()));
     }
 
     /**
@@ -61,7 +69,7 @@ final class Encoding {
      * tokens before it that fit ({@code context_len} 1: one token for a full window).
      */
     List<Scorer.Request> rollingWindows(String document, int maxLength) {
-        int[] tokens = tokenizer.encode(document, false, false);
+        int[] tokens = tokenizer.encode(document, false, true);
         List<Scorer.Request> windows = new ArrayList<>();
         if (tokens.length == 0) {
             return windows;

@@ -205,10 +205,19 @@ public final class Evaluator {
                 done -> progress.update(task.name(), done, items.size(), 0));
         List<Outcome> outcomes = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            String text = runtime.tokenizer().decode(generated.get(i));
+            String text = continuationText(prompts.get(i), generated.get(i));
             outcomes.add(new Outcome(items.get(i), new double[0], new boolean[0], text));
         }
         return new Scored(outcomes, batch.tokensRead());
+    }
+
+    /** The generated text as it reads after the prompt (decoded alone, a SentencePiece text would lose its leading blank). */
+    private String continuationText(int[] prompt, int[] generated) {
+        int[] all = Arrays.copyOf(prompt, prompt.length + generated.length);
+        System.arraycopy(generated, 0, all, prompt.length, generated.length);
+        String before = runtime.tokenizer().decode(prompt);
+        String whole = runtime.tokenizer().decode(all);
+        return whole.startsWith(before) ? whole.substring(before.length()) : runtime.tokenizer().decode(generated);
     }
 
     private Scorer scorer() {

@@ -23,7 +23,8 @@ record Item(Row row, String group, List<Request> requests, List<String> choices,
     record Request(String context, String delimiter, String continuation) {
     }
 
+    /** The row's id; a probe's name. */
     String id() {
-        return row.id();
+        return probe != null ? probe.name() : row.id();
     }
 }
