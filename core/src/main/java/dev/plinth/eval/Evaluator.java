@@ -135,12 +135,18 @@ public final class Evaluator {
         for (Item item : items) {
             List<Scorer.Request> requests = new ArrayList<>();
             for (Item.Request r : item.requests()) {
+                Scorer.Request tokens;
                 try {
-                    requests.add(format.chat() ? encoding.pair(format.render(r.context()), r.continuation())
-                            : encoding.pair(r.context(), r.delimiter() + r.continuation()));
+                    tokens = format.chat() ? encoding.pair(format.render(r.context()), r.continuation())
+                            : encoding.pair(r.context(), r.delimiter() + r.continuation());
                 } catch (IllegalArgumentException e) {
                     throw item.row().error(e.getMessage());
                 }
+                if (tokens.continuation().length > maxLength()) {
+                    throw item.row().error("a continuation of " + tokens.continuation().length + " tokens is longer than the "
+                            + maxLength() + " the model reads at once (a longer --ctx, if the model has one)");
+                }
+                requests.add(tokens);
             }
             groups.add(requests);
         }
