@@ -119,6 +119,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
                 .addSubcommand(new EvalCommand(console))
+                .addSubcommand(new AuditCommand(console))
                 .addSubcommand(new CommandLine(new TokenizerCommand())
                         .addSubcommand(new TokenizerTrainCommand(console)))
                 .addSubcommand(new CommandLine(new CorpusCommand())
