@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.plinth.eval.Estimate;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
-import dev.plinth.eval.Tasks;
 import dev.plinth.io.AtomicFiles;
 import dev.plinth.product.Product;
 import dev.plinth.product.Store;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -55,25 +55,12 @@ final class AuditCommand implements Callable<Integer> {
             description = "Tasks, as for plinth eval (default: arc-easy, piqa, winogrande, lambada, truthfulqa-mc, crows-pairs, bbq, winobias).")
     List<String> tasks;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Score only the first N items of each task; 0: all.")
-    int limit;
-
-    @Option(names = "--shots", paramLabel = "K", defaultValue = "0", description = "Few-shot examples before each item.")
-    int shots;
-
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "audit",
             description = "Where audit.json and report.html go (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "0",
-            description = "Most tokens the model reads per request; 0: each model's context, capped at 4096.")
-    int context;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "The folder of the built-in tasks' data (default: $PLINTH_DATA, else ../shared/data).")
-    Path data;
-
-    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000", description = "Bootstrap replicates per standard error.")
-    int bootstrap;
+    @Mixin
+    EvalOptions evaluation;
 
     @Option(names = "--no-layer", description = "Do not add the results to the products as audit layers.")
     boolean noLayer;
@@ -87,9 +74,8 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Evaluator.Options options = Usage.check(spec, () -> new Evaluator.Options(limit, shots, context, 512, bootstrap, 1234));
-        List<Task> suite = EvalCommand.loadTasks(spec, tasks == null ? DEFAULT_TASKS : tasks,
-                data != null ? data : Tasks.defaultDataRoot(console.environment()));
+        Evaluator.Options options = evaluation.options(spec);
+        List<Task> suite = evaluation.tasks(spec, console, tasks == null ? DEFAULT_TASKS : tasks);
         Store store = Products.store(console);
         AuditTree tree;
         try {

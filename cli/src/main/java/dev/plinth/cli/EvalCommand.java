@@ -9,7 +9,6 @@ import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.PromptFormat;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
-import dev.plinth.eval.Tasks;
 import dev.plinth.io.AtomicFiles;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.product.Product;
@@ -51,35 +50,14 @@ final class EvalCommand implements Callable<Integer> {
             description = "Tasks to run, in order (repeatable, or comma-separated).")
     List<String> tasks;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-            description = "Score only the first N items of each task; 0: all (default: ${DEFAULT-VALUE}).")
-    int limit;
-
-    @Option(names = "--shots", paramLabel = "K", defaultValue = "0",
-            description = "Few-shot examples before each item, drawn from the task's other rows (default: ${DEFAULT-VALUE}).")
-    int shots;
-
     @Option(names = "--json", paramLabel = "FILE", description = "Also write every metric and item outcome to FILE as JSON.")
     Path json;
 
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "0",
-            description = "Most tokens the model reads per request (longer inputs lose their start); 0: the model's context, capped at 4096.")
-    int context;
-
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "The folder of the built-in tasks' data (default: $PLINTH_DATA, else ../shared/data).")
-    Path data;
-
-    @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "512",
-            description = "Tokens per pass through the model (default: ${DEFAULT-VALUE}).")
-    int batchTokens;
-
-    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000",
-            description = "Bootstrap replicates for standard errors that have no closed form (default: ${DEFAULT-VALUE}).")
-    int bootstrap;
-
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "The tokenizer to use instead of the model's.")
     Path tokenizerFile;
+
+    @Mixin
+    EvalOptions evaluation;
 
     @Mixin
     AdapterOptions adapters;
@@ -93,8 +71,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Evaluator.Options options = Usage.check(spec, () -> new Evaluator.Options(limit, shots, context, batchTokens, bootstrap, 1234));
-        List<Task> loaded = loadTasks(spec, tasks, data != null ? data : Tasks.defaultDataRoot(console.environment()));
+        Evaluator.Options options = evaluation.options(spec);
+        List<Task> loaded = evaluation.tasks(spec, console, tasks);
         Product product = Products.productOrFile(console, model);
         if (product != null && tokenizerFile != null) {
             throw new ParameterException(spec.commandLine(), "--tokenizer applies to model files; a product runs with its base's tokenizer");
@@ -119,25 +97,6 @@ final class EvalCommand implements Callable<Integer> {
             console.info("results written to %s", json);
         }
         return Main.OK;
-    }
-
-    /** Resolves task arguments; an unknown name is a usage error. */
-    static List<Task> loadTasks(CommandSpec spec, List<String> names, Path dataRoot) throws IOException {
-        List<Task> loaded = new ArrayList<>();
-        for (String name : names) {
-            if (name.isBlank()) {
-                continue;
-            }
-            try {
-                loaded.add(Tasks.resolve(name.strip(), dataRoot));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
-        }
-        if (loaded.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--tasks names no task");
-        }
-        return loaded;
     }
 
     /** Runs one task with a progress bar (items/s, ETA) and a closing line with the tokens read per second. */

@@ -8,6 +8,7 @@ import dev.plinth.model.LlamaCppRunner;
 import dev.plinth.model.ModelRuntime;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.QuantType;
+import dev.plinth.tensor.Activations;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,14 +106,6 @@ class LlamaCppLoglikelihoodTest {
     }
 
     private static double logProb(float[] logits, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : logits) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (float x : logits) {
-            sum += Math.exp(x - max);
-        }
-        return logits[target] - max - Math.log(sum);
+        return logits[target] - Activations.logSumExp(logits, 0, logits.length);
     }
 }
