@@ -111,6 +111,23 @@ class TaskDefinitionTest {
     }
 
     @Test
+    void fewShotExamplesComeFromOtherRowsWithTheirRightAnswers() throws Exception {
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            data.append("{\"goal\": \"g").append(i).append("\", \"sol1\": \"wrong").append(i).append("\", \"sol2\": \"right")
+                    .append(i).append("\", \"label\": 1}\n");
+        }
+        Task t = load(PIQA + "description Practice.\\n\\n\n", data.toString());
+        Item item = t.items(0, 2).get(3);
+        String context = item.requests().getFirst().context();
+        assertTrue(context.startsWith("Practice.\n\nQuestion: g"), context);
+        assertTrue(context.endsWith("\n\nQuestion: g3\nAnswer:"), context);
+        assertEquals(2, context.split("\\nAnswer: right", -1).length - 1, "two examples, each with its right answer: " + context);
+        assertTrue(!context.contains("g3\nAnswer: right3"), "never the item itself");
+        assertEquals(context, t.items(0, 2).get(3).requests().getFirst().context(), "the same examples every run");
+    }
+
+    @Test
     void probesNeedExactlyOneCheck() throws Exception {
         Path probes = dir.resolve("canaries.jsonl");
         Files.writeString(probes, "{\"name\": \"a\", \"prompt\": \"p\", \"expected\": \"x\"}\n"
