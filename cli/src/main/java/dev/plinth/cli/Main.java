@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.eval.TaskFormatException;
 import dev.plinth.io.ModelFormatException;
 import dev.plinth.knowledge.KnowledgeException;
 import dev.plinth.model.ContextOverflowException;
@@ -118,6 +119,8 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new MergeCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
+                .addSubcommand(new EvalCommand(console))
+                .addSubcommand(new AuditCommand(console))
                 .addSubcommand(new CommandLine(new TokenizerCommand())
                         .addSubcommand(new TokenizerTrainCommand(console)))
                 .addSubcommand(new CommandLine(new CorpusCommand())
@@ -184,6 +187,7 @@ public final class Main implements Callable<Integer> {
             case ChatTemplateException e -> e.getMessage();
             case ProductException e -> e.getMessage();
             case KnowledgeException e -> e.getMessage();
+            case TaskFormatException e -> e.getMessage();
             case NoSuchFileException e -> "no such file or directory: " + e.getFile();
             case AccessDeniedException e -> "permission denied: " + e.getFile();
             case FileSystemException e -> e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());

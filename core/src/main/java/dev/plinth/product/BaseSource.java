@@ -56,6 +56,12 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
                 + store.root() + ")" : ""));
     }
 
+    /** The product the FROM line of {@code pf} names, or null when it names a file or folder. */
+    static Product parentProduct(Store store, Plinthfile pf) throws IOException {
+        String ref = pf.from().reference();
+        return ProductName.isValid(ref) && store.contains(ProductName.parse(ref)) ? store.product(ProductName.parse(ref)) : null;
+    }
+
     private static BaseSource fromPath(Store store, Plinthfile pf, Path path, ProductCreator.Listener listener) throws IOException {
         Path checkpoint = Files.isDirectory(path) ? path.resolve(Checkpoint.FILE_NAME) : path;
         if (Checkpoint.isCheckpoint(checkpoint)) {
@@ -92,7 +98,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
     }
 
     static BaseSource fromProduct(Product parent) throws IOException {
-        LineageNode node = new LineageNode("from", "product", parent.name().toString(), parent.digest().toString(),
+        LineageNode node = new LineageNode("from", "product", parent.name().toString(), parent.lineageDigest().toString(),
                 null, Map.of(), parent.lineage());
         return new BaseSource(parent.weights(), parent.manifest().layers(LayerType.ADAPTER), parent.profile(),
                 parent.licenses(), parent.description().orElse(null), parent.knowledge().orElse(null), node,

@@ -39,6 +39,8 @@ public final class Product {
     static final String TITLE = "org.opencontainers.image.title";
     /** Annotation of the knowledge layer: the knowledge base's name. */
     public static final String KNOWLEDGE_NAME = "dev.plinth.knowledge.name";
+    /** Annotation of the audit layer: the digest of the product it examined. */
+    static final String AUDIT_EXAMINED = "dev.plinth.audit.examined";
     /** Annotation of a template layer that holds an Ollama (Go) template. */
     static final String TEMPLATE_SYNTAX = "dev.plinth.template.syntax";
 
@@ -65,6 +67,46 @@ public final class Product {
     /** The SHA-256 of the manifest's bytes. */
     public Digest digest() {
         return digest;
+    }
+
+    /**
+     * The digest that names this product in the lineage of products built on it: its digest as it
+     * was before an audit added its layer (recorded on that layer), else its digest. An audit
+     * examines a product without changing what it is, so its descendants still find it.
+     */
+    public Digest lineageDigest() {
+        return manifest.layer(LayerType.AUDIT).map(d -> d.annotation(AUDIT_EXAMINED)).filter(a -> a != null)
+                .map(Digest::parse).orElse(digest);
+    }
+
+    /** The audit layer's JSON, if an audit examined this product. */
+    public Optional<JsonNode> audit() throws IOException {
+        Optional<Descriptor> d = manifest.layer(LayerType.AUDIT);
+        return d.isPresent() ? Optional.of(store.readJson(d.get())) : Optional.empty();
+    }
+
+    /**
+     * Records an audit of this product as its audit layer (replacing an earlier one): the manifest is
+     * rewritten with the layer, annotated with {@link #lineageDigest}, so the product's digest changes
+     * and its lineage digest does not. Refused when the product changed since it was read.
+     *
+     * @return the product as the store now holds it
+     */
+    public Product withAudit(byte[] json) throws IOException {
+        try (StoreLock ignored = store.writeLock()) {
+            Product current = store.product(name);
+            if (!current.digest().equals(digest)) {
+                throw new ProductException(name + " changed while it was audited (now " + current.digest().shortHex()
+                        + "); audit it again");
+            }
+            List<Descriptor> layers = new ArrayList<>(manifest.layers());
+            layers.removeIf(d -> LayerType.of(d.mediaType()).orElse(null) == LayerType.AUDIT);
+            layers.add(store.putBytes(LayerType.AUDIT.mediaType(), json)
+                    .withAnnotations(Map.of(AUDIT_EXAMINED, lineageDigest().toString())));
+            Manifest audited = new Manifest(manifest.schemaVersion(), manifest.mediaType(), manifest.config(), layers);
+            store.putManifest(name, audited.toBytes());
+            return store.product(name);
+        }
     }
 
     public Manifest manifest() {
