@@ -2,11 +2,13 @@
 """PyTorch's side of bench/pytorch-train-compare.sh (Debian's python3-torch; never part of Plinth).
 
   pytorch-train-bench.py train --threads T [--hidden 384 --layers 6 --heads 6 --kv-heads 2 --ffn 1024
-                               --vocab 4096 --batch 8 --seq 256 --steps 3 --warmup 1]
+                               --vocab 4096 --batch 8 --seq 256 --steps 3 --warmup 1 --lora 0]
       Trains the llama decoder of core/src/test/python/torch_llama.py (the one TorchConformanceTest
       checks Plinth against; tied embedding, random N(0, 0.02^2) weights, random tokens) as
       dev.plinth.bench.TrainStepBench does: forward, backward, clip_grad_norm_(1.0) and an AdamW step
       (lr 1e-3, PyTorch's default betas/eps/decay 0.01 on matrices but the embedding) per batch.
+      With --lora R, LoRA pairs of rank R (alpha 2R, on every block projection, A drawn as PEFT draws
+      it, B zero) train on the frozen base instead, computed as torch_llama.py computes PEFT's formula.
   pytorch-train-bench.py peak --threads T [--n 2048 --reps 5]
       Best GFLOP/s of torch.matmul on float32 n x n matrices.
 
@@ -49,8 +51,20 @@ def train(a):
                        b + "ffn_gate.weight": (a.ffn, a.hidden), b + "ffn_up.weight": (a.ffn, a.hidden),
                        b + "ffn_down.weight": (a.hidden, a.ffn)})
     names = torch_llama.param_names(cfg)
-    p = {n: torch.nn.Parameter(torch.ones(shapes[n]) if len(shapes[n]) == 1 else torch.randn(shapes[n]) * 0.02)
-         for n in names}
+    p = {n: torch.ones(shapes[n]) if len(shapes[n]) == 1 else torch.randn(shapes[n]) * 0.02 for n in names}
+    if a.lora > 0:
+        cfg["lora_scale"] = 2.0
+        names = []
+        for i in range(a.layers):
+            for role in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
+                w = "blk.%d.%s.weight" % (i, role)
+                out, inp = shapes[w]
+                bound = 1 / inp ** 0.5
+                p[w + ".lora_a"] = (torch.rand(a.lora, inp) * 2 - 1) * bound
+                p[w + ".lora_b"] = torch.zeros(out, a.lora)
+                names += [w + ".lora_a", w + ".lora_b"]
+    for n in names:
+        p[n] = torch.nn.Parameter(p[n])
     params = [p[n] for n in names]
     opt = torch_llama.optimizer(p, names, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01,
                                            "exclude_embeddings": True})
@@ -106,7 +120,7 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     for name, default in (("hidden", 384), ("layers", 6), ("heads", 6), ("kv-heads", 2), ("ffn", 1024),
                           ("vocab", 4096), ("batch", 8), ("seq", 256), ("steps", 3), ("warmup", 1), ("n", 2048),
-                          ("reps", 5)):
+                          ("reps", 5), ("lora", 0)):
         ap.add_argument("--" + name, type=int, default=default)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)

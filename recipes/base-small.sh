@@ -3,7 +3,9 @@
 # pretrained on the ../shared/data mix, then exported and evaluated. Everything goes under OUT.
 #   recipes/base-small.sh [OUT]          (default runs/base-small; a rerun reuses what is built)
 # Environment: PLINTH_SHARED (default ../shared), STEPS (override the recipe's steps),
-# VOCAB (default 8192), PLINTH (the launcher to use, default ./plinth).
+# VOCAB (default 8192), PLINTH (the launcher to use, default ./plinth), EXTRA_SOURCE (one more corpus
+# source, NAME=PATH[:WEIGHT], e.g. the planted documents of recipes/inheritance.sh), NO_REPORT=1 (stop
+# after the export: no per-source perplexity, no samples).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$(cd "${PLINTH_SHARED:-$repo/../shared}/data" && pwd)"
@@ -41,6 +43,7 @@ sources=(
   "mbpp=$data/mbpp/mbpp.jsonl:1,jsonl-field=code"
   "java=$out/starter/code:0.3"
 )
+[ -z "${EXTRA_SOURCE:-}" ] || sources+=("$EXTRA_SOURCE")
 args=()
 for s in "${sources[@]}"; do args+=(--source "$s"); done
 
@@ -57,6 +60,7 @@ resume=(); [ -f "$out/run/checkpoint.plnt" ] && resume=(--resume)
 "$plinth" pretrain --corpus "$out/corpus" --config "$repo/recipes/base-small.properties" --out "$out/run" \
   --plain ${STEPS:+--steps "$STEPS"} "${resume[@]}"
 "$plinth" export "$out/run" --tokenizer "$out/tokenizer.json" --gguf "$out/base.gguf" --hf "$out/base-hf"
+[ -z "${NO_REPORT:-}" ] || exit 0
 
 # Validation loss per source: the same split (a function of each document and the seed), one source at a time.
 echo "## Validation per source (held-out documents, windows of 256 tokens)"

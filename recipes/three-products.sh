@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The seed's three products in miniature, on one small base: `tutor` (the base plus a profile: a
 # system prompt and few-shot turns), `mail` (the base plus a LoRA adapter) and `policy` (the base
-# plus a knowledge base). It builds what Plinth can build today and says which it skips and why.
+# plus a knowledge base of the shared Debian FAQ).
 #   recipes/three-products.sh [BASE]
 # BASE is a GGUF base: by default quickstart/base.gguf (built with ./plinth quickstart when missing);
 # recipes/base-small.sh writes runs/base-small/base.gguf. The store is PLINTH_HOME, by default
@@ -29,9 +29,39 @@ echo "== tutor: the base plus a profile (recipes/products/tutor.Plinthfile), and
 "$plinth" create tutor -f "$repo/recipes/products/tutor.Plinthfile"
 "$plinth" create tutor:brief -f "$repo/recipes/products/tutor-brief.Plinthfile"
 
-echo "== mail: skipped. It is the base plus a LoRA adapter SFT-trained on the shared email data; Plinth applies"
-echo "   adapters (ADAPTER) at run time but does not train them yet."
-echo "== policy: skipped. It is the base plus a knowledge base (KNOWLEDGE), which Plinth does not build yet."
+echo "== mail: the base plus a LoRA adapter SFT-trained to write subject lines for the shared Enron e-mails"
+echo "   (AESLC, CC BY-NC-SA: research use), recipes/products/mail.Plinthfile"
+emails="$repo/../shared/data/aeslc-enron-email/aeslc-train-dev.jsonl"
+if [ ! -f "$emails" ]; then
+  echo "three-products: no shared data at $emails" >&2
+  exit 1
+fi
+if ! command -v jq > /dev/null; then
+  echo "three-products: the mail product needs jq to turn the e-mails into prompt/completion pairs (apt-get install jq)" >&2
+  exit 1
+fi
+mail_runs="$PLINTH_HOME/runs/mail"
+if [ ! -f "$mail_runs/adapter.gguf" ]; then
+  mkdir -p "$mail_runs"
+  # Short e-mails only, so that an e-mail and its subject fit the small base's context.
+  jq -c 'select((.body | length) < 600) | {prompt: ("E-mail:\n" + .body + "\nSubject:"), completion: (" " + .subject)}' \
+    "$emails" | head -n "${MAIL_ROWS:-2000}" > "$mail_runs/train.jsonl"
+  "$plinth" finetune "$base" "$mail_runs/train.jsonl" --out "$mail_runs" --steps "${MAIL_STEPS:-150}" --batch 8 --lr 1e-3 --plain
+fi
+sed "s|@ADAPTER@|$mail_runs/adapter.gguf|" "$repo/recipes/products/mail.Plinthfile" > "$mail_runs/mail.Plinthfile"
+"$plinth" create mail -f "$mail_runs/mail.Plinthfile"
+echo "== policy: the base plus a knowledge base (recipes/products/policy.Plinthfile): the Debian FAQ's answers,"
+echo "   chunked, embedded (all-MiniLM-L6-v2, bundled) and indexed once as the knowledge base 'policies'"
+faq="$repo/../shared/data/rag-debian-docs/docs/debian-faq-answers.jsonl"
+if [ ! -f "$faq" ]; then
+  echo "three-products: no shared data at $faq" >&2
+  exit 1
+fi
+if ! "$plinth" knowledge show policies > /dev/null 2>&1; then
+  "$plinth" knowledge create policies --from "$faq" --id-field doc_id --text-field text --chunk-tokens 128 --overlap 16
+fi
+"$plinth" knowledge search policies "How do I install a package?" --k 2
+"$plinth" create policy -f "$repo/recipes/products/policy.Plinthfile"
 
 echo "== plinth list"
 "$plinth" list
@@ -48,3 +78,7 @@ for product in tutor tutor:brief; do
   echo "== plinth run $product (the prompt is a user turn after the profile; the product's parameters apply)"
   "$plinth" run "$product" "meadow" --seed 1
 done
+echo "== plinth run mail (the adapter applied at run time)"
+"$plinth" run mail "$(printf 'E-mail:\nPlease send me the updated gas schedule for tomorrow before noon.\nSubject:')" --seed 1
+echo "== plinth run policy --sources (passages retrieved into the prompt; the numbered sources follow the answer)"
+"$plinth" run policy "How do I install a package?" --seed 1 --sources

@@ -8,12 +8,23 @@ RMSNorm (qwen3), grouped-query causal attention (optionally with a sliding windo
 adds, a tied or untied output matrix and mean cross-entropy with an ignore index. Weights carry
 GGUF tensor names and the [out, in] layout, so y = x @ W.T.
 
+Fine-tuning (a case.json with "trainable" names): the base stays a constant and only the named
+tensors train. LoRA is written as PEFT's LoraLayer computes it (peft/tuners/lora/layer.py, Linear.forward:
+result = base_layer(x) + lora_B(lora_A(dropout(x))) * scaling, scaling = lora_alpha / r, or
+lora_alpha / sqrt(r) with use_rslora), without importing peft: A "<weight>.lora_a" [r, in] and B
+"<weight>.lora_b" [out, r], dropout off. A classification head "score.weight" [labels, hidden] is
+transformers' LlamaForSequenceClassification: the score of the final-normed hidden state of each
+sequence's last position that has a target (its last non-padding token), cross-entropy over the batch.
+
 usage: torch_llama.py conformance CASE_DIR...
-  Each CASE_DIR holds case.json (config, batches, optimizer settings, micro-batches per step) and
-  weights.safetensors (F32).
+  Each CASE_DIR holds case.json (config, batches, optimizer settings, micro-batches per step, the
+  trainable tensors' names) and weights.safetensors (F32).
   For float32 and float64 it writes torch-<dtype>.json (first loss, per-step losses, gradient norms,
   learning rates), torch-<dtype>-grads.safetensors (gradients of the first batch's loss, before
   clipping) and torch-<dtype>-final.safetensors (the parameters after the AdamW steps), all F32.
+  A case whose config has "q8_activations" (a Q8_0 base, its weights given decoded) rounds the
+  activations of every base product to Q8_0 as llama.cpp does, and runs once more in float32 without
+  that rounding (tag f32-unrounded).
 """
 import json
 import math
@@ -123,10 +134,38 @@ def attention_mask(seq, window):
     return allowed
 
 
+def q8_0_rounded(x):
+    """x as ggml's quantize_row_q8_0_ref leaves it once dequantized: blocks of 32 along the last dimension,
+    d = amax/127 stored as F16, q = roundf(x/d) (half away from zero)."""
+    blocks = x.reshape(*x.shape[:-1], x.shape[-1] // 32, 32)
+    d = blocks.abs().amax(dim=-1, keepdim=True) / 127
+    inverse = torch.where(d > 0, 1.0 / d, torch.zeros_like(d))
+    v = blocks * inverse
+    q = torch.sign(v) * torch.floor(v.abs() + 0.5)
+    return (q * d.to(torch.float16).to(x.dtype)).reshape(x.shape)
+
+
+def base_input(cfg, x):
+    """The activations a base product sees: with "q8_activations" rounded as llama.cpp rounds them before a
+    Q8_0 product, passed straight through in backward (the gradient of x @ W.T with the decoded W)."""
+    if not cfg.get("q8_activations"):
+        return x
+    return x + (q8_0_rounded(x) - x).detach()
+
+
+def linear(p, cfg, x, name):
+    """x @ W.T, plus PEFT's LoRA term when the weight has a pair."""
+    y = base_input(cfg, x) @ p[name].t()
+    a = p.get(name + ".lora_a")
+    if a is not None:
+        y = y + (x @ a.t()) @ p[name + ".lora_b"].t() * cfg["lora_scale"]
+    return y
+
+
 def project(p, cfg, xn, layer, role, heads, cos, sin):
     bsz, seq, _ = xn.shape
     hd = cfg["head_dim"]
-    y = xn @ p[layer + role + ".weight"].t()
+    y = linear(p, cfg, xn, layer + role + ".weight")
     if cfg["qkv_bias"]:
         y = y + p[layer + role + ".bias"]
     y = y.view(bsz, seq, heads, hd)
@@ -135,8 +174,8 @@ def project(p, cfg, xn, layer, role, heads, cos, sin):
     return rope(y, cfg, cos, sin)
 
 
-def logits(p, cfg, inputs):
-    """inputs: [batch, seq] int64; returns [batch, seq, vocab]."""
+def hidden(p, cfg, inputs):
+    """inputs: [batch, seq] int64; returns the final norm's output, [batch, seq, hidden]."""
     bsz, seq = inputs.shape
     dtype = p["token_embd.weight"].dtype
     heads, kv_heads, hd, eps = cfg["heads"], cfg["kv_heads"], cfg["head_dim"], cfg["rms_eps"]
@@ -148,7 +187,7 @@ def logits(p, cfg, inputs):
         xn = rms_norm(x, p[b + "attn_norm.weight"], eps)
         q = project(p, cfg, xn, b, "attn_q", heads, cos, sin)
         k = project(p, cfg, xn, b, "attn_k", kv_heads, cos, sin)
-        v = xn @ p[b + "attn_v.weight"].t()
+        v = linear(p, cfg, xn, b + "attn_v.weight")
         if cfg["qkv_bias"]:
             v = v + p[b + "attn_v.bias"]
         v = v.view(bsz, seq, kv_heads, hd)
@@ -161,17 +200,31 @@ def logits(p, cfg, inputs):
         scores = scores.masked_fill(~mask, float("-inf"))
         att = torch.softmax(scores, dim=-1) @ v
         att = att.transpose(1, 2).reshape(bsz, seq, heads * hd)
-        x = x + att @ p[b + "attn_output.weight"].t()
+        x = x + linear(p, cfg, att, b + "attn_output.weight")
         hn = rms_norm(x, p[b + "ffn_norm.weight"], eps)
-        act = F.silu(hn @ p[b + "ffn_gate.weight"].t()) * (hn @ p[b + "ffn_up.weight"].t())
-        x = x + act @ p[b + "ffn_down.weight"].t()
-    out = rms_norm(x, p["output_norm.weight"], eps)
-    return out @ p["token_embd.weight" if cfg["tied"] else "output.weight"].t()
+        act = F.silu(linear(p, cfg, hn, b + "ffn_gate.weight")) * linear(p, cfg, hn, b + "ffn_up.weight")
+        x = x + linear(p, cfg, act, b + "ffn_down.weight")
+    return rms_norm(x, p["output_norm.weight"], eps)
+
+
+def logits(p, cfg, inputs):
+    """inputs: [batch, seq] int64; returns [batch, seq, vocab]."""
+    return base_input(cfg, hidden(p, cfg, inputs)) @ p["token_embd.weight" if cfg["tied"] else "output.weight"].t()
 
 
 def loss(p, cfg, inputs, targets, ignore_index):
+    if cfg.get("classify"):
+        return class_loss(p, cfg, inputs, targets, ignore_index)
     z = logits(p, cfg, inputs)
     return F.cross_entropy(z.reshape(-1, z.shape[-1]), targets.reshape(-1), ignore_index=ignore_index)
+
+
+def class_loss(p, cfg, inputs, targets, ignore_index):
+    """LlamaForSequenceClassification: scores at every position, pooled at each row's labelled (last) one."""
+    scores = hidden(p, cfg, inputs) @ p["score.weight"].t()
+    rows = torch.arange(inputs.shape[0])
+    last = (targets != ignore_index).int().argmax(dim=1)
+    return F.cross_entropy(scores[rows, last], targets[rows, last])
 
 
 def warmup_cosine(step, peak, low, warmup, total):
@@ -199,10 +252,14 @@ def optimizer(p, names, adamw):
 def run_case(case_dir, dtype, tag):
     with open(case_dir + "/case.json") as f:
         case = json.load(f)
-    cfg = case["config"]
-    names = param_names(cfg)
+    cfg = dict(case["config"])
+    if tag.endswith("-unrounded"):
+        cfg["q8_activations"] = False
+    names = case.get("trainable") or param_names(cfg)
     weights = read_safetensors(case_dir + "/weights.safetensors")
-    p = {n: torch.nn.Parameter(weights[n].to(dtype)) for n in names}
+    # the trained tensors are parameters; a frozen base's weights are constants
+    p = {n: w.to(dtype) for n, w in weights.items()}
+    p.update({n: torch.nn.Parameter(weights[n].to(dtype)) for n in names})
     params = [p[n] for n in names]
     opt = optimizer(p, names, case["adamw"])
     sch = case["schedule"]
@@ -242,7 +299,10 @@ def main(argv):
         sys.exit(__doc__)
     torch.set_num_threads(1)
     for case_dir in argv[1:]:
-        for dtype, tag in ((torch.float32, "f32"), (torch.float64, "f64")):
+        with open(case_dir + "/case.json") as f:
+            rounds = json.load(f)["config"].get("q8_activations")
+        runs = ((torch.float32, "f32"), (torch.float64, "f64")) + (((torch.float32, "f32-unrounded"),) if rounds else ())
+        for dtype, tag in runs:
             losses = run_case(case_dir, dtype, tag)
             print("%s %s: losses %s" % (case_dir, tag, " ".join("%.6f" % x for x in losses)))
 

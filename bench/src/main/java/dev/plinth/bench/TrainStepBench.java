@@ -3,12 +3,14 @@ package dev.plinth.bench;
 import dev.plinth.io.ModelFile;
 import dev.plinth.io.ModelFiles;
 import dev.plinth.model.DecoderConfig;
+import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import dev.plinth.tensor.Parallel;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.AdamW;
 import dev.plinth.train.Gradients;
+import dev.plinth.train.LoraSettings;
 import dev.plinth.train.MemoryReport;
 import dev.plinth.train.TrainableDecoder;
 import java.io.IOException;
@@ -21,13 +23,20 @@ import java.util.SplittableRandom;
 /**
  * Training throughput of {@link TrainableDecoder}: forward, backward, clipping and an AdamW step
  * on random batches of a random-weight llama (tied embedding). Defaults: a ≈10M-parameter decoder
- * (hidden 384, 6 layers, 6 heads, 2 KV heads, FFN 1024, vocab 4096) at 8 × 256 tokens.
+ * (hidden 384, 6 layers, 6 heads, 2 KV heads, FFN 1024, vocab 4096) at 8 × 256 tokens, every weight
+ * trained; with {@code -Dbench.lora=R} LoRA pairs of rank R (alpha 2R, on every block projection,
+ * PEFT's init) train on the frozen base instead, which {@code -Dbench.type} may quantize (F32 by
+ * default; any {@code plinth quantize} type, e.g. Q4_K_M for QLoRA).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/plinth-bench.jar dev.plinth.bench.TrainStepBench \
  *     [-Dbench.hidden=384] [-Dbench.layers=6] [-Dbench.heads=6] [-Dbench.kvHeads=2] [-Dbench.ffn=1024] \
- *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3] [-Dbench.warmup=1]
+ *     [-Dbench.vocab=4096] [-Dbench.batch=8] [-Dbench.seq=256] [-Dbench.steps=3] [-Dbench.warmup=1] \
+ *     [-Dbench.lora=16] [-Dbench.type=Q4_K_M] [-Dbench.file=model.gguf] [-Dbench.recompute=true]
  * </pre>
+ *
+ * {@code -Dbench.file} trains on a given GGUF (its shape; e.g. one of {@code plinth dev random-model});
+ * {@code -Dbench.recompute} recomputes each layer in backward (activation checkpointing).
  *
  * After the steps it prints a summary line {@code timed: N steps, T tokens/s, G GFLOP/s} (warm-up
  * steps excluded) and {@code peak RSS: K KiB} (the process's VmHWM), which
@@ -35,7 +44,8 @@ import java.util.SplittableRandom;
  *
  * FLOP/s counts 6 per weight per token for every matrix product (the output projection included)
  * plus the causal attention products (6·layers·batch·seq²·qDim, half of a full square): the usual
- * estimate, not a measured instruction count.
+ * estimate, not a measured instruction count. With LoRA a frozen weight costs 4 per token (its
+ * forward product and the activations' gradient, no weight gradient) and each pair's weights 6.
  */
 public final class TrainStepBench {
     private TrainStepBench() {
@@ -52,19 +62,35 @@ public final class TrainStepBench {
         int seq = Integer.getInteger("bench.seq", 256);
         int steps = Integer.getInteger("bench.steps", 3);
         int warmup = Integer.getInteger("bench.warmup", 1);
-        TrainableDecoder model;
-        try (ModelFile file = ModelFiles.open(randomLlama(hidden, layers, heads, kvHeads, ffn, vocab))) {
-            model = TrainableDecoder.of(file);
+        int rank = Integer.getInteger("bench.lora", 0);
+        QuantType type = QuantType.parse(System.getProperty("bench.type", "f32"));
+        String given = System.getProperty("bench.file");
+        Path path = given != null ? Path.of(given) : randomLlama(hidden, layers, heads, kvHeads, ffn, vocab, type);
+        try (ModelFile file = ModelFiles.open(path)) {
+            TrainableDecoder model = rank > 0 ? TrainableDecoder.frozen(file) : TrainableDecoder.of(file);
+            if (rank > 0) {
+                model.addLora(new LoraSettings(rank, 2.0 * rank, 0, LoraSettings.ALL, false), 1);
+            }
+            run(model, rank, model.config().vocabSize(), seq, batch, steps, warmup, given != null ? path.getFileName() : type);
         }
-        Collection<Variable> params = model.parameters().values();
+    }
+
+    private static void run(TrainableDecoder model, int rank, int vocab, int seq, int batch, int steps, int warmup,
+                            Object base) {
+        DecoderConfig c = model.config();
+        int hidden = c.hiddenSize();
+        int layers = c.layers();
+        Collection<Variable> params = model.trainable().values();
         long count = params.stream().mapToLong(Variable::size).sum();
-        int kvDim = kvHeads * (hidden / heads);
-        double matrixWeights = (double) layers * (2.0 * hidden * hidden + 2.0 * kvDim * hidden + 3.0 * hidden * ffn)
-                + (double) vocab * hidden;
+        double matrixWeights = (double) layers * (2.0 * hidden * c.qDim() + 2.0 * c.kvDim() * hidden
+                + 3.0 * hidden * c.ffnSize()) + (double) vocab * hidden;
         long tokens = (long) batch * seq;
-        double flops = 6 * matrixWeights * tokens + 6.0 * layers * batch * (double) seq * seq * hidden;
-        System.out.printf(Locale.ROOT, "%,d parameters, %d x %d tokens per step, %d threads%n", count, batch, seq,
-                Parallel.threads());
+        double perWeight = rank > 0 ? 4 : 6;
+        double flops = (perWeight * matrixWeights + (rank > 0 ? 6.0 * count : 0)) * tokens
+                + 6.0 * layers * batch * (double) seq * seq * hidden;
+        System.out.printf(Locale.ROOT, "%,d parameters, %d x %d tokens per step, %d threads%s%n", count, batch, seq,
+                Parallel.threads(), rank > 0 ? String.format(Locale.ROOT, ", LoRA r=%d on a frozen %s base", rank, base)
+                        : "");
         AdamW opt = new AdamW(params, AdamW.Settings.defaults(), AdamW.decayMatrices(true));
         SplittableRandom rnd = new SplittableRandom(7);
         long timedNanos = 0;
@@ -76,9 +102,9 @@ public final class TrainStepBench {
                 target[b] = rnd.ints(seq, 0, vocab).toArray();
             }
             long a = System.nanoTime();
-            model.zeroGrad();
+            Gradients.zero(params);
             Tape tape = new Tape();
-            Variable loss = model.loss(tape, in, target, -100);
+            Variable loss = model.loss(tape, in, target, -100, Boolean.getBoolean("bench.recompute"));
             long f = System.nanoTime();
             tape.backward(loss);
             long bw = System.nanoTime();
@@ -101,13 +127,17 @@ public final class TrainStepBench {
         System.out.println("peak RSS: " + (peak < 0 ? -1 : peak / 1024) + " KiB");
     }
 
-    /** A random llama (tied embedding, weights N(0, 0.02²)) as a temporary GGUF file, deleted when the JVM exits. */
-    static Path randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab) throws IOException {
+    /**
+     * A random llama (tied embedding, weights N(0, 0.02²)) as a temporary GGUF file of {@code type},
+     * deleted when the JVM exits.
+     */
+    static Path randomLlama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, QuantType type)
+            throws IOException {
         DecoderConfig config = DecoderConfig.builder("llama").hiddenSize(hidden).layers(layers).heads(heads)
                 .kvHeads(kvHeads).ffnSize(ffn).vocabSize(vocab).contextLength(4096).build();
         Path file = Files.createTempFile("plinth-train-bench-", ".gguf");
         file.toFile().deleteOnExit();
-        RandomModels.builder(config).tiedEmbeddings(true).noVocabulary().seed(42).writeGguf(file);
+        RandomModels.builder(config).tiedEmbeddings(true).noVocabulary().seed(42).type(type).writeGguf(file);
         return file;
     }
 }

@@ -1,5 +1,7 @@
 package dev.plinth.cli;
 
+import dev.plinth.knowledge.Grounding;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.model.ContextOverflowException;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
@@ -58,6 +60,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapters;
 
+    @Mixin
+    KnowledgeOptions knowledgeOptions;
+
     ChatCommand(Console console) {
         this.console = console;
     }
@@ -66,7 +71,8 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Product product = Products.productOrFile(console, model);
         Profile profile = options.adopt(product, spec);
-        try (ModelRuntime runtime = options.open(product, model, adapters.specs())) {
+        try (ModelRuntime runtime = options.open(product, model, adapters.specs());
+             ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             AdapterOptions.report(console, runtime);
             ProductPrompt prompt = ProductPrompt.of(profile, runtime);
@@ -79,14 +85,14 @@ final class ChatCommand implements Callable<Integer> {
             GenerationRequest request = Usage.check(spec, () -> options.request(context, runtime.endOfTurnTokens(), extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
             Usage.check(spec, () -> runtime.newSequence(context)); // a context too large for memory is a usage error, before any input
-            converse(runtime, prompt, request, context);
+            converse(runtime, prompt, request, context, knowledge);
         }
         return Main.OK;
     }
 
     /** Each line a user turn; the prompt is the profile (system prompt, few-shot turns) and the history, rendered. */
-    private void converse(ModelRuntime runtime, ProductPrompt prompt, GenerationRequest request, int context)
-            throws IOException {
+    private void converse(ModelRuntime runtime, ProductPrompt prompt, GenerationRequest request, int context,
+                          ProductKnowledge knowledge) throws IOException {
         Generator generator = new Generator(runtime.tokenizer());
         List<ChatMessage> history = new ArrayList<>();
         if (system != null) {
@@ -120,7 +126,8 @@ final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             history.add(ChatMessage.user(line));
-            int[] ids = runtime.encodeRendered(prompt.render(history));
+            Grounding.Grounded grounded = KnowledgeOptions.ground(knowledge, history);
+            int[] ids = runtime.encodeRendered(prompt.render(grounded.conversation()));
             GenerationRequest turn = new GenerationRequest(request.sampling().withSeed(seed++), request.maxTokens(),
                     request.stopTokens(), request.stopStrings(), -1, false);
             GenerationResult result;
@@ -138,6 +145,7 @@ final class ChatCommand implements Callable<Integer> {
             console.out().println();
             console.out().flush();
             history.add(ChatMessage.assistant(result.text().strip()));
+            knowledgeOptions.print(console.out(), knowledge, grounded);
             RunCommand.reportTimings(console, result);
         }
     }

@@ -1,6 +1,8 @@
 package dev.plinth.cli;
 
+import dev.plinth.eval.TaskFormatException;
 import dev.plinth.io.ModelFormatException;
+import dev.plinth.knowledge.KnowledgeException;
 import dev.plinth.model.ContextOverflowException;
 import dev.plinth.model.MissingTokenizerException;
 import dev.plinth.model.UnsupportedModelException;
@@ -117,12 +119,16 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new MergeCommand(console))
                 .addSubcommand(new EmbedCommand(console))
                 .addSubcommand(new PerplexityCommand(console))
+                .addSubcommand(new EvalCommand(console))
+                .addSubcommand(new AuditCommand(console))
                 .addSubcommand(new CommandLine(new TokenizerCommand())
                         .addSubcommand(new TokenizerTrainCommand(console)))
                 .addSubcommand(new CommandLine(new CorpusCommand())
                         .addSubcommand(new CorpusStarterCommand(console))
                         .addSubcommand(new CorpusBuildCommand(console)))
                 .addSubcommand(new PretrainCommand(console))
+                .addSubcommand(new FinetuneCommand(console))
+                .addSubcommand(new ClassifyCommand(console))
                 .addSubcommand(new CreateCommand(console))
                 .addSubcommand(new ListCommand(console))
                 .addSubcommand(new ShowCommand(console))
@@ -132,6 +138,15 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new VerifyCommand(console))
                 .addSubcommand(new ImportCommand(console))
                 .addSubcommand(new LineageCommand(console))
+                .addSubcommand(new CommandLine(new KnowledgeCommand())
+                        .addSubcommand(new KnowledgeCreateCommand(console))
+                        .addSubcommand(new KnowledgeAddCommand(console))
+                        .addSubcommand(new KnowledgeRemoveCommand(console))
+                        .addSubcommand(new KnowledgeListCommand(console))
+                        .addSubcommand(new KnowledgeShowCommand(console))
+                        .addSubcommand(new KnowledgeSearchCommand(console))
+                        .addSubcommand(new KnowledgeEvalCommand(console)))
+                .addSubcommand(new ServeCommand(console))
                 .addSubcommand(new DevCommand(console));
         cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
@@ -171,6 +186,8 @@ public final class Main implements Callable<Integer> {
             case MissingTokenizerException e -> e.getMessage() + " (name a tokenizer with --tokenizer FILE)";
             case ChatTemplateException e -> e.getMessage();
             case ProductException e -> e.getMessage();
+            case KnowledgeException e -> e.getMessage();
+            case TaskFormatException e -> e.getMessage();
             case NoSuchFileException e -> "no such file or directory: " + e.getFile();
             case AccessDeniedException e -> "permission denied: " + e.getFile();
             case FileSystemException e -> e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());

@@ -2,6 +2,7 @@ package dev.plinth.cli;
 
 import dev.plinth.train.PretrainConfig;
 import dev.plinth.train.Pretrainer;
+import dev.plinth.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ final class PretrainCommand implements Callable<Integer> {
                     c.steps(), c.tokensPerStep(), c.batch(), c.gradAccum(), c.context(), c.lr(), c.minLr(), c.warmup(),
                     c.recompute() ? ", recomputing layers" : "");
             ProgressView view = new ProgressView(console, !plain && console.interactive());
-            Pretrainer.Result r = trainer.run(view);
+            Trainer.Result r = trainer.run(view);
             view.finish();
             console.info("%s at step %d of %d; last validation loss %s; %s", r.completed() ? "finished" : "stopped",
                     r.step(), c.steps(), Double.isNaN(r.lastValLoss()) ? "none" : String.format(Locale.ROOT, "%.4f", r.lastValLoss()),
@@ -152,7 +153,7 @@ final class PretrainCommand implements Callable<Integer> {
     }
 
     /** A one-line progress bar on a terminal, otherwise a plain line now and then. */
-    static final class ProgressView implements Pretrainer.Listener {
+    static final class ProgressView implements Trainer.Listener {
         private static final long PLAIN_EVERY_NANOS = 30_000_000_000L;
         private final Console console;
         private final boolean bar;
@@ -165,7 +166,7 @@ final class PretrainCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onStep(Pretrainer.Progress p) {
+        public void onStep(Trainer.Progress p) {
             if (console.quiet()) {
                 return;
             }
@@ -201,13 +202,13 @@ final class PretrainCommand implements Callable<Integer> {
             }
         }
 
-        static String plainLine(Pretrainer.Progress p) {
+        static String plainLine(Trainer.Progress p) {
             return String.format(Locale.ROOT, "step %d/%d  loss %.4f  val %s  lr %.2e  %,.0f tok/s  grad norm %.3f  ETA %s",
                     p.step(), p.steps(), p.trainLoss(), val(p.lastValLoss()), p.lr(), p.tokensPerSecond(), p.gradNorm(),
                     ProgressMeter.duration(p.etaSeconds()));
         }
 
-        static String barLine(Pretrainer.Progress p) {
+        static String barLine(Trainer.Progress p) {
             int width = 24;
             int done = (int) (width * p.step() / Math.max(1, p.steps()));
             String b = "=".repeat(done) + (done < width ? ">" + " ".repeat(width - done - 1) : "");

@@ -1,5 +1,7 @@
 package dev.plinth.cli;
 
+import dev.plinth.knowledge.Grounding;
+import dev.plinth.knowledge.ProductKnowledge;
 import dev.plinth.model.DecoderSequence;
 import dev.plinth.model.GenerationRequest;
 import dev.plinth.model.GenerationResult;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Spec;
         description = {"Complete a prompt with a model; the generated text streams to standard output.",
                 "Without PROMPT, reads the prompt from standard input. Timings go to standard error.",
                 "A product (NAME[:TAG] of the store) runs with its parameters as defaults, and with a profile its",
-                "prompt is rendered as a user turn after its system prompt and few-shot turns, through its template."})
+                "prompt is rendered as a user turn after its system prompt and few-shot turns, through its template.",
+                "A product with knowledge retrieves passages for the prompt and puts them into it, numbered for citing."})
 final class RunCommand implements Callable<Integer> {
 
     private final Console console;
@@ -58,6 +61,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapters;
 
+    @Mixin
+    KnowledgeOptions knowledgeOptions;
+
     RunCommand(Console console) {
         this.console = console;
     }
@@ -68,19 +74,21 @@ final class RunCommand implements Callable<Integer> {
         Product product = Products.productOrFile(console, model);
         Profile profile = options.adopt(product, spec);
         long start = System.nanoTime();
-        try (ModelRuntime runtime = options.open(product, model, adapters.specs())) {
+        try (ModelRuntime runtime = options.open(product, model, adapters.specs());
+             ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product)) {
             console.debug("tokenizer: %s", runtime.tokenizerSource());
             AdapterOptions.report(console, runtime);
             console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
             Tokenizer tokenizer = runtime.tokenizer();
             int context = Usage.check(spec, () -> runtime.contextLength(options.context));
-            // a product with a profile renders its prompt through its template, as Ollama does
-            ProductPrompt rendered = profile.shapesPrompts() ? ProductPrompt.of(profile, runtime) : null;
+            // a product with a profile or knowledge renders its prompt through its template, as Ollama does
+            ProductPrompt rendered = profile.shapesPrompts() || knowledge != null ? ProductPrompt.of(profile, runtime) : null;
             Set<Integer> stopTokens = rendered != null ? runtime.endOfTurnTokens() : Set.of();
             List<String> extraStops = rendered != null && rendered.template().isFallback() ? List.of("<|im_end|>") : List.of();
             GenerationRequest request = Usage.check(spec, () -> options.request(context, stopTokens, extraStops));
             console.debug("seed %d, context %d", request.sampling().seed(), context);
-            int[] ids = rendered != null ? runtime.encodeRendered(rendered.render(List.of(ChatMessage.user(text))))
+            Grounding.Grounded grounded = KnowledgeOptions.ground(knowledge, List.of(ChatMessage.user(text)));
+            int[] ids = rendered != null ? runtime.encodeRendered(rendered.render(grounded.conversation()))
                     : tokenizer.encode(text, true, false);
             DecoderSequence sequence = Usage.check(spec, () -> runtime.newSequence(context));
             if (echo) {
@@ -96,6 +104,7 @@ final class RunCommand implements Callable<Integer> {
                 console.out().println();
             }
             console.out().flush();
+            knowledgeOptions.print(console.out(), knowledge, grounded);
             reportTimings(console, result);
         }
         return Main.OK;

@@ -41,6 +41,12 @@ public final class AtomicFiles {
         void writeTo(Path staging) throws IOException;
     }
 
+    /** {@link #write(Path, Content)} of {@code text} in UTF-8. */
+    public static void write(Path target, String text) throws IOException {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        write(target, ch -> writeFully(ch, ByteBuffer.wrap(bytes)));
+    }
+
     /** Writes {@code target} from {@code content} via temp file, fsync and atomic rename. */
     public static void write(Path target, Content content) throws IOException {
         Path abs = target.toAbsolutePath();

@@ -289,6 +289,24 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     /**
+     * Feeds {@code tokens[i]} to {@code sessions[i]} for every i in one pass, as {@link #forwardBatch}
+     * does, and returns the logits of every position: row-major {@code [Σ tokens[i].length, vocab]},
+     * the rows of sequence 0 first. Scoring continuations needs every position's logits.
+     */
+    public float[] forwardBatchAll(Session[] sessions, int[][] tokens) {
+        if (sessions.length != tokens.length) {
+            throw new IllegalArgumentException(sessions.length + " sessions but " + tokens.length + " token lists");
+        }
+        long rows = 0;
+        for (int[] t : tokens) {
+            rows += t.length;
+        }
+        float[] out = new float[Math.toIntExact(Math.multiplyExact(rows, (long) config.vocabSize()))];
+        run(sessions, tokens, true, out);
+        return out;
+    }
+
+    /**
      * Greedy decoding: the prompt, then up to {@code maxNewTokens} arg-max tokens, stopping after
      * {@code stopToken} (negative for none). Returns the new tokens only.
      */
@@ -691,6 +709,31 @@ public final class DecoderModel implements AutoCloseable {
         /** Positions the cache holds. */
         public int capacity() {
             return capacity;
+        }
+
+        /**
+         * Continues from the first {@code length} positions of {@code other}, a sequence of the same
+         * model with the same adapters: their keys and values are copied, so several continuations of
+         * one shared prefix run from it without feeding the prefix again. What this sequence held is
+         * forgotten.
+         */
+        public void copyPrefix(Session other, int length) {
+            if (other.config != config) {
+                throw new IllegalArgumentException("the other sequence belongs to another model");
+            }
+            if (!other.adapters.equals(adapters)) {
+                throw new IllegalArgumentException("the other sequence applies other adapters; its cache does not fit this one");
+            }
+            if (length < 0 || length > other.position || length > capacity) {
+                throw new IllegalArgumentException("cannot copy " + length + " positions of a sequence of " + other.position
+                        + " tokens into a cache of " + capacity);
+            }
+            int n = length * config.kvDim();
+            for (int l = 0; l < keys.length; l++) {
+                System.arraycopy(other.keys[l], 0, keys[l], 0, n);
+                System.arraycopy(other.values[l], 0, values[l], 0, n);
+            }
+            position = length;
         }
 
         /** Forgets everything after the first {@code length} positions (0 resets the sequence). */

@@ -183,7 +183,11 @@ public final class ModelRuntime implements AutoCloseable {
      * wrote it as text (many templates start with {@code bos_token}).
      */
     public int[] encodeRendered(String prompt) {
-        Tokenizer tok = tokenizer();
+        return encodeRendered(tokenizer(), prompt);
+    }
+
+    /** {@link #encodeRendered(String)} with a given tokenizer (fine-tuning tokenizes its conversations so). */
+    public static int[] encodeRendered(Tokenizer tok, String prompt) {
         boolean addBos = tok.bosId() < 0 || !prompt.startsWith(tok.piece(tok.bosId()));
         return tok.encode(prompt, addBos, true);
     }

@@ -77,7 +77,8 @@ public final class Sampler {
         return logProbs(work, token, topN);
     }
 
-    static TokenLogProbs logProbs(float[] logits, int token, int topN) {
+    /** Log-probabilities of {@code token} and of the {@code topN} most likely tokens under {@code logits} (log-softmax over all of them). */
+    public static TokenLogProbs logProbs(float[] logits, int token, int topN) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);

@@ -7,18 +7,18 @@ import java.util.List;
  * longer be the start of a stop string; a tail that could still grow into one is held back. When
  * a stop string appears, the text before it goes out and it and everything after are dropped.
  */
-final class StopMatcher {
+public final class StopMatcher {
 
     private final List<String> stops;
     private final StringBuilder held = new StringBuilder();
     private boolean stopped;
 
-    StopMatcher(List<String> stops) {
+    public StopMatcher(List<String> stops) {
         this.stops = List.copyOf(stops);
     }
 
     /** Adds a piece; returns the text that may be emitted now. */
-    String push(String piece) {
+    public String push(String piece) {
         if (stopped) {
             return "";
         }
@@ -37,12 +37,12 @@ final class StopMatcher {
     }
 
     /** Whether a stop string has been seen. */
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
     /** The held text, released at the end of generation when no stop string came. */
-    String flush() {
+    public String flush() {
         String out = held.toString();
         held.setLength(0);
         return out;

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * unfinished character and is held, for at most {@value #MAX_HELD} tokens (the longest UTF-8
  * sequence); after that the replacement character is genuine and goes out.
  */
-final class TokenStreamDecoder {
+public final class TokenStreamDecoder {
 
     private static final int MAX_HELD = 4;
 
@@ -26,7 +26,7 @@ final class TokenStreamDecoder {
     private int readOffset;
 
     /** @param contextToken a token before the generated ones (the last prompt token), or -1 */
-    TokenStreamDecoder(Tokenizer tokenizer, int contextToken) {
+    public TokenStreamDecoder(Tokenizer tokenizer, int contextToken) {
         this.tokenizer = tokenizer;
         if (contextToken >= 0) {
             ids[size++] = contextToken;
@@ -35,7 +35,7 @@ final class TokenStreamDecoder {
     }
 
     /** The new text that {@code token} completes; empty while a character is unfinished. */
-    String push(int token) {
+    public String push(int token) {
         if (size == ids.length) {
             ids = Arrays.copyOf(ids, size * 2);
         }
@@ -54,7 +54,7 @@ final class TokenStreamDecoder {
     }
 
     /** Text still held at the end (an unfinished character, shown as U+FFFD). */
-    String flush() {
+    public String flush() {
         if (readOffset == size) {
             return "";
         }

@@ -2,12 +2,9 @@ package dev.plinth.product;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.plinth.io.ModelFile;
-import dev.plinth.io.ModelFiles;
 import dev.plinth.model.convert.GgufQuantizer;
 import dev.plinth.model.convert.ModelConverter;
 import dev.plinth.model.convert.QuantType;
-import dev.plinth.tensor.DType;
 import dev.plinth.train.BaseExport;
 import dev.plinth.train.Checkpoint;
 import dev.plinth.train.Pretrainer;
@@ -32,11 +29,12 @@ import java.util.stream.Stream;
  * @param profile    the parent product's profile (none for a file)
  * @param licenses   the parent product's licences
  * @param description the parent product's description, or null
+ * @param knowledge  the parent product's knowledge layer, or null
  * @param node       the lineage node of what FROM names
  * @param label      what the product stands on, in a few words (for {@code plinth list})
  */
 record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile, List<String> licenses,
-                  String description, LineageNode node, String label) {
+                  String description, Descriptor knowledge, LineageNode node, String label) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,6 +54,12 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         throw pf.error(from.at(), "no such file, folder or product: " + from.reference()
                 + (ProductName.isValid(from.reference()) ? " (neither a path from the Plinthfile's folder nor a product in "
                 + store.root() + ")" : ""));
+    }
+
+    /** The product the FROM line of {@code pf} names, or null when it names a file or folder. */
+    static Product parentProduct(Store store, Plinthfile pf) throws IOException {
+        String ref = pf.from().reference();
+        return ProductName.isValid(ref) && store.contains(ProductName.parse(ref)) ? store.product(ProductName.parse(ref)) : null;
     }
 
     private static BaseSource fromPath(Store store, Plinthfile pf, Path path, ProductCreator.Listener listener) throws IOException {
@@ -82,7 +86,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         listener.step(ProductCreator.Step.BASE, "storing " + path);
         Descriptor weights = store.putFile(LayerType.WEIGHTS.mediaType(), path, Store.Placement.LINK_OR_COPY);
         LineageNode node = ggufNode("base", weights.digest(), path, facts);
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, path.getFileName().toString());
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, path.getFileName().toString());
     }
 
     /** A GGUF file's lineage node: its digest, where it came from (null: made here), and its {@code general.*} metadata. */
@@ -94,14 +98,15 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
     }
 
     static BaseSource fromProduct(Product parent) throws IOException {
-        LineageNode node = new LineageNode("from", "product", parent.name().toString(), parent.digest().toString(),
+        LineageNode node = new LineageNode("from", "product", parent.name().toString(), parent.lineageDigest().toString(),
                 null, Map.of(), parent.lineage());
         return new BaseSource(parent.weights(), parent.manifest().layers(LayerType.ADAPTER), parent.profile(),
-                parent.licenses(), parent.description().orElse(null), node, parent.name().toString());
+                parent.licenses(), parent.description().orElse(null), parent.knowledge().orElse(null), node,
+                parent.name().toString());
     }
 
     private static BaseSource fromHuggingFace(Store store, Path folder) throws IOException {
-        QuantType type = keptType(folder);
+        QuantType type = ModelConverter.keptType(folder);
         Descriptor weights;
         try (Store.Scratch scratch = store.newScratch()) {
             Path gguf = scratch.file(folder.getFileName() + ".gguf");
@@ -112,22 +117,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         LineageNode node = ggufNode("base", weights.digest(), null, GgufFacts.read(store.blobPath(weights.digest())))
                 .withDetails(Map.of("converted", "from a Hugging Face folder, " + type.cliName()))
                 .withParents(List.of(source));
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, folder.getFileName().toString());
-    }
-
-    /** The GGUF type that keeps a Hugging Face model's matrices as they are stored: F32, F16 or BF16. */
-    private static QuantType keptType(Path folder) throws IOException {
-        try (ModelFile model = ModelFiles.open(folder)) {
-            for (ModelFile.TensorInfo t : model.tensorInfos()) {
-                if (t.shape().length == 2 && t.dtype() == DType.BF16) {
-                    return QuantType.BF16;
-                }
-                if (t.shape().length == 2 && t.dtype() == DType.F16) {
-                    return QuantType.F16;
-                }
-            }
-        }
-        return QuantType.F32;
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, folder.getFileName().toString());
     }
 
     /**
@@ -178,7 +168,7 @@ record BaseSource(Descriptor weights, List<Descriptor> adapters, Profile profile
         LineageNode node = ggufNode("base", weights.digest(), null, GgufFacts.read(store.blobPath(weights.digest())))
                 .withDetails(Map.of("converted", "from a pretraining checkpoint, f32"))
                 .withParents(List.of(checkpointNode));
-        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, node, run.getFileName().toString());
+        return new BaseSource(weights, List.of(), Profile.NONE, List.of(), null, null, node, run.getFileName().toString());
     }
 
     /** The run folder's record of its corpus ({@link Pretrainer#CORPUS_FILE}), or null. */

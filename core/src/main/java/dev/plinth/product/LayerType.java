@@ -6,7 +6,7 @@ import java.util.Optional;
  * What a manifest layer holds, by its media type {@code application/vnd.plinth.<type>}. Text layers
  * are UTF-8; {@code messages} is a JSON array of {@code {"role", "content"}} and {@code params} a
  * JSON object, as in Ollama's layers of the same names; {@code lineage} is the JSON tree of
- * {@link Lineage}.
+ * {@link Lineage}; {@code audit} is the JSON an audit wrote.
  */
 public enum LayerType {
     /** The base's weights: a GGUF file, memory-mapped from its blob when the product runs. */
@@ -25,10 +25,18 @@ public enum LayerType {
     LICENSE("license"),
     /** What the product is for. */
     DESCRIPTION("description"),
-    /** A knowledge base (reserved: refused until knowledge bases are built). */
+    /**
+     * A knowledge base: a POSIX tar of the files of its index's last commit (names sorted, times and
+     * owners zero, so the same index gives the same digest), annotated with its name.
+     */
     KNOWLEDGE("knowledge"),
     /** Where the product comes from: its parents by digest. */
-    LINEAGE("lineage");
+    LINEAGE("lineage"),
+    /**
+     * What an audit found in the product (JSON: its results, and the changes against its parent),
+     * annotated with the digest of the product it examined (its manifest without this layer).
+     */
+    AUDIT("audit");
 
     /** The media type of a Plinth manifest (an OCI image manifest, as registries and ORAS carry it). */
     public static final String MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,9 +35,10 @@ import java.util.regex.Pattern;
  * PARAMETER temperature 0.7          # see {@link Parameters.Key}; stop is repeatable
  * LICENSE """..."""                  # repeatable
  * DESCRIPTION A tutor for grammar questions.
+ * KNOWLEDGE policies                 # a knowledge base of PLINTH_HOME/knowledge/, stored as a layer (once)
  * </pre>
  * Relative paths resolve against the Plinthfile's folder. Errors are {@link PlinthfileException}s
- * with the line and column. {@code KNOWLEDGE} is refused until knowledge bases are built.
+ * with the line and column.
  */
 public final class Plinthfile {
 
@@ -52,10 +54,55 @@ public final class Plinthfile {
     public record Adapter(Path path, float scale, Position at) {
     }
 
+    /** The KNOWLEDGE line: the knowledge base's name, and where. */
+    public record Knowledge(String name, Position at) {
+    }
+
+    /**
+     * An AUDIT line, a gate {@code plinth create} checks before it stores the product: {@code AUDIT
+     * task metric op value} (the product's metric compared with a number; op one of {@code >=},
+     * {@code <=}, {@code >}, {@code <}), or {@code AUDIT no-regression task} (no metric of the task
+     * worse than the parent product's; no probe that passes there failing here).
+     *
+     * @param task      a built-in task name, or a task file or folder (resolved against the Plinthfile's folder)
+     * @param metric    the metric, or null for no-regression
+     * @param op        the comparison, or null for no-regression
+     * @param threshold the number compared with, or NaN for no-regression
+     */
+    public record Gate(String task, String metric, String op, double threshold, Position at) {
+
+        public boolean noRegression() {
+            return metric == null;
+        }
+
+        /** Whether {@code value} passes a threshold gate. */
+        public boolean passes(double value) {
+            return switch (op) {
+                case ">=" -> value >= threshold;
+                case "<=" -> value <= threshold;
+                case ">" -> value > threshold;
+                case "<" -> value < threshold;
+                default -> throw new IllegalStateException(op);
+            };
+        }
+
+        /** The line as a Plinthfile would say it. */
+        public String describe() {
+            return noRegression() ? "AUDIT no-regression " + task
+                    : "AUDIT " + task + " " + metric + " " + op + " " + formatThreshold();
+        }
+
+        private String formatThreshold() {
+            return threshold == Math.rint(threshold) && Math.abs(threshold) < 1e15 ? Long.toString((long) threshold)
+                    : Double.toString(threshold);
+        }
+    }
+
     private static final Set<String> ROLES = Set.of("user", "assistant", "system");
     private static final Pattern SCALED = Pattern.compile("(.*\\S)\\s+([-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?)");
     private static final String TRIPLE = "\"\"\"";
-    private static final String DIRECTIVES = "FROM, ADAPTER, SYSTEM, MESSAGE, TEMPLATE, PARAMETER, LICENSE, DESCRIPTION or KNOWLEDGE";
+    private static final String DIRECTIVES = "FROM, ADAPTER, SYSTEM, MESSAGE, TEMPLATE, PARAMETER, LICENSE, DESCRIPTION, AUDIT or KNOWLEDGE";
+    private static final Pattern GATE = Pattern.compile("(\\S+)\\s+([^\\s<>=]+)\\s*(>=|<=|>|<)\\s*(\\S+)");
 
     private final Path file;
     private From from;
@@ -66,6 +113,8 @@ public final class Plinthfile {
     private Parameters parameters = Parameters.NONE;
     private final List<String> licenses = new ArrayList<>();
     private String description;
+    private Knowledge knowledge;
+    private final List<Gate> gates = new ArrayList<>();
 
     private Plinthfile(Path file) {
         this.file = file;
@@ -133,6 +182,16 @@ public final class Plinthfile {
         return description;
     }
 
+    /** The KNOWLEDGE line, if any. */
+    public Optional<Knowledge> knowledge() {
+        return Optional.ofNullable(knowledge);
+    }
+
+    /** The AUDIT gates, in order. */
+    public List<Gate> gates() {
+        return List.copyOf(gates);
+    }
+
     /** One pass over the lines, filling the Plinthfile. */
     private static final class Parser {
         private final Plinthfile p;
@@ -185,7 +244,12 @@ public final class Plinthfile {
                 case "LICENSE" -> p.licenses.add(value(word, at, valueStart).text());
                 case "MESSAGE" -> message(at, valueStart);
                 case "PARAMETER" -> parameter(at, valueStart);
-                case "KNOWLEDGE" -> throw p.error(at, "KNOWLEDGE: knowledge bases are not built yet");
+                case "KNOWLEDGE" -> {
+                    once(word, at);
+                    Value v = value(word, at, valueStart);
+                    p.knowledge = new Knowledge(v.text(), v.at());
+                }
+                case "AUDIT" -> gate(at, valueStart);
                 default -> throw p.error(at, "unknown directive '" + word + "'; expected " + DIRECTIVES);
             }
         }
@@ -214,6 +278,38 @@ public final class Plinthfile {
                 throw p.error(v.at(), "no such adapter file or folder: " + resolved);
             }
             p.adapters.add(new Adapter(resolved, scale, v.at()));
+        }
+
+        private void gate(Position at, int valueStart) {
+            Value v = value("AUDIT", at, valueStart);
+            String text = v.text().strip();
+            String[] words = text.split("\\s+");
+            if (words.length == 2 && words[0].equalsIgnoreCase("no-regression")) {
+                p.gates.add(new Gate(task(words[1]), null, null, Double.NaN, at));
+                return;
+            }
+            Matcher m = GATE.matcher(text);
+            if (!m.matches()) {
+                throw p.error(v.at(), "AUDIT is 'AUDIT task metric >= value' (or <=, >, <) or 'AUDIT no-regression task', not '"
+                        + text + "'");
+            }
+            double threshold;
+            try {
+                threshold = Double.parseDouble(m.group(4));
+            } catch (NumberFormatException e) {
+                threshold = Double.NaN;
+            }
+            if (!Double.isFinite(threshold)) {
+                throw p.error(new Position(at.line(), v.at().column() + m.start(4)), "the gate's value must be a number, not '"
+                        + m.group(4) + "'");
+            }
+            p.gates.add(new Gate(task(m.group(1)), m.group(2), m.group(3), threshold, at));
+        }
+
+        /** A task as written: a built-in name stays, a path (with a '/' or a .task or .jsonl name) is resolved. */
+        private String task(String written) {
+            boolean path = written.contains("/") || written.endsWith(".task") || written.endsWith(".jsonl");
+            return path ? p.resolve(written).toString() : written;
         }
 
         private void message(Position at, int valueStart) {

@@ -59,6 +59,8 @@ public final class PlinthfileWriter {
             sb.append("LICENSE ").append(value(license)).append('\n');
         }
         product.description().ifPresent(d -> sb.append("DESCRIPTION ").append(value(d)).append('\n'));
+        product.knowledge().ifPresent(d -> sb.append("# the knowledge base of that name under PLINTH_HOME/knowledge/ (as it is now)\n")
+                .append("KNOWLEDGE ").append(d.annotations().getOrDefault(Product.KNOWLEDGE_NAME, "?")).append('\n'));
         return sb.toString();
     }
 

@@ -37,6 +37,10 @@ public final class Product {
     static final String ADAPTER_FORMAT = "dev.plinth.adapter.format";
     /** The OCI annotation for a file's name (ORAS writes the file under it). */
     static final String TITLE = "org.opencontainers.image.title";
+    /** Annotation of the knowledge layer: the knowledge base's name. */
+    public static final String KNOWLEDGE_NAME = "dev.plinth.knowledge.name";
+    /** Annotation of the audit layer: the digest of the product it examined. */
+    static final String AUDIT_EXAMINED = "dev.plinth.audit.examined";
     /** Annotation of a template layer that holds an Ollama (Go) template. */
     static final String TEMPLATE_SYNTAX = "dev.plinth.template.syntax";
 
@@ -63,6 +67,46 @@ public final class Product {
     /** The SHA-256 of the manifest's bytes. */
     public Digest digest() {
         return digest;
+    }
+
+    /**
+     * The digest that names this product in the lineage of products built on it: its digest as it
+     * was before an audit added its layer (recorded on that layer), else its digest. An audit
+     * examines a product without changing what it is, so its descendants still find it.
+     */
+    public Digest lineageDigest() {
+        return manifest.layer(LayerType.AUDIT).map(d -> d.annotation(AUDIT_EXAMINED)).filter(a -> a != null)
+                .map(Digest::parse).orElse(digest);
+    }
+
+    /** The audit layer's JSON, if an audit examined this product. */
+    public Optional<JsonNode> audit() throws IOException {
+        Optional<Descriptor> d = manifest.layer(LayerType.AUDIT);
+        return d.isPresent() ? Optional.of(store.readJson(d.get())) : Optional.empty();
+    }
+
+    /**
+     * Records an audit of this product as its audit layer (replacing an earlier one): the manifest is
+     * rewritten with the layer, annotated with {@link #lineageDigest}, so the product's digest changes
+     * and its lineage digest does not. Refused when the product changed since it was read.
+     *
+     * @return the product as the store now holds it
+     */
+    public Product withAudit(byte[] json) throws IOException {
+        try (StoreLock ignored = store.writeLock()) {
+            Product current = store.product(name);
+            if (!current.digest().equals(digest)) {
+                throw new ProductException(name + " changed while it was audited (now " + current.digest().shortHex()
+                        + "); audit it again");
+            }
+            List<Descriptor> layers = new ArrayList<>(manifest.layers());
+            layers.removeIf(d -> LayerType.of(d.mediaType()).orElse(null) == LayerType.AUDIT);
+            layers.add(store.putBytes(LayerType.AUDIT.mediaType(), json)
+                    .withAnnotations(Map.of(AUDIT_EXAMINED, lineageDigest().toString())));
+            Manifest audited = new Manifest(manifest.schemaVersion(), manifest.mediaType(), manifest.config(), layers);
+            store.putManifest(name, audited.toBytes());
+            return store.product(name);
+        }
     }
 
     public Manifest manifest() {
@@ -98,6 +142,18 @@ public final class Product {
                     Float.parseFloat(first.annotations().getOrDefault(ADAPTER_SCALE, "1")), files, layers));
         });
         return adapters;
+    }
+
+    /** The knowledge layer (a tar of a knowledge base's index, see {@link LayerType#KNOWLEDGE}), if any. */
+    public Optional<Descriptor> knowledge() {
+        return manifest.layer(LayerType.KNOWLEDGE);
+    }
+
+    /** The knowledge layer's blob file, verified against its digest. */
+    public Path knowledgeFile() throws IOException {
+        Descriptor d = knowledge().orElseThrow(() -> new ProductException(name + " has no knowledge layer"));
+        store.verify(d);
+        return store.blobPath(d.digest());
     }
 
     /** The profile: system prompt, few-shot turns, template and parameters (each blob verified as it is read). */
@@ -193,6 +249,34 @@ public final class Product {
      */
     public ModelRuntime open(List<AppliedAdapter.Spec> extra) throws IOException {
         store.verify(weights());
+        return withAdapterSpecs(specs -> {
+            List<AppliedAdapter.Spec> all = new ArrayList<>(specs);
+            all.addAll(extra);
+            return ModelRuntime.open(weightsFile(), null, all);
+        });
+    }
+
+    /**
+     * Reads the product's adapters (each blob verified) for {@code base}, a runtime open on this
+     * product's weights that other products on the same weights may share: a server maps one base
+     * once and gives each sequence its product's adapters.
+     */
+    public List<AppliedAdapter> readAdapters(ModelRuntime base) throws IOException {
+        return withAdapterSpecs(specs -> {
+            List<AppliedAdapter> read = new ArrayList<>();
+            for (AppliedAdapter.Spec spec : specs) {
+                read.add(base.readAdapter(spec));
+            }
+            return List.copyOf(read);
+        });
+    }
+
+    private interface AdapterUse<T> {
+        T apply(List<AppliedAdapter.Spec> specs) throws IOException;
+    }
+
+    /** Gives {@code use} the adapters' specs (blobs verified), with PEFT folders linked for as long as it runs. */
+    private <T> T withAdapterSpecs(AdapterUse<T> use) throws IOException {
         List<AppliedAdapter.Spec> specs = new ArrayList<>();
         List<Path> folders = new ArrayList<>();
         try {
@@ -202,8 +286,7 @@ public final class Product {
                 }
                 specs.add(new AppliedAdapter.Spec(adapterPath(a, folders), a.scale()));
             }
-            specs.addAll(extra);
-            return ModelRuntime.open(weightsFile(), null, specs);
+            return use.apply(specs);
         } finally {
             for (Path folder : folders) {
                 deleteLinks(folder);

@@ -23,7 +23,7 @@ import java.util.Map;
 public final class ProductCreator {
 
     /** The stages of a create, in order. */
-    public enum Step { BASE, ADAPTERS, PROFILE, MANIFEST }
+    public enum Step { BASE, ADAPTERS, KNOWLEDGE, PROFILE, AUDIT, MANIFEST }
 
     /** Hears each stage as it starts (progress for a user; a test may stop a create there). */
     @FunctionalInterface
@@ -31,6 +31,22 @@ public final class ProductCreator {
         Listener NONE = (step, detail) -> { };
 
         void step(Step step, String detail) throws IOException;
+    }
+
+    /**
+     * Checks a product before it is stored against its Plinthfile's AUDIT gates, by evaluating it
+     * (the audit package supplies one).
+     */
+    @FunctionalInterface
+    public interface Gatekeeper {
+        /**
+         * Evaluates {@code candidate} (not yet in the store; its blobs are) on the gates of
+         * {@code plinthfile} and, for no-regression gates, {@code parent} (the product FROM names, or
+         * null), and returns the audit layer's JSON to store with the product.
+         *
+         * @throws ProductException naming each gate that failed, with the values compared
+         */
+        byte[] check(Product candidate, Product parent, Plinthfile plinthfile) throws IOException;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +62,33 @@ public final class ProductCreator {
      */
     public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener)
             throws IOException {
+        return create(store, name, plinthfile, force, listener, KnowledgePacker.NONE, null);
+    }
+
+    /**
+     * As {@link #create(Store, ProductName, Plinthfile, boolean, Listener)}, with {@code knowledge}
+     * packing the knowledge base a KNOWLEDGE line names into the product's knowledge layer (without a
+     * KNOWLEDGE line, a parent product's knowledge layer is kept).
+     */
+    public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener,
+                                 KnowledgePacker knowledge) throws IOException {
+        return create(store, name, plinthfile, force, listener, knowledge, null);
+    }
+
+    /**
+     * As {@link #create(Store, ProductName, Plinthfile, boolean, Listener, KnowledgePacker)}, checking the
+     * Plinthfile's AUDIT gates with {@code gatekeeper} before the manifest is written: a product that
+     * fails one is not stored (its blobs stay for {@code plinth prune}); one that passes them stores the
+     * gatekeeper's audit as its audit layer.
+     *
+     * @param gatekeeper null when the caller cannot evaluate: a Plinthfile with AUDIT gates is then refused
+     */
+    public static Product create(Store store, ProductName name, Plinthfile plinthfile, boolean force, Listener listener,
+                                 KnowledgePacker knowledge, Gatekeeper gatekeeper) throws IOException {
+        if (gatekeeper == null && !plinthfile.gates().isEmpty()) {
+            throw plinthfile.error(plinthfile.gates().getFirst().at(), "AUDIT gates need an evaluation: create the product "
+                    + "with a Gatekeeper (plinth create does)");
+        }
         try (StoreLock ignored = store.writeLock()) {
             BaseSource base = BaseSource.resolve(store, plinthfile, listener);
             GgufFacts facts = GgufFacts.read(store.blobPath(base.weights().digest()));
@@ -64,6 +107,19 @@ public final class ProductCreator {
                 lineage.add(stored.node());
             }
 
+            Descriptor knowledgeLayer = base.knowledge();
+            if (plinthfile.knowledge().isPresent()) {
+                Plinthfile.Knowledge k = plinthfile.knowledge().get();
+                listener.step(Step.KNOWLEDGE, "packing and storing the knowledge base " + k.name());
+                StoredKnowledge stored = storeKnowledge(store, plinthfile, k, knowledge);
+                knowledgeLayer = stored.layer();
+                lineage.add(new LineageNode("knowledge", "lucene", k.name(), knowledgeLayer.digest().toString(), null,
+                        stored.details(), List.of()));
+            }
+            if (knowledgeLayer != null) {
+                layers.add(knowledgeLayer);
+            }
+
             listener.step(Step.PROFILE, "storing the profile");
             Profile profile = base.profile().overriddenBy(plinthfile.profile());
             layers.addAll(profileLayers(store, profile));
@@ -78,9 +134,38 @@ public final class ProductCreator {
             layers.add(store.putBytes(LayerType.LINEAGE.mediaType(), Lineage.toBytes(lineage)));
             Descriptor config = config(store, facts.architecture(), base.label());
 
+            Manifest manifest = Manifest.of(config, layers);
+            if (!plinthfile.gates().isEmpty()) {
+                listener.step(Step.AUDIT, "checking " + plinthfile.gates().size() + " AUDIT gate(s)");
+                byte[] bytes = manifest.toBytes();
+                Product candidate = new Product(store, name, Digest.of(bytes), manifest);
+                byte[] audit = gatekeeper.check(candidate, BaseSource.parentProduct(store, plinthfile), plinthfile);
+                layers.add(store.putBytes(LayerType.AUDIT.mediaType(), audit)
+                        .withAnnotations(Map.of(Product.AUDIT_EXAMINED, candidate.digest().toString())));
+                manifest = Manifest.of(config, layers);
+            }
             listener.step(Step.MANIFEST, "writing the manifest of " + name);
-            store.putManifest(name, Manifest.of(config, layers).toBytes());
+            store.putManifest(name, manifest.toBytes());
             return store.product(name);
+        }
+    }
+
+    private record StoredKnowledge(Descriptor layer, Map<String, Object> details) {
+    }
+
+    /** Packs the knowledge base into a scratch file and moves it into the store, annotated with its name. */
+    private static StoredKnowledge storeKnowledge(Store store, Plinthfile plinthfile, Plinthfile.Knowledge k,
+                                                  KnowledgePacker packer) throws IOException {
+        try (Store.Scratch scratch = store.newScratch()) {
+            KnowledgePacker.Packed packed;
+            try {
+                packed = packer.pack(k.name(), scratch.file("knowledge").getParent());
+            } catch (ProductException e) {
+                throw plinthfile.error(k.at(), e.getMessage());
+            }
+            Descriptor d = store.putFile(LayerType.KNOWLEDGE.mediaType(), packed.file(), Store.Placement.MOVE)
+                    .withAnnotations(Map.of(Product.KNOWLEDGE_NAME, k.name()));
+            return new StoredKnowledge(d, packed.details());
         }
     }
 

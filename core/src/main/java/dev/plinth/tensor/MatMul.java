@@ -174,6 +174,24 @@ public final class MatMul {
     }
 
     /**
+     * {@code dX[m, k] (+)= dY[m, n] · W[n, k]}: the input gradient of {@code Y = X·Wᵀ} for a frozen
+     * weight in any type {@link #matmul} takes (training through a base that stays in its own
+     * dtype). Quantized blocks are decoded as the packed GEMM reaches them, into per-thread
+     * scratch; no dequantized copy of the matrix is made. With {@code accumulate} the product is
+     * added to dX.
+     */
+    public static void inputGradient(Tensor w, float[] dy, int m, float[] dx, boolean accumulate) {
+        int n = rows(w);
+        int k = cols(w);
+        if (m < 0) {
+            throw new IllegalArgumentException("negative row count " + m);
+        }
+        checkRange("dY", dy.length, 0, (long) m * n);
+        checkRange("dX", dx.length, 0, (long) m * k);
+        Sgemm.gemm(m, k, n, dy, 0, n, false, Sgemm.ofWeightRows(w.dtype(), w.data(), k), dx, 0, k, accumulate);
+    }
+
+    /**
      * Plain F32 {@code C[m, n] = A[m, k] · B[n, k]^T}, all row-major (the layer's forward product
      * {@code X·Wᵀ}).
      */

@@ -105,6 +105,31 @@ final class Sgemm {
     }
 
     /**
+     * op(B) = W for a weight {@code W [n, k]} of any {@link Quantization} type (the input gradient
+     * {@code dX = dY·W} of {@code Y = X·Wᵀ}), decoded while packing: each row slice is decoded from
+     * whole blocks into per-thread scratch, so no copy of the matrix is made.
+     */
+    static PanelSource ofWeightRows(DType type, MemorySegment seg, int k) {
+        long rowBytes = type.byteSize(k);
+        int block = type.blockSize();
+        return (j0, cols, p0, kc, dst, off) -> {
+            int from = j0 / block * block;
+            int to = Math.min(k, (j0 + cols + block - 1) / block * block);
+            float[] row = SCRATCH.get().row(to - from);
+            for (int p = 0; p < kc; p++) {
+                Quantization.dequantize(type, seg, (p0 + p) * rowBytes + type.byteSize(from), row, 0, to - from);
+                for (int q = 0; q * NR < cols; q++) {
+                    int width = Math.min(NR, cols - q * NR);
+                    System.arraycopy(row, j0 - from + q * NR, dst, off + q * NR * kc + p * NR, width);
+                }
+            }
+            for (int q = 0; q * NR < cols; q++) {
+                zeroColumns(dst, off + q * NR * kc, Math.min(NR, cols - q * NR), kc);
+            }
+        };
+    }
+
+    /**
      * {@code C[i, j] = (accumulate ? C[i, j] : 0) + Σ_p A(i, p) · B(p, j)} for i < m, j < n, with
      * {@code C[i, j]} at {@code c[cOff + i·ldc + j]} and {@code A(i, p)} at {@code a[aOff + i·lda + p]},
      * or {@code a[aOff + p·lda + i]} if {@code transA}. Bounds are the caller's to check.

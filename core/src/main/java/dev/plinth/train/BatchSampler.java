@@ -47,6 +47,49 @@ final class BatchSampler {
         return z ^ (z >>> 31);
     }
 
+    /** This sampler as the training loop's batch source: {@code batch} windows of {@code context + 1} ids per batch. */
+    Trainer.BatchSource source(int batch, int context) {
+        return new Trainer.BatchSource() {
+            @Override
+            public Trainer.Batch next() {
+                Trainer.Batch b = batch(BatchSampler.this.next(batch), context);
+                // the state after the draw seeds the batch's dropout: another per batch, the same on resume
+                return new Trainer.Batch(b.inputs(), b.targets(), b.tokens(), BatchSampler.this.state());
+            }
+
+            @Override
+            public long state() {
+                return BatchSampler.this.state();
+            }
+        };
+    }
+
+    /**
+     * {@code batches} batches of {@code batch} windows spread evenly over {@code windows} (the same
+     * every time, for validation); none when there is no window.
+     */
+    static java.util.List<Trainer.Batch> spread(TokenWindows windows, int batches, int batch, int context) {
+        long count = windows.count();
+        java.util.List<Trainer.Batch> out = new java.util.ArrayList<>();
+        if (count == 0) {
+            return out;
+        }
+        int n = batches * batch;
+        for (int b = 0; b < batches; b++) {
+            int[][] w = new int[batch][];
+            for (int i = 0; i < w.length; i++) {
+                long k = (long) b * batch + i;
+                w[i] = windows.window(Math.multiplyExact(k, count) / n);
+            }
+            out.add(batch(w, context));
+        }
+        return out;
+    }
+
+    private static Trainer.Batch batch(int[][] windows, int context) {
+        return new Trainer.Batch(inputs(windows), targets(windows), (long) windows.length * context, 0);
+    }
+
     /** Inputs of windows (all ids but the last). */
     static int[][] inputs(int[][] windows) {
         int[][] in = new int[windows.length][];

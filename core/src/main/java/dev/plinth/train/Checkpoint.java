@@ -24,12 +24,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pretraining checkpoint: everything a resumed run needs to continue bit for bit. The file
- * (little-endian) is
+ * A training checkpoint (of a pretraining or a fine-tuning run): everything a resumed
+ * {@link Trainer} needs to continue bit for bit. The file (little-endian) is
  *
  * <pre>
  * "PLNTCKPT" u32 version=1
- * u32 n, n bytes    configuration (UTF-8 properties, {@link PretrainConfig#toProperties})
+ * u32 n, n bytes    configuration (UTF-8 properties: {@link PretrainConfig#toProperties}, or a
+ *                   fine-tuning run's, whose first line is {@value #FINETUNE_HEADER})
  * u32 vocabSize
  * u64 step, u64 samplerState, u64 tokensSeen
  * u32 rows, rows × (u64 step, f64 lr, f32 trainLoss, f64 valLoss, f64 tokensPerSecond, f64 gradNorm)
@@ -38,8 +39,10 @@ import java.util.Map;
  * 32 bytes          SHA-256 of everything before it
  * </pre>
  *
- * It is written atomically (temp file, fsync, rename over the previous one, which stays until
- * the new one is complete) and its digest is verified before anything in it is trusted.
+ * The parameters are the ones the run trains: every weight of a pretraining run or of a full
+ * fine-tune, the LoRA pairs and head of a LoRA fine-tune (its base stays in its own file). It is
+ * written atomically (temp file, fsync, rename over the previous one, which stays until the new
+ * one is complete) and its digest is verified before anything in it is trusted.
  */
 public final class Checkpoint {
 
@@ -50,9 +53,24 @@ public final class Checkpoint {
     private static final int VERSION = 1;
     private static final int DIGEST = 32;
 
-    /** What a checkpoint holds; {@code moments} has an entry per parameter that took a step. */
+    /** The first line of a fine-tuning run's configuration, which tells its checkpoints apart. */
+    static final String FINETUNE_HEADER = "# plinth finetune configuration";
+
+    /** What a pretraining checkpoint holds; {@code moments} has an entry per parameter that took a step. */
     record State(PretrainConfig config, TrainableDecoder model, long step, long samplerState, long tokensSeen,
                  List<TrainingLog.Row> log, Map<String, AdamW.Moments> moments) {
+    }
+
+    /**
+     * What any checkpoint holds: the configuration text, the vocabulary size, where the run stands,
+     * the trained parameters by name (in file order) and their optimizer state.
+     */
+    record Contents(String config, int vocabSize, long step, long samplerState, long tokensSeen,
+                    List<TrainingLog.Row> log, Map<String, Variable> params, Map<String, AdamW.Moments> moments) {
+        /** Whether a fine-tuning run wrote it. */
+        boolean finetune() {
+            return config.startsWith(FINETUNE_HEADER);
+        }
     }
 
     private Checkpoint() {
@@ -73,15 +91,15 @@ public final class Checkpoint {
         }
     }
 
-    static void write(Path file, State s) throws IOException {
+    static void write(Path file, Contents s) throws IOException {
         AtomicFiles.write(file, ch -> {
             try (Out out = new Out(ch)) {
                 out.bytes(MAGIC);
                 out.u32(VERSION);
-                byte[] cfg = s.config().toProperties().getBytes(StandardCharsets.UTF_8);
+                byte[] cfg = s.config().getBytes(StandardCharsets.UTF_8);
                 out.u32(cfg.length);
                 out.bytes(cfg);
-                out.u32(s.model().config().vocabSize());
+                out.u32(s.vocabSize());
                 out.u64(s.step());
                 out.u64(s.samplerState());
                 out.u64(s.tokensSeen());
@@ -94,7 +112,7 @@ public final class Checkpoint {
                     out.f64(r.tokensPerSecond());
                     out.f64(r.gradNorm());
                 }
-                Map<String, Variable> params = s.model().parameters();
+                Map<String, Variable> params = s.params();
                 out.u32(params.size());
                 for (Variable p : params.values()) {
                     byte[] name = p.name().getBytes(StandardCharsets.UTF_8);
@@ -116,7 +134,33 @@ public final class Checkpoint {
         });
     }
 
+    /** Reads a pretraining checkpoint; a fine-tuning run's is refused. */
     static State read(Path file) throws IOException {
+        Contents c = readContents(file);
+        if (c.finetune()) {
+            throw new ModelFormatException(file, "config", 12, "a fine-tuning checkpoint, not a pretraining one; "
+                    + "the fine-tuned model is in its run folder (adapter or base.gguf)");
+        }
+        PretrainConfig config;
+        try {
+            config = PretrainConfig.parse(c.config(), file + " (config)");
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, "config", 12, e.getMessage());
+        }
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        c.params().forEach((name, v) -> weights.put(name, v.data()));
+        boolean tied = !weights.containsKey("output.weight");
+        TrainableDecoder model;
+        try {
+            model = TrainableDecoder.fromWeights(config.decoder(c.vocabSize()), tied, weights);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, "parameters", 0, "parameters do not fit the configuration: " + e.getMessage());
+        }
+        return new State(config, model, c.step(), c.samplerState(), c.tokensSeen(), c.log(), c.moments());
+    }
+
+    /** Reads any checkpoint, its configuration left as text. */
+    static Contents readContents(Path file) throws IOException {
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < MAGIC.length + 4 + DIGEST) {
@@ -141,14 +185,8 @@ public final class Checkpoint {
         }
     }
 
-    private static State parse(Path file, In in) throws IOException {
+    private static Contents parse(Path file, In in) throws IOException {
         String props = new String(in.bytes(in.count("config length", 1 << 20), "config"), StandardCharsets.UTF_8);
-        PretrainConfig config;
-        try {
-            config = PretrainConfig.parse(props, file + " (config)");
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file, "config", 12, e.getMessage());
-        }
         long vocabAt = in.position();
         int vocab = in.count("vocabSize", 1 << 24);
         if (vocab == 0) {
@@ -165,16 +203,18 @@ public final class Checkpoint {
                     in.f64("tokensPerSecond"), in.f64("gradNorm")));
         }
         int count = in.count("parameter count", 1 << 20);
-        Map<String, float[]> weights = new LinkedHashMap<>();
+        Map<String, Variable> params = new LinkedHashMap<>();
         Map<String, AdamW.Moments> moments = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             long nameLen = in.u16("name length");
             String name = new String(in.bytes((int) nameLen, "name"), StandardCharsets.UTF_8);
             long rankAt = in.position();
             int rank = in.count("rank", 8);
+            int[] shape = new int[rank];
             long n = 1;
             for (int d = 0; d < rank; d++) {
-                n *= in.count("dimension", Integer.MAX_VALUE);
+                shape[d] = in.count("dimension", Integer.MAX_VALUE);
+                n *= shape[d];
                 if (n > Integer.MAX_VALUE - 8) {
                     throw new ModelFormatException(file, "shape of " + name, rankAt, "tensor too large for an array");
                 }
@@ -184,7 +224,9 @@ public final class Checkpoint {
             float[] w = in.floats((int) n);
             float[] m = in.floats((int) n);
             float[] v = in.floats((int) n);
-            weights.put(name, w);
+            if (params.put(name, Variable.parameter(name, w, shape)) != null) {
+                throw new ModelFormatException(file, "name", rankAt, "parameter " + name + " appears twice");
+            }
             if (adamStep > 0) {
                 moments.put(name, new AdamW.Moments(m, v, adamStep));
             }
@@ -192,14 +234,7 @@ public final class Checkpoint {
         if (in.position() != in.end()) {
             throw new ModelFormatException(file, "end", in.position(), (in.end() - in.position()) + " unexpected bytes after the parameters");
         }
-        boolean tied = !weights.containsKey("output.weight");
-        TrainableDecoder model;
-        try {
-            model = TrainableDecoder.fromWeights(config.decoder(vocab), tied, weights);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file, "parameters", 0, "parameters do not fit the configuration: " + e.getMessage());
-        }
-        return new State(config, model, step, samplerState, tokensSeen, log, moments);
+        return new Contents(props, vocab, step, samplerState, tokensSeen, log, params, moments);
     }
 
     private static byte[] sha256(MemorySegment s, long length) {

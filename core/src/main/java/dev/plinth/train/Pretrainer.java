@@ -3,36 +3,30 @@ package dev.plinth.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.plinth.io.AtomicFiles;
-import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
 import dev.plinth.train.corpus.DatasetCard;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Pretrains a llama-family decoder on a built corpus (a folder with {@code card.json} and its
- * train/validation token shards): random batches of {@code context + 1}-token windows, gradient
- * accumulation, warm-up + cosine learning rate, global-norm clipping, AdamW, validation loss on
- * fixed windows, a CSV log and an SVG plot of the losses, and checkpoints from which
+ * train/validation token shards) with the shared training loop ({@link Trainer}): fresh weights,
+ * random batches of {@code context + 1}-token windows ({@link BatchSampler}), validation loss on
+ * fixed windows of the validation shards, every weight trained, and checkpoints from which
  * {@link #resume} continues bit for bit.
  *
  * <pre>{@code
  * try (Pretrainer t = Pretrainer.create(corpus, out, PretrainConfig.read(recipe))) {
- *     Pretrainer.Result r = t.run(progress -> System.err.println(progress.step()));
+ *     Trainer.Result r = t.run(progress -> System.err.println(progress.step()));
  *     TrainableDecoder base = t.model();     // e.g. to export it with t.tokenizer()
  * }
  * }</pre>
@@ -45,27 +39,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Pretrainer implements AutoCloseable {
 
-    /** What one optimizer step did; {@code valLoss} is NaN on steps without a validation pass. */
-    public record Progress(long step, long steps, double lr, float trainLoss, double valLoss, double lastValLoss,
-                           double tokensPerSecond, double gradNorm, double etaSeconds) {
-    }
-
-    /** Receives progress; called on the training thread. */
-    public interface Listener {
-        void onStep(Progress progress);
-
-        /** A checkpoint was written at {@code step}. */
-        default void onCheckpoint(Path file, long step) {
-        }
-    }
-
-    /** How a run ended: at {@code step}, {@code completed} unless stopped early. */
-    public record Result(long step, boolean completed, double lastValLoss, long tokensSeen, Path checkpoint, Path csv,
-                         Path svg, MemoryReport memory) {
-    }
-
-    private static final long STOP_WAIT_SECONDS = 600;
-
     /** The run folder's record of its corpus, for lineage. */
     public static final String CORPUS_FILE = "corpus.json";
 
@@ -74,20 +47,12 @@ public final class Pretrainer implements AutoCloseable {
     private final DatasetCard card;
     private final PretrainConfig config;
     private final TrainableDecoder model;
-    private final AdamW optimizer;
     private final TokenWindows train;
     private final TokenWindows validation;
-    private final BatchSampler sampler;
-    private final TrainingLog log;
-    private long step;
-    private long tokensSeen;
-    private long liveHeapPeak;
-    private volatile boolean stopRequested;
-    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Trainer trainer;
 
     private Pretrainer(Path corpus, Path out, DatasetCard card, PretrainConfig config, TrainableDecoder model,
-                       TokenWindows train, TokenWindows validation, long samplerState, long step, long tokensSeen,
-                       List<TrainingLog.Row> log) {
+                       TokenWindows train, TokenWindows validation, long samplerState, Trainer.Position at) {
         this.corpus = corpus;
         this.out = out;
         this.card = card;
@@ -95,12 +60,17 @@ public final class Pretrainer implements AutoCloseable {
         this.model = model;
         this.train = train;
         this.validation = validation;
-        this.sampler = new BatchSampler(train, samplerState);
-        this.step = step;
-        this.tokensSeen = tokensSeen;
-        this.log = new TrainingLog(log);
-        this.optimizer = new AdamW(model.parameters().values(),
+        AdamW optimizer = new AdamW(model.parameters().values(),
                 new AdamW.Settings(config.beta1(), config.beta2(), 1e-8, config.weightDecay()), AdamW.decayMatrices(true));
+        Trainer.Schedule schedule = new Trainer.Schedule(config.steps(), config.gradAccum(), config.lr(), config.minLr(),
+                config.warmup(), config.clip(), config.evalEvery(), config.checkpointEvery());
+        Trainer.Objective loss = (tape, batch, training) -> model.loss(tape, batch.inputs(), batch.targets(), -1,
+                training && config.recompute());
+        this.trainer = new Trainer(out, schedule, model.parameters(), optimizer,
+                new BatchSampler(train, samplerState).source(config.batch(), config.context()),
+                BatchSampler.spread(validation, config.evalBatches(), config.batch(), config.context()), loss, new Trainer.Identity(config.toProperties(), card.vocabSize()),
+                String.format(java.util.Locale.ROOT, "plinth pretrain: %,d parameters, %s", parameterCount(),
+                        corpus.getFileName()), at);
     }
 
     /** A new run with fresh weights; refuses an output folder that already holds a checkpoint. */
@@ -112,7 +82,7 @@ public final class Pretrainer implements AutoCloseable {
         }
         DatasetCard card = readCard(corpus);
         TrainableDecoder model = TrainableDecoder.initialize(config.decoder(card.vocabSize()), config.tied(), config.seed());
-        return open(corpus, out, card, config, model, BatchSampler.initialState(config.seed()), 0, 0, List.of());
+        return open(corpus, out, card, config, model, BatchSampler.initialState(config.seed()), Trainer.Position.fresh());
     }
 
     /**
@@ -142,21 +112,19 @@ public final class Pretrainer implements AutoCloseable {
             throw new IllegalArgumentException(corpus + " has a vocabulary of " + card.vocabSize() + ", the checkpoint's model "
                     + s.model().config().vocabSize());
         }
-        Pretrainer t = open(corpus, out, card, config, s.model(), s.samplerState(), s.step(), s.tokensSeen(), s.log());
-        Map<String, Variable> params = s.model().parameters();
-        s.moments().forEach((name, m) -> t.optimizer.restore(params.get(name), m.m(), m.v(), m.step()));
-        return t;
+        return open(corpus, out, card, config, s.model(), s.samplerState(),
+                new Trainer.Position(s.step(), s.tokensSeen(), s.log(), s.moments()));
     }
 
     private static Pretrainer open(Path corpus, Path out, DatasetCard card, PretrainConfig config, TrainableDecoder model,
-                                   long samplerState, long step, long tokensSeen, List<TrainingLog.Row> log) throws IOException {
+                                   long samplerState, Trainer.Position at) throws IOException {
         int window = config.context() + 1;
         TokenWindows train = TokenWindows.open(corpus, card.trainShards(), window, card.vocabSize());
         TokenWindows validation = null;
         try {
             validation = TokenWindows.open(corpus, card.validationShards(), window, card.vocabSize());
             Files.createDirectories(out);
-            return new Pretrainer(corpus, out, card, config, model, train, validation, samplerState, step, tokensSeen, log);
+            return new Pretrainer(corpus, out, card, config, model, train, validation, samplerState, at);
         } catch (IOException | RuntimeException e) {
             train.close();
             if (validation != null) {
@@ -176,139 +144,24 @@ public final class Pretrainer implements AutoCloseable {
 
     /** Asks the run to stop after the step in progress and save a checkpoint (thread-safe). */
     public void requestStop() {
-        stopRequested = true;
+        trainer.requestStop();
     }
 
     /**
-     * Trains until {@link PretrainConfig#steps} or {@link #requestStop}; Ctrl-C (a JVM shutdown)
-     * also stops it after the current step, and the shutdown waits for the checkpoint and then
-     * for {@link #close} (at most ten minutes), so that the caller can report where things are.
+     * Writes {@code config.properties} and {@value #CORPUS_FILE}, then trains ({@link Trainer#run})
+     * until {@link PretrainConfig#steps}, {@link #requestStop} or Ctrl-C.
      */
-    public Result run(Listener listener) throws IOException {
-        MemoryReport.resetPeaks();
-        Thread hook = new Thread(() -> {
-            requestStop();
-            try {
-                finished.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "plinth-pretrain-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            writeText(out.resolve("config.properties"), config.toProperties());
-            writeText(out.resolve(CORPUS_FILE), corpusRecord());
-            boolean completed = loop(listener);
-            return new Result(step, completed, log.lastValLoss(), tokensSeen, checkpointFile(), csvFile(), svgFile(),
-                    MemoryReport.measure(liveHeapPeak));
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-                finished.countDown();
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook holds the JVM until close(), so that the caller can still report
-            }
-        }
+    public Trainer.Result run(Trainer.Listener listener) throws IOException {
+        AtomicFiles.write(out.resolve("config.properties"), config.toProperties());
+        AtomicFiles.write(out.resolve(CORPUS_FILE), corpusRecord());
+        return trainer.run(listener);
     }
 
-    private boolean loop(Listener listener) throws IOException {
-        List<Variable> params = new ArrayList<>(model.parameters().values());
-        double emaStepSeconds = Double.NaN;
-        long savedAt = step; // a resumed run with no steps left rewrites nothing
-        while (step < config.steps() && !stopRequested) {
-            long t0 = System.nanoTime();
-            double lr = LearningRate.warmupCosine(step, config.lr(), config.minLr(), config.warmup(), config.steps());
-            float trainLoss = trainStep(params, lr);
-            double norm = config.clip() > 0 ? Gradients.clipGlobalNorm(params, config.clip()) : Gradients.globalNorm(params);
-            optimizer.step(lr);
-            liveHeapPeak = Math.max(liveHeapPeak, MemoryReport.liveHeap());
-            Gradients.zero(params);
-            step++;
-            tokensSeen += config.tokensPerStep();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            emaStepSeconds = Double.isNaN(emaStepSeconds) ? seconds : 0.9 * emaStepSeconds + 0.1 * seconds;
-            boolean evaluate = step == config.steps() || (config.evalEvery() > 0 && step % config.evalEvery() == 0);
-            double val = evaluate ? validationLoss() : Double.NaN;
-            double tps = config.tokensPerStep() / seconds;
-            log.add(new TrainingLog.Row(step, lr, trainLoss, val, tps, norm));
-            listener.onStep(new Progress(step, config.steps(), lr, trainLoss, val, log.lastValLoss(), tps, norm,
-                    emaStepSeconds * (config.steps() - step)));
-            boolean due = step == config.steps() || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0);
-            if (due || stopRequested) {
-                save(listener);
-                savedAt = step;
-            } else if (evaluate) {
-                writeLogs();
-            }
-        }
-        if (savedAt != step) {
-            save(listener);
-        }
-        return step >= config.steps();
-    }
-
-    /** Forward and backward over every micro-batch; returns their mean loss. */
-    private float trainStep(List<Variable> params, double lr) {
-        Gradients.zero(params);
-        double sum = 0;
-        for (int micro = 0; micro < config.gradAccum(); micro++) {
-            int[][] windows = sampler.next(config.batch());
-            Tape tape = new Tape();
-            Variable loss = model.loss(tape, BatchSampler.inputs(windows), BatchSampler.targets(windows), -1,
-                    config.recompute());
-            tape.backward(loss, 1f / config.gradAccum());
-            sum += loss.data()[0];
-        }
-        return (float) (sum / config.gradAccum());
-    }
-
-    /**
-     * Mean loss over {@code evalBatches × batch} validation windows spread evenly over the
-     * validation shards (the same windows every time); NaN when the corpus has none.
-     */
+    /** Mean loss over the fixed validation batches; NaN when the corpus has none. */
     double validationLoss() {
-        long count = validation.count();
-        if (count == 0) {
-            return Double.NaN;
-        }
-        int n = config.evalBatches() * config.batch();
-        double sum = 0;
-        for (int b = 0; b < config.evalBatches(); b++) {
-            int[][] windows = new int[config.batch()][];
-            for (int i = 0; i < windows.length; i++) {
-                long k = (long) b * config.batch() + i;
-                windows[i] = validation.window(Math.multiplyExact(k, count) / n);
-            }
-            Variable loss = model.loss(Tape.noGrad(), BatchSampler.inputs(windows), BatchSampler.targets(windows), -1);
-            sum += loss.data()[0];
-        }
-        return sum / config.evalBatches();
+        return trainer.validationLoss();
     }
 
-    private void save(Listener listener) throws IOException {
-        Map<String, AdamW.Moments> moments = new LinkedHashMap<>();
-        model.parameters().forEach((name, p) -> {
-            AdamW.Moments m = optimizer.moments(p);
-            if (m != null) {
-                moments.put(name, m);
-            }
-        });
-        Checkpoint.write(checkpointFile(), new Checkpoint.State(config, model, step, sampler.state(), tokensSeen,
-                log.rows(), moments));
-        writeLogs();
-        listener.onCheckpoint(checkpointFile(), step);
-    }
-
-    private void writeLogs() throws IOException {
-        log.writeCsv(csvFile());
-        log.writeSvg(svgFile(), String.format(java.util.Locale.ROOT, "plinth pretrain: %,d parameters, %s",
-                parameterCount(), corpus.getFileName()));
-    }
-
-    private static void writeText(Path file, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(b)));
-    }
 
     private String corpusRecord() throws IOException {
         Map<String, String> record = new LinkedHashMap<>();
@@ -367,7 +220,7 @@ public final class Pretrainer implements AutoCloseable {
 
     /** Optimizer steps done. */
     public long step() {
-        return step;
+        return trainer.step();
     }
 
     public long parameterCount() {
@@ -380,15 +233,15 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     public Path checkpointFile() {
-        return out.resolve(Checkpoint.FILE_NAME);
+        return trainer.checkpointFile();
     }
 
     public Path csvFile() {
-        return out.resolve("log.csv");
+        return trainer.csvFile();
     }
 
     public Path svgFile() {
-        return out.resolve("loss.svg");
+        return trainer.svgFile();
     }
 
     /** Closes the shards; after a Ctrl-C, lets the JVM's shutdown proceed. */
@@ -396,6 +249,6 @@ public final class Pretrainer implements AutoCloseable {
     public void close() {
         train.close();
         validation.close();
-        finished.countDown();
+        trainer.close();
     }
 }

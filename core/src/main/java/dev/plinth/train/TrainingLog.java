@@ -2,8 +2,6 @@ package dev.plinth.train;
 
 import dev.plinth.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,15 +52,10 @@ final class TrainingLog {
     }
 
     void writeCsv(Path file) throws IOException {
-        write(file, csv());
+        AtomicFiles.write(file, csv());
     }
 
     void writeSvg(Path file, String title) throws IOException {
-        write(file, LossPlot.svg(rows, title));
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(b)));
+        AtomicFiles.write(file, LossPlot.svg(rows, title));
     }
 }

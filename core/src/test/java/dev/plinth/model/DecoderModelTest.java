@@ -82,6 +82,39 @@ class DecoderModelTest {
         }
     }
 
+    @Test
+    void batchOfContinuationsFromACopiedPrefixMatchesEachSequenceAlone() throws Exception {
+        try (DecoderModel m = DecoderModel.open(model(RandomDecoders.Variant.LLAMA3, 2))) {
+            int[] prefix = tokens(5, 9);
+            int[][] continuations = {tokens(6, 3), tokens(7, 1), tokens(8, 5)};
+            DecoderModel.Session shared = m.newSession(16);
+            m.forward(shared, prefix);
+            DecoderModel.Session[] forks = new DecoderModel.Session[continuations.length];
+            for (int i = 0; i < forks.length; i++) {
+                forks[i] = m.newSession(prefix.length + continuations[i].length);
+                forks[i].copyPrefix(shared, prefix.length);
+            }
+            float[] all = m.forwardBatchAll(forks, continuations);
+            int row = 0;
+            for (int i = 0; i < continuations.length; i++) {
+                int[] whole = new int[prefix.length + continuations[i].length];
+                System.arraycopy(prefix, 0, whole, 0, prefix.length);
+                System.arraycopy(continuations[i], 0, whole, prefix.length, continuations[i].length);
+                float[] alone = m.forwardAll(m.newSession(whole.length), whole);
+                for (int j = 0; j < continuations[i].length; j++, row++) {
+                    int at = prefix.length + j;
+                    assertArrayEquals(Arrays.copyOfRange(alone, at * VOCAB, (at + 1) * VOCAB),
+                            Arrays.copyOfRange(all, row * VOCAB, (row + 1) * VOCAB), 1e-4f, "continuation " + i + " token " + j);
+                }
+                assertEquals(whole.length, forks[i].position());
+            }
+            assertThrows(IllegalArgumentException.class, () -> forks[0].copyPrefix(shared, prefix.length + 1),
+                    "more positions than the other sequence holds");
+            assertThrows(IllegalArgumentException.class, () -> m.newSession(4).copyPrefix(shared, 5),
+                    "more positions than this cache holds");
+        }
+    }
+
     /**
      * With one layer and RoPE depending only on relative positions, a query that sees the last W
      * keys gives what full attention gives on just those W tokens.

@@ -30,11 +30,11 @@ public final class LlamaCppRunner implements AutoCloseable {
     private static final ValueLayout.OfBoolean BOOL = ValueLayout.JAVA_BOOLEAN;
 
     /** struct llama_model_params (80 bytes). */
-    private static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(ADDR, ADDR, I32, I32, I32, I32, I32,
+    public static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(ADDR, ADDR, I32, I32, I32, I32, I32,
             MemoryLayout.paddingLayout(4), ADDR, ADDR, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL,
             MemoryLayout.paddingLayout(2));
     /** struct llama_context_params (160 bytes). */
-    private static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
+    public static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
             I32, I32, I32, I32, I32, I32, I32, I32, I32, // n_ctx .. n_threads_batch
             I32, I32, I32, I32, I32,                      // ctx_type, rope_scaling, pooling, attention, flash_attn
             ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT,
@@ -42,11 +42,11 @@ public final class LlamaCppRunner implements AutoCloseable {
             ADDR, ADDR, I32, I32, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL, MemoryLayout.paddingLayout(2),
             ADDR, ValueLayout.JAVA_LONG, ADDR);
     /** struct llama_batch (56 bytes). */
-    private static final StructLayout BATCH = MemoryLayout.structLayout(I32, MemoryLayout.paddingLayout(4), ADDR, ADDR,
+    public static final StructLayout BATCH = MemoryLayout.structLayout(I32, MemoryLayout.paddingLayout(4), ADDR, ADDR,
             ADDR, ADDR, ADDR, ADDR);
 
     private static MethodHandle modelDefaults, contextDefaults, loadModel, initContext, batchGetOne, decode, logitsIth,
-            getVocab, nTokens, freeContext, freeModel, loraInit, setLoras;
+            getVocab, nTokens, freeContext, freeModel, loraInit, setLoras, getMemory, memoryClear;
     private static final StringBuilder LOG = new StringBuilder();
 
     private final Arena arena = Arena.ofConfined();
@@ -127,6 +127,51 @@ public final class LlamaCppRunner implements AutoCloseable {
         return p.reinterpret((long) vocab * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
     }
 
+    /**
+     * Decodes {@code tokens} from an empty cache in one batch of their own ({@code llama_batch} with
+     * every position's logits requested) and returns the logits of every position, {@code [tokens, vocab]}.
+     */
+    public float[][] decodeEveryPosition(int[] tokens) throws Throwable {
+        clear();
+        try (Arena call = Arena.ofConfined()) {
+            int n = tokens.length;
+            MemorySegment pos = call.allocate(I32, n);
+            MemorySegment nSeq = call.allocate(I32, n);
+            MemorySegment seqIds = call.allocate(ADDR, n);
+            MemorySegment seqZero = call.allocateFrom(I32, 0);
+            MemorySegment wantLogits = call.allocate(ValueLayout.JAVA_BYTE, n);
+            for (int i = 0; i < n; i++) {
+                pos.setAtIndex(I32, i, i);
+                nSeq.setAtIndex(I32, i, 1);
+                seqIds.setAtIndex(ADDR, i, seqZero);
+                wantLogits.set(ValueLayout.JAVA_BYTE, i, (byte) 1);
+            }
+            MemorySegment batch = call.allocate(BATCH);
+            batch.set(I32, 0, n);
+            batch.set(ADDR, 8, call.allocateFrom(I32, tokens));
+            batch.set(ADDR, 16, MemorySegment.NULL);
+            batch.set(ADDR, 24, pos);
+            batch.set(ADDR, 32, nSeq);
+            batch.set(ADDR, 40, seqIds);
+            batch.set(ADDR, 48, wantLogits);
+            int rc = (int) decode.invokeExact(context, batch);
+            if (rc != 0) {
+                throw new IllegalStateException("llama_decode returned " + rc + ":\n" + log());
+            }
+            float[][] out = new float[n][];
+            for (int i = 0; i < n; i++) {
+                MemorySegment p = (MemorySegment) logitsIth.invokeExact(context, i);
+                out[i] = p.reinterpret((long) vocab * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+            }
+            return out;
+        }
+    }
+
+    /** Forgets everything decoded ({@code llama_memory_clear}): the next decode starts again at position 0. */
+    public void clear() throws Throwable {
+        memoryClear.invokeExact((MemorySegment) getMemory.invokeExact(context), true);
+    }
+
     @Override
     public void close() {
         try {
@@ -183,6 +228,8 @@ public final class LlamaCppRunner implements AutoCloseable {
         freeModel = h(lib, "llama_model_free", FunctionDescriptor.ofVoid(ADDR));
         loraInit = h(lib, "llama_adapter_lora_init", FunctionDescriptor.of(ADDR, ADDR, ADDR));
         setLoras = h(lib, "llama_set_adapters_lora", FunctionDescriptor.of(I32, ADDR, ADDR, ValueLayout.JAVA_LONG, ADDR));
+        getMemory = h(lib, "llama_get_memory", FunctionDescriptor.of(ADDR, ADDR));
+        memoryClear = h(lib, "llama_memory_clear", FunctionDescriptor.ofVoid(ADDR, BOOL));
     }
 
     private static void onLog(int level, MemorySegment text, MemorySegment user) {

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.plinth.SharedData;
 import dev.plinth.text.Tokenizers;
 import java.io.IOException;
@@ -17,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,74 +113,14 @@ class MiniLmConformanceTest {
         return out;
     }
 
-    /** ONNX Runtime's last_hidden_state, padded batches with an attention mask, mean-pooled over the mask, L2. */
+    /** ONNX Runtime's embeddings of the same ids ({@link OnnxReference}). */
     static float[][] onnxRuntime(Path onnx, List<int[]> ids) throws Exception {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        float[][] out = new float[ids.size()][];
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-             OrtSession session = env.createSession(onnx.toString(), opts)) {
-            for (int b0 = 0; b0 < ids.size(); b0 += 16) {
-                int n = Math.min(16, ids.size() - b0);
-                int len = 0;
-                for (int i = 0; i < n; i++) {
-                    len = Math.max(len, ids.get(b0 + i).length);
-                }
-                long[][] inputIds = new long[n][len];
-                long[][] mask = new long[n][len];
-                long[][] types = new long[n][len];
-                for (int i = 0; i < n; i++) {
-                    int[] x = ids.get(b0 + i);
-                    for (int t = 0; t < x.length; t++) {
-                        inputIds[i][t] = x[t];
-                        mask[i][t] = 1;
-                    }
-                }
-                try (OnnxTensor a = OnnxTensor.createTensor(env, inputIds);
-                     OnnxTensor m = OnnxTensor.createTensor(env, mask);
-                     OnnxTensor ty = OnnxTensor.createTensor(env, types);
-                     OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", ty))) {
-                    float[][][] states = (float[][][]) r.get(0).getValue();
-                    for (int i = 0; i < n; i++) {
-                        out[b0 + i] = meanL2(states[i], mask[i]);
-                    }
-                }
-            }
+        try (OnnxReference ort = new OnnxReference(onnx, 0)) {
+            return ort.embed(ids);
         }
-        return out;
-    }
-
-    static float[] meanL2(float[][] states, long[] mask) {
-        double[] sum = new double[states[0].length];
-        int count = 0;
-        for (int t = 0; t < states.length; t++) {
-            if (mask[t] == 1) {
-                count++;
-                for (int j = 0; j < sum.length; j++) {
-                    sum[j] += states[t][j];
-                }
-            }
-        }
-        double norm = 0;
-        for (double v : sum) {
-            norm += (v / count) * (v / count);
-        }
-        norm = Math.sqrt(norm);
-        float[] e = new float[sum.length];
-        for (int j = 0; j < e.length; j++) {
-            e[j] = (float) (sum[j] / count / norm);
-        }
-        return e;
     }
 
     static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
+        return OnnxReference.cosine(a, b);
     }
 }

@@ -89,12 +89,41 @@ class PlinthfileTest {
                 new Bad("FROM a.gguf\nMESSAGE user\n", 2, 13, "MESSAGE user needs a value"),
                 new Bad("FROM a.gguf\nADAPTER missing-adapter\n", 2, 9, "no such adapter file or folder"),
                 new Bad("FROM a.gguf\nSYSTEM a\nSYSTEM b\n", 3, 1, "SYSTEM given twice"),
-                new Bad("FROM a.gguf\n\tKNOWLEDGE policies\n", 2, 2, "KNOWLEDGE: knowledge bases are not built yet"));
+                new Bad("FROM a.gguf\nKNOWLEDGE policies\n\tKNOWLEDGE rules\n", 3, 2, "KNOWLEDGE given twice"));
         for (Bad bad : table) {
             PlinthfileException e = assertThrows(PlinthfileException.class, () -> Plinthfile.parse(bad.text(), file()), bad.text());
             assertEquals(bad.line(), e.line(), bad.text() + " -> " + e.getMessage());
             assertEquals(bad.column(), e.column(), bad.text() + " -> " + e.getMessage());
             assertTrue(e.getMessage().startsWith(file() + ":" + bad.line() + ":" + bad.column() + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(bad.message()), e.getMessage());
+        }
+    }
+
+    @Test
+    void auditGatesThresholdsAndNoRegression() throws Exception {
+        Plinthfile p = Plinthfile.parse("""
+                FROM a.gguf
+                AUDIT arc-easy acc >= 0.3
+                audit crows-pairs pct_stereotype<0.6
+                AUDIT no-regression probes/canaries.jsonl
+                """, file());
+        List<Plinthfile.Gate> gates = p.gates();
+        assertEquals(3, gates.size());
+        assertEquals("AUDIT arc-easy acc >= 0.3", gates.get(0).describe());
+        assertTrue(gates.get(0).passes(0.3) && !gates.get(0).passes(0.29));
+        assertEquals("<", gates.get(1).op());
+        assertTrue(gates.get(1).passes(0.59) && !gates.get(1).passes(0.6));
+        assertTrue(gates.get(2).noRegression());
+        assertEquals(dir.resolve("probes/canaries.jsonl").toString(), gates.get(2).task(), "a task path is resolved");
+        assertEquals(4, gates.get(2).at().line());
+
+        for (Bad bad : List.of(
+                new Bad("FROM a.gguf\nAUDIT arc-easy acc >> 0.3\n", 2, 7, "AUDIT is 'AUDIT task metric >= value'"),
+                new Bad("FROM a.gguf\nAUDIT arc-easy acc >= high\n", 2, 23, "the gate's value must be a number, not 'high'"),
+                new Bad("FROM a.gguf\nAUDIT\n", 2, 6, "AUDIT needs a value"))) {
+            PlinthfileException e = assertThrows(PlinthfileException.class, () -> Plinthfile.parse(bad.text(), file()), bad.text());
+            assertEquals(bad.line(), e.line(), e.getMessage());
+            assertEquals(bad.column(), e.column(), e.getMessage());
             assertTrue(e.getMessage().contains(bad.message()), e.getMessage());
         }
     }

@@ -37,8 +37,8 @@ class PretrainerTest {
     void lossFallsFarBelowUniformAndFilesAreWritten() throws Exception {
         Path corpus = corpus();
         Path out = tmp.resolve("run");
-        List<Pretrainer.Progress> seen = new ArrayList<>();
-        Pretrainer.Result r;
+        List<Trainer.Progress> seen = new ArrayList<>();
+        Trainer.Result r;
         try (Pretrainer t = Pretrainer.create(corpus, out, TinyCorpus.config(60))) {
             r = t.run(seen::add);
             assertEquals(60, t.step());
@@ -71,16 +71,16 @@ class PretrainerTest {
     void resumedRunEqualsUninterruptedRunBitForBit() throws Exception {
         Path corpus = corpus();
         PretrainConfig config = TinyCorpus.config(14);
-        List<Pretrainer.Progress> whole = new ArrayList<>();
+        List<Trainer.Progress> whole = new ArrayList<>();
         TrainableDecoder reference;
         try (Pretrainer t = Pretrainer.create(corpus, tmp.resolve("whole"), config)) {
             t.run(whole::add);
             reference = t.model();
         }
         Path out = tmp.resolve("split");
-        List<Pretrainer.Progress> split = new ArrayList<>();
+        List<Trainer.Progress> split = new ArrayList<>();
         try (Pretrainer t = Pretrainer.create(corpus, out, config)) {
-            Pretrainer.Result first = t.run(p -> {
+            Trainer.Result first = t.run(p -> {
                 split.add(p);
                 if (p.step() == 6) {
                     t.requestStop();
@@ -97,8 +97,8 @@ class PretrainerTest {
         }
         assertEquals(whole.size(), split.size());
         for (int i = 0; i < whole.size(); i++) {
-            Pretrainer.Progress a = whole.get(i);
-            Pretrainer.Progress b = split.get(i);
+            Trainer.Progress a = whole.get(i);
+            Trainer.Progress b = split.get(i);
             assertEquals(a.step(), b.step());
             assertEquals(Float.floatToRawIntBits(a.trainLoss()), Float.floatToRawIntBits(b.trainLoss()), "train loss at " + a.step());
             assertEquals(Double.doubleToRawLongBits(a.valLoss()), Double.doubleToRawLongBits(b.valLoss()), "val loss at " + a.step());

@@ -13,6 +13,7 @@ import dev.plinth.io.safetensors.SafetensorsFile;
 import dev.plinth.io.safetensors.SafetensorsWriter;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.RandomModels;
+import dev.plinth.tensor.DType;
 import dev.plinth.tensor.Tensor;
 import dev.plinth.tensor.autograd.Tape;
 import dev.plinth.tensor.autograd.Variable;
@@ -45,7 +46,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * torch in float32 (the issue's bounds): the first loss within 1e-5 relative, every parameter's
  * gradient with cosine ≥ 0.9999 and norm within 1e-4 relative, the ten losses within 1e-4
  * relative, each parameter's update over the ten steps with cosine ≥ 1 - 1e-6 and within 1e-3 of its
- * norm; one case accumulates gradients over two micro-batches. Torch in float64 is the yardstick that shows how much of the gap is float32 rounding:
+ * norm; one case accumulates gradients over two micro-batches. Three cases fine-tune a frozen base
+ * instead ({@link Adapt}): LoRA on every block projection, rsLoRA on three with a classification
+ * head (transformers' {@code LlamaForSequenceClassification} pooling), the torch side written per
+ * PEFT's LoRA formula without importing peft; and QLoRA on a Q8_0 base, torch given the decoded
+ * weights, compared both with and without llama.cpp's Q8_0 rounding of activations ({@link Bounds}
+ * derives the bounds). Torch in float64 is the yardstick that shows how much of the gap is float32 rounding:
  * the test prints, per case, Plinth's and torch-float32's worst distances from it.
  * Skips, with the reason printed, only when python3 cannot import torch.
  */
@@ -65,10 +71,26 @@ class TorchConformanceTest {
      * of each head. {@code clip} is the global gradient-norm bound: within the norms of the ten
      * steps (4–9 here) so that some steps clip and some do not, or below all of them. With
      * {@code microBatches} k, each step accumulates the gradients of k equal slices of the batch,
-     * each slice's mean loss scaled by 1/k.
+     * each slice's mean loss scaled by 1/k. {@code adapt} (null: every weight trains) fine-tunes a
+     * frozen base instead.
      */
     record Case(String name, String arch, boolean tied, int heads, int kvHeads, int headDim, int rotary, int window,
-                boolean freqFactors, boolean excludeEmbeddings, double clip, int microBatches) {
+                boolean freqFactors, boolean excludeEmbeddings, double clip, int microBatches, int hidden, int ffn,
+                Adapt adapt) {
+        Case(String name, String arch, boolean tied, int heads, int kvHeads, int headDim, int rotary, int window,
+             boolean freqFactors, boolean excludeEmbeddings, double clip, int microBatches) {
+            this(name, arch, tied, heads, kvHeads, headDim, rotary, window, freqFactors, excludeEmbeddings, clip, microBatches,
+                    48, 80, null);
+        }
+    }
+
+    /**
+     * A fine-tune of a frozen base: LoRA pairs of {@code rank} (scale alpha/r, or alpha/√r with
+     * {@code rsLora}) on {@code targets} (none when {@code rank} is 0), a classification head of
+     * {@code labels} classes when positive, the base in F32 or, with {@code q8}, Q8_0 (torch gets the
+     * decoded weights). B starts non-zero (PEFT's B = 0 would leave A without a gradient to compare).
+     */
+    record Adapt(int rank, double alpha, boolean rsLora, List<String> targets, int labels, boolean q8) {
     }
 
     static Stream<Case> cases() {
@@ -76,12 +98,16 @@ class TorchConformanceTest {
                 new Case("llama-gqa-untied", "llama", false, 4, 2, 12, 12, 0, false, true, 7.0, 1),
                 new Case("mistral-mqa-window-tied", "mistral", true, 4, 1, 12, 8, 7, true, false, 6.5, 1),
                 new Case("qwen2-bias-tied", "qwen2", true, 4, 2, 12, 12, 0, false, true, 5.0, 1),
-                new Case("qwen3-qknorm-untied", "qwen3", false, 4, 2, 16, 16, 0, false, true, 1.0, 2));
+                new Case("qwen3-qknorm-untied", "qwen3", false, 4, 2, 16, 16, 0, false, true, 1.0, 2),
+                new Case("llama-lora-r4-all-linear", "llama", false, 4, 2, 12, 12, 0, false, true, 1.5, 2, 48, 80,
+                        new Adapt(4, 8, false, LoraSettings.ALL, 0, false)),
+                new Case("qwen2-rslora-classifier", "qwen2", true, 4, 2, 12, 12, 0, false, true, 2.0, 1, 48, 80,
+                        new Adapt(4, 6, true, List.of("q", "v", "down"), 3, false)),
+                new Case("llama-qlora-q8_0", "llama", false, 4, 2, 16, 16, 0, false, true, 1.5, 1, 64, 96,
+                        new Adapt(8, 16, false, LoraSettings.ALL, 0, true)));
     }
 
-    private static final int HIDDEN = 48;
     private static final int LAYERS = 2;
-    private static final int FFN = 80;
     private static final int VOCAB = 70;
     private static final int BATCH = 4;
     private static final int SEQ = 20;
@@ -150,23 +176,87 @@ class TorchConformanceTest {
                 f32.losses()[STEPS - 1], Arrays.stream(plinth.gradNorms()).min().orElseThrow(),
                 Arrays.stream(plinth.gradNorms()).max().orElseThrow(), clipped, normsError, updates, vsF32, vsF64, torchVsF64);
 
-        assertTrue(lossError <= 1e-5, "first loss differs by " + lossError + " relative");
-        assertTrue(vsF32.cosine() >= 0.9999, "gradient of " + vsF32.cosineAt() + " has cosine " + vsF32.cosine());
-        assertTrue(vsF32.normError() <= 1e-4,
-                "gradient norm of " + vsF32.normErrorAt() + " differs by " + vsF32.normError() + " relative");
-        // stricter than the issue asks (norms and angles): the whole difference vector, with 20x margin
-        assertTrue(vsF32.diffError() <= 1e-4,
-                "gradient of " + vsF32.diffErrorAt() + " is off by " + vsF32.diffError() + " of its norm");
-        assertTrue(stepsError <= 1e-4, "losses over " + STEPS + " AdamW steps differ by " + stepsError + " relative");
-        assertTrue(normsError <= 1e-4, "global gradient norms differ by " + normsError + " relative");
-        // The weights after ten AdamW steps: each parameter's update (last - initial) against torch's.
-        // Measured worst: cosine 1 - 1e-8 and |a-b|/|b| 1.4e-4, both on qwen2's k bias, whose gradient is
-        // only rounding noise (a k bias shifts all of a query's scores alike, which softmax ignores) that
-        // Adam's normalisation turns into full-size steps; every other parameter is within 1e-5.
-        assertTrue(updates.cosine() >= 1 - 1e-6, "update of " + updates.cosineAt() + " has cosine " + updates.cosine());
-        assertTrue(updates.diffError() <= 1e-3,
-                "update of " + updates.diffErrorAt() + " is off by " + updates.diffError() + " of its norm");
+        boolean q8 = c.adapt() != null && c.adapt().q8();
+        Bounds bounds = q8 ? Bounds.F32.withTrajectoryOf(Bounds.Q8_UNROUNDED) : Bounds.F32;
+        bounds.check("torch f32", lossError, vsF32, stepsError, normsError, updates);
+        if (q8) {
+            checkAgainstUnroundedActivations(caseDir, plinth);
+        }
         assertEquals(plinth.grads().keySet(), f32.grads().keySet(), "parameter names");
+    }
+
+    /**
+     * How close Plinth must come to torch. {@link #F32} (the issue's bounds): the first loss within
+     * 1e-5 relative; each gradient with cosine ≥ 0.9999, norm within 1e-4 and (stricter than the issue
+     * asks, with 20x margin) the whole difference within 1e-4 of its norm; the ten losses and gradient
+     * norms within 1e-4; each ten-step update with cosine ≥ 1 - 1e-6 and within 1e-3 of its norm
+     * (measured worst: cosine 1 - 1e-8 and 1.4e-4, both on qwen2's k bias, whose gradient is only
+     * rounding noise (a k bias shifts all of a query's scores alike, which softmax ignores) that Adam's
+     * normalisation turns into full-size steps; every other parameter is within 1e-5).
+     *
+     * <p>{@link #Q8_UNROUNDED}: a Q8_0 base against torch on its decoded weights with activations
+     * left in float32. Plinth's products round every activation to Q8_0 first, as llama.cpp does:
+     * an error of at most d/2 with d = amax/127 of its 32-block, RMS d/√12; for roughly Gaussian
+     * activations amax ≈ 2.5σ, so each product's input carries independent noise of
+     * 2.5/(127·√12) ≈ 0.6% of its RMS. A loss averages over the batch's positions, so it moves far
+     * less: bound 1e-3 relative (5e-3 over the ten steps, whose weights drift apart). A gradient is
+     * built from the activations of every product before and after it, up to 7 per block over 2 blocks
+     * plus the output: √15 · 0.6% ≈ 2.3% relative noise, bound at 3σ ≈ 7%, 0.1 with margin; cosine
+     * ≥ 1 - 0.1²/2 = 0.995; norms, whose errors average over the tensor, within 3%. Adam divides each
+     * step by the gradient's running RMS, which keeps the updates within 0.15 (cosine ≥ 0.99).
+     *
+     * <p>Against torch rounding its activations to Q8_0 as llama.cpp does (the same arithmetic), the
+     * first loss and gradients meet {@link #F32}. The ten steps cannot: once the weights differ by
+     * float rounding, some activation on the boundary between two Q8_0 values rounds the other way
+     * (measured: the losses agree to 1e-7 for three steps, then part), a jump of d in one element,
+     * after which the runs differ as Q8_0 noise makes them; the trajectory gets the bounds of
+     * {@link #Q8_UNROUNDED}.
+     */
+    record Bounds(double loss, double gradCosine, double gradNorm, double gradDiff, double steps, double norms,
+                  double updateCosine, double updateDiff) {
+        static final Bounds F32 = new Bounds(1e-5, 0.9999, 1e-4, 1e-4, 1e-4, 1e-4, 1 - 1e-6, 1e-3);
+        static final Bounds Q8_UNROUNDED = new Bounds(1e-3, 0.995, 0.03, 0.1, 5e-3, 0.03, 0.99, 0.15);
+
+        /** These bounds for the first loss and gradients, {@code other}'s for the ten steps. */
+        Bounds withTrajectoryOf(Bounds other) {
+            return new Bounds(loss, gradCosine, gradNorm, gradDiff, other.steps, other.norms, other.updateCosine,
+                    other.updateDiff);
+        }
+
+        void check(String against, double lossError, Worst grads, double stepsError, double normsError, Worst updates) {
+            String vs = " (against " + against + ")";
+            assertTrue(lossError <= loss, "first loss differs by " + lossError + " relative" + vs);
+            assertTrue(grads.cosine() >= gradCosine, "gradient of " + grads.cosineAt() + " has cosine " + grads.cosine() + vs);
+            assertTrue(grads.normError() <= gradNorm,
+                    "gradient norm of " + grads.normErrorAt() + " differs by " + grads.normError() + " relative" + vs);
+            assertTrue(grads.diffError() <= gradDiff,
+                    "gradient of " + grads.diffErrorAt() + " is off by " + grads.diffError() + " of its norm" + vs);
+            assertTrue(stepsError <= steps, "losses over " + STEPS + " AdamW steps differ by " + stepsError + " relative" + vs);
+            assertTrue(normsError <= norms, "global gradient norms differ by " + normsError + " relative" + vs);
+            assertTrue(updates.cosine() >= updateCosine, "update of " + updates.cosineAt() + " has cosine "
+                    + updates.cosine() + vs);
+            assertTrue(updates.diffError() <= updateDiff,
+                    "update of " + updates.diffErrorAt() + " is off by " + updates.diffError() + " of its norm" + vs);
+        }
+    }
+
+    /** The QLoRA case against torch without Q8_0-rounded activations: the bounds derived in {@link Bounds}. */
+    private static void checkAgainstUnroundedActivations(Path caseDir, PlinthRun plinth) throws IOException {
+        Torch plain = Torch.read(caseDir, "f32-unrounded");
+        double stepsError = 0;
+        double normsError = 0;
+        for (int s = 0; s < STEPS; s++) {
+            stepsError = Math.max(stepsError, rel(plinth.losses()[s], plain.losses()[s]));
+            normsError = Math.max(normsError, rel(plinth.gradNorms()[s], plain.gradNorms()[s]));
+        }
+        Worst grads = compare(plinth.grads(), plain.grads());
+        Worst updates = compare(updates(plinth.initial(), plinth.last()), updates(plinth.initial(), plain.last()));
+        double lossError = rel(plinth.loss(), plain.loss());
+        System.out.printf(Locale.ROOT, "  against torch f32 without Q8_0-rounded activations: loss relative error %.2e, 10-step"
+                        + " losses %.2e, gradient norms %.2e%n    gradients: %s%n    10-step updates: %s%n", lossError,
+                stepsError, normsError, grads, updates);
+        Bounds.Q8_UNROUNDED.check("torch f32 without Q8_0-rounded activations", lossError, grads, stepsError, normsError,
+                updates);
     }
 
     // ---- Plinth's side ----
@@ -181,24 +271,30 @@ class TorchConformanceTest {
             inputs.add(tokens(rnd, false));
             targets.add(tokens(rnd, true));
         }
+        if (c.adapt() != null && c.adapt().labels() > 0) {
+            targets.replaceAll(ignored -> classTargets(rnd, c.adapt().labels()));
+        }
         try (ModelFile mf = ModelFiles.open(gguf)) {
-            TrainableDecoder model = TrainableDecoder.of(mf);
-            Map<String, Variable> params = model.parameters();
+            TrainableDecoder model = c.adapt() == null ? TrainableDecoder.of(mf) : adapted(c.adapt(), mf, rnd);
+            Map<String, Variable> params = model.trainable();
+            Map<String, Variable> weights = new LinkedHashMap<>(c.adapt() == null ? params
+                    : TrainableDecoder.of(mf).parameters()); // torch gets the base decoded to F32
+            weights.putAll(params);
             Map<String, float[]> initial = snapshot(params, false);
-            writeCase(c, caseDir, params, inputs, targets);
+            writeCase(c, caseDir, weights, params.keySet(), inputs, targets);
             AdamW opt = new AdamW(params.values(), ADAMW, AdamW.decayMatrices(c.excludeEmbeddings()));
             double[] losses = new double[STEPS];
             double[] norms = new double[STEPS];
             Map<String, float[]> grads = null;
             for (int s = 0; s < STEPS; s++) {
-                model.zeroGrad();
+                Gradients.zero(params.values());
                 int k = c.microBatches();
                 int slice = BATCH / k;
                 double loss = 0;
                 for (int m = 0; m < k; m++) {
                     Tape tape = new Tape();
-                    Variable part = model.loss(tape, Arrays.copyOfRange(inputs.get(s), m * slice, (m + 1) * slice),
-                            Arrays.copyOfRange(targets.get(s), m * slice, (m + 1) * slice), IGNORE);
+                    Variable part = loss(c, model, tape, Arrays.copyOfRange(inputs.get(s), m * slice, (m + 1) * slice),
+                            Arrays.copyOfRange(targets.get(s), m * slice, (m + 1) * slice));
                     tape.backward(part, 1f / k);
                     loss += part.data()[0] / k;
                 }
@@ -211,6 +307,40 @@ class TorchConformanceTest {
             }
             return new PlinthRun(losses[0], grads, losses, norms, initial, snapshot(params, false));
         }
+    }
+
+    private static Variable loss(Case c, TrainableDecoder model, Tape tape, int[][] inputs, int[][] targets) {
+        return c.adapt() != null && c.adapt().labels() > 0
+                ? model.classifierLoss(tape, inputs, targets, IGNORE, TrainableDecoder.Pass.EVAL)
+                : model.loss(tape, inputs, targets, IGNORE);
+    }
+
+    /** The frozen base with LoRA pairs (B drawn non-zero, N(0, 0.1²)) and a head, as {@code a} says. */
+    private static TrainableDecoder adapted(Adapt a, ModelFile mf, SplittableRandom rnd) {
+        TrainableDecoder model = TrainableDecoder.frozen(mf);
+        if (a.rank() > 0) {
+            model.addLora(new LoraSettings(a.rank(), a.alpha(), 0, a.targets(), a.rsLora()), rnd.nextLong());
+            model.lora().values().forEach(p -> {
+                float[] b = p.b().data();
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) (rnd.nextGaussian() * 0.1);
+                }
+            });
+        }
+        if (a.labels() > 0) {
+            model.addClassifier(a.labels(), rnd.nextLong());
+        }
+        return model;
+    }
+
+    /** A class label at each sequence's last position (within its last six; what follows is padding), ignored elsewhere. */
+    private static int[][] classTargets(SplittableRandom rnd, int labels) {
+        int[][] t = new int[BATCH][SEQ];
+        for (int[] row : t) {
+            Arrays.fill(row, IGNORE);
+            row[SEQ - 1 - rnd.nextInt(6)] = rnd.nextInt(labels);
+        }
+        return t;
     }
 
     private static Map<String, float[]> snapshot(Map<String, Variable> params, boolean grads) {
@@ -237,11 +367,15 @@ class TorchConformanceTest {
      */
     private static void writeModel(Case c, long seed, Path out) throws IOException {
         float[] factors = c.freqFactors() ? freqFactors(c.rotary()) : null;
-        DecoderConfig config = DecoderConfig.builder(c.arch()).hiddenSize(HIDDEN).layers(LAYERS).ffnSize(FFN)
+        DecoderConfig config = DecoderConfig.builder(c.arch()).hiddenSize(c.hidden()).layers(LAYERS).ffnSize(c.ffn())
                 .vocabSize(VOCAB).contextLength(64).heads(c.heads()).kvHeads(c.kvHeads()).headDim(c.headDim())
                 .rotaryDim(c.rotary()).slidingWindow(c.window()).ropeFreqFactors(factors).build();
-        RandomModels.builder(config).tiedEmbeddings(c.tied()).init(RandomModels.Init.unitScale(2, 0.3, 0.5))
-                .noVocabulary().seed(seed).writeGguf(out);
+        RandomModels.Builder b = RandomModels.builder(config).tiedEmbeddings(c.tied())
+                .init(RandomModels.Init.unitScale(2, 0.3, 0.5)).noVocabulary().seed(seed);
+        if (c.adapt() != null && c.adapt().q8()) {
+            b.matrixType(DType.Q8_0);
+        }
+        b.writeGguf(out);
     }
 
     private static float[] freqFactors(int rotary) {
@@ -253,8 +387,8 @@ class TorchConformanceTest {
     }
 
     /** weights.safetensors (Plinth's F32 parameters by GGUF name) and case.json for torch_llama.py. */
-    private static void writeCase(Case c, Path caseDir, Map<String, Variable> params, List<int[][]> inputs,
-                                  List<int[][]> targets) throws IOException {
+    private static void writeCase(Case c, Path caseDir, Map<String, Variable> params, java.util.Set<String> trainable,
+                                  List<int[][]> inputs, List<int[][]> targets) throws IOException {
         List<Tensor> tensors = new ArrayList<>();
         params.forEach((n, v) -> tensors.add(Tensor.ofFloats(n, v.data().clone(),
                 Arrays.stream(v.shape()).asLongStream().toArray())));
@@ -273,12 +407,20 @@ class TorchConformanceTest {
         config.put("qkv_bias", c.arch().equals("qwen2"));
         config.put("qk_norm", c.arch().equals("qwen3"));
         config.put("tied", c.tied());
+        if (c.adapt() != null) {
+            Adapt a = c.adapt();
+            config.put("lora_scale", a.rank() == 0 ? 0.0 : (double) new LoraSettings(a.rank(), a.alpha(), 0, a.targets(),
+                    a.rsLora()).scale());
+            config.put("classify", a.labels() > 0);
+            config.put("q8_activations", a.q8());
+        }
         List<Map<String, Object>> batches = new ArrayList<>();
         for (int s = 0; s < STEPS; s++) {
             batches.add(Map.of("inputs", inputs.get(s), "targets", targets.get(s)));
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("config", config);
+        json.put("trainable", List.copyOf(trainable));
         json.put("ignore_index", IGNORE);
         json.put("batches", batches);
         json.put("adamw", Map.of("beta1", ADAMW.beta1(), "beta2", ADAMW.beta2(), "eps", ADAMW.eps(),

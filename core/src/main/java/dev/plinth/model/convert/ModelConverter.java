@@ -81,6 +81,21 @@ public final class ModelConverter {
         }
     }
 
+    /** The GGUF type that keeps a Hugging Face model's matrices as they are stored: F32, F16 or BF16. */
+    public static QuantType keptType(Path folder) throws IOException {
+        try (ModelFile model = ModelFiles.open(folder)) {
+            for (ModelFile.TensorInfo t : model.tensorInfos()) {
+                if (t.shape().length == 2 && t.dtype() == DType.BF16) {
+                    return QuantType.BF16;
+                }
+                if (t.shape().length == 2 && t.dtype() == DType.F16) {
+                    return QuantType.F16;
+                }
+            }
+        }
+        return QuantType.F32;
+    }
+
     private static boolean isGguf(Path p) throws IOException {
         try (var s = Files.newInputStream(p)) {
             byte[] head = s.readNBytes(4);

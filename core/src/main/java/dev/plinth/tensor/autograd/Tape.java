@@ -4,8 +4,10 @@ import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Norms;
 import dev.plinth.tensor.Parallel;
+import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Rope;
 import dev.plinth.tensor.RopeLayout;
+import dev.plinth.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +21,10 @@ import java.util.List;
  * <p>The ops are those of a llama-family decoder, over row-major F32 {@link Variable}s:
  * {@link #embedding}, {@link #linear} (X·Wᵀ), {@link #rmsNorm}, {@link #rope},
  * {@link #causalAttention} (grouped-query), {@link #swiglu}, {@link #add} and
- * {@link #crossEntropy}. A tape serves one forward and one backward pass; it is not thread-safe
+ * {@link #crossEntropy}; for fine-tuning, a frozen weight {@link Tensor} in its own dtype
+ * ({@link #embedding(Tensor, int[])}, {@link #linear(Variable, Tensor)}: gradients reach the
+ * activations only) and with a LoRA pair ({@link #loraLinear}), {@link #scale}, {@link #dropout}
+ * and {@link #rows} (a gather). A tape serves one forward and one backward pass; it is not thread-safe
  * (each op already uses every core).
  */
 public final class Tape {
@@ -184,6 +189,27 @@ public final class Tape {
         return out;
     }
 
+    /**
+     * Rows {@code ids[i]} of a frozen table {@code [vocab, h]} in any dtype {@link Quantization}
+     * decodes, as {@code [ids.length, h]}; a constant (no gradient flows into a frozen table).
+     */
+    public Variable embedding(Tensor table, int[] ids) {
+        if (table.rank() != 2) {
+            throw new IllegalArgumentException("embedding table " + table + " should have rank 2");
+        }
+        long vocab = table.dim(0);
+        int h = Math.toIntExact(table.dim(1));
+        long rowBytes = table.dtype().byteSize(h);
+        float[] y = new float[Math.multiplyExact(ids.length, h)];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is outside [0, " + vocab + ")");
+            }
+            Quantization.dequantize(table.dtype(), table.data(), ids[i] * rowBytes, y, i * h, h);
+        }
+        return Variable.constant("embedding", y, ids.length, h);
+    }
+
     // ---- linear ----
 
     /** {@code x [m, k] · wᵀ} for {@code w [n, k]}: {@code [m, n]}. Backward is two GEMMs. */
@@ -211,6 +237,177 @@ public final class Tape {
             if (w.requiresGrad()) {
                 // dW[n,k] += dYᵀ[n,m] · X[m,k]
                 MatMul.gemm(true, false, g, x.data(), w.gradForAccumulation(), n, k, m, true);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * {@code x [m, k] · wᵀ} for a frozen weight {@code w [n, k]} in any dtype {@link MatMul#matmul}
+     * takes, computed as inference computes it (quantized weights meet Q8-rounded activations).
+     * Backward gives the activations their gradient {@code dX = dY·W} (blocks decoded on the fly,
+     * {@link MatMul#inputGradient}) and the weight none.
+     */
+    public Variable linear(Variable x, Tensor w) {
+        rank(x, 2, "linear input");
+        int m = x.dim(0);
+        int k = x.dim(1);
+        if (w.rank() != 2 || w.dim(1) != k) {
+            throw new IllegalArgumentException("linear: " + x + " · " + w + "ᵀ has mismatched inner sizes");
+        }
+        int n = Math.toIntExact(w.dim(0));
+        float[] y = new float[Math.multiplyExact(m, n)];
+        MatMul.matmul(w, x.data(), m, y);
+        Variable out = result("frozenLinear", y, new int[] {m, n}, x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                MatMul.inputGradient(w, g, m, x.gradForAccumulation(), true);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * A frozen weight with a LoRA pair, as one op: {@code x·Wᵀ + scale·(xLora·Aᵀ)·Bᵀ} for {@code W [n, k]}
+     * in any dtype {@link #linear(Variable, Tensor)} takes, {@code a [r, k]} and {@code b [n, r]};
+     * {@code xLora} is {@code x}, or {@code x} after dropout. Only the {@code [m, r]} middle product
+     * is kept for backward, which gives x its gradient through W and through the pair, and A and B
+     * theirs; W gets none.
+     */
+    public Variable loraLinear(Variable x, Variable xLora, Tensor w, Variable a, Variable b, float scale) {
+        rank(x, 2, "lora input");
+        sameShape(x, xLora, "lora inputs");
+        int m = x.dim(0);
+        int k = x.dim(1);
+        int r = a.dim(0);
+        int n = Math.toIntExact(w.dim(0));
+        if (w.rank() != 2 || w.dim(1) != k || a.dim(1) != k || b.dim(0) != n || b.dim(1) != r) {
+            throw new IllegalArgumentException("lora: " + x + " with " + w + ", A " + a + " and B " + b + " do not fit");
+        }
+        float[] y = new float[Math.multiplyExact(m, n)];
+        MatMul.matmul(w, x.data(), m, y);
+        float[] hs = new float[Math.multiplyExact(m, r)];
+        MatMul.gemm(false, true, xLora.data(), a.data(), hs, m, r, k, false);
+        for (int i = 0; i < hs.length; i++) {
+            hs[i] *= scale;
+        }
+        MatMul.gemm(false, true, hs, b.data(), y, m, n, r, true);
+        Variable out = result("loraLinear", y, new int[] {m, n}, x, xLora, a, b);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g == null) {
+                return;
+            }
+            if (x.requiresGrad()) {
+                MatMul.inputGradient(w, g, m, x.gradForAccumulation(), true);
+            }
+            if (b.requiresGrad()) {
+                // dB[n,r] += dYᵀ · (scale·H)
+                MatMul.gemm(true, false, g, hs, b.gradForAccumulation(), n, r, m, true);
+            }
+            if (!a.requiresGrad() && !xLora.requiresGrad()) {
+                return;
+            }
+            // dH[m,r] = scale · dY · B
+            float[] dh = new float[hs.length];
+            MatMul.gemm(false, false, g, b.data(), dh, m, r, n, false);
+            for (int i = 0; i < dh.length; i++) {
+                dh[i] *= scale;
+            }
+            if (a.requiresGrad()) {
+                MatMul.gemm(true, false, dh, xLora.data(), a.gradForAccumulation(), r, k, m, true);
+            }
+            if (xLora.requiresGrad()) {
+                MatMul.gemm(false, false, dh, a.data(), xLora.gradForAccumulation(), m, k, r, true);
+            }
+        });
+        return out;
+    }
+
+    /** {@code s · x}. */
+    public Variable scale(Variable x, float s) {
+        float[] y = new float[x.size()];
+        float[] xv = x.data();
+        for (int i = 0; i < y.length; i++) {
+            y[i] = s * xv[i];
+        }
+        Variable out = result("scale", y, x.shape(), x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                float[] dx = x.gradForAccumulation();
+                for (int i = 0; i < g.length; i++) {
+                    dx[i] += s * g[i];
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Inverted dropout: each element is zeroed with probability {@code p} and the others scaled by
+     * {@code 1/(1 − p)}, as {@code torch.nn.Dropout} does in training. The mask is a function of
+     * {@code seed} and the element's index alone (a SplitMix64 hash), so it repeats exactly.
+     */
+    public Variable dropout(Variable x, double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), was " + p);
+        }
+        if (p == 0) {
+            return x;
+        }
+        float keepScale = (float) (1 / (1 - p));
+        float[] mask = new float[x.size()];
+        float[] y = new float[x.size()];
+        float[] xv = x.data();
+        Parallel.parallelFor(mask.length, 4096, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                double u = (mix(seed + (i + 1) * 0x9E3779B97F4A7C15L) >>> 11) * 0x1.0p-53;
+                mask[i] = u < p ? 0f : keepScale;
+                y[i] = xv[i] * mask[i];
+            }
+        });
+        Variable out = result("dropout", y, x.shape(), x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                float[] dx = x.gradForAccumulation();
+                for (int i = 0; i < g.length; i++) {
+                    dx[i] += g[i] * mask[i];
+                }
+            }
+        });
+        return out;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Rows {@code index[i]} of {@code x [m, n]} as {@code [index.length, n]}; backward adds into those rows. */
+    public Variable rows(Variable x, int[] index) {
+        rank(x, 2, "rows input");
+        int m = x.dim(0);
+        int n = x.dim(1);
+        int[] at = index.clone();
+        float[] y = new float[Math.multiplyExact(at.length, n)];
+        for (int i = 0; i < at.length; i++) {
+            if (at[i] < 0 || at[i] >= m) {
+                throw new IllegalArgumentException("row " + at[i] + " at " + i + " is outside [0, " + m + ")");
+            }
+            System.arraycopy(x.data(), at[i] * n, y, i * n, n);
+        }
+        Variable out = result("rows", y, new int[] {at.length, n}, x);
+        record(out, () -> {
+            float[] g = take(out);
+            if (g != null) {
+                float[] dx = x.gradForAccumulation();
+                for (int i = 0; i < at.length; i++) {
+                    Activations.add(dx, at[i] * n, dx, at[i] * n, g, i * n, n);
+                }
             }
         });
         return out;

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.tensor.DType;
+import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.RopeLayout;
+import dev.plinth.tensor.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +113,88 @@ class TapeGradientTest {
         // wider than a GEMM tile in every dimension, several threads' worth of rows
         check("linear 37x29 by 23x29", (t, in) -> t.linear(in[0], in[1]), 2e-4, param(rnd, "x", 1, 37, 29),
                 param(rnd, "w", 1, 23, 29));
+    }
+
+    @Test
+    void frozenLinearGivesTheActivationsTheirGradientOnly() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        Variable w = param(rnd, "w", 1, 6, 64);
+        for (DType type : new DType[] {DType.F32, DType.F16, DType.Q8_0, DType.Q4_0}) {
+            Tensor frozen = Quantization.quantize(Tensor.ofFloats("w", w.data().clone(), 6, 64), type);
+            // Q8-rounded activations make a quantized product a step function of x, which finite
+            // differences cannot follow: the backward must be the gradient of the product with the
+            // decoded weights (checked by finite differences in linear())
+            Variable decoded = Variable.constant("w", Quantization.toF32(frozen).data().toArray(ValueLayout.JAVA_FLOAT), 6, 64);
+            Variable x = param(rnd, "x", 1, 5, 64);
+            Tape tape = new Tape();
+            Variable out = tape.linear(x, frozen);
+            float[] c = new float[out.size()];
+            java.util.Arrays.fill(c, 1f);
+            tape.backward(out, c);
+            float[] frozenGrad = x.grad().clone();
+            x.zeroGrad();
+            Tape again = new Tape();
+            again.backward(again.linear(x, decoded), c);
+            for (int i = 0; i < frozenGrad.length; i++) {
+                assertEquals(x.grad()[i], frozenGrad[i], 1e-5, type + " dX at " + i);
+            }
+        }
+    }
+
+    @Test
+    void loraLinearEqualsItsPartsAndMatchesFiniteDifferences() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        Variable w = param(rnd, "w", 1, 6, 8);
+        Tensor frozen = Tensor.ofFloats("w", w.data().clone(), 6, 8);
+        Variable wConstant = Variable.constant("w", w.data().clone(), 6, 8);
+        Variable x = param(rnd, "x", 1, 5, 8);
+        Variable a = param(rnd, "a", 1, 3, 8);
+        Variable b = param(rnd, "b", 1, 6, 3);
+        check("loraLinear", (t, in) -> t.loraLinear(in[0], in[0], frozen, in[1], in[2], 1.5f), 2e-4, x, a, b);
+        check("loraLinear after dropout", (t, in) -> t.loraLinear(in[0], t.dropout(in[0], 0.4, 3), frozen, in[1], in[2], 0.5f),
+                2e-4, x, a, b);
+        float[] fused = new Tape().loraLinear(x, x, frozen, a, b, 1.5f).data();
+        Tape t = new Tape();
+        float[] parts = t.add(t.linear(x, wConstant), t.scale(t.linear(t.linear(x, a), b), 1.5f)).data();
+        for (int i = 0; i < fused.length; i++) {
+            assertEquals(parts[i], fused[i], 1e-5);
+        }
+    }
+
+    @Test
+    void scaleDropoutAndRows() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        check("scale", (t, in) -> t.scale(in[0], 2.5f), 1e-5, param(rnd, "x", 1, 3, 5));
+        check("dropout 0.3", (t, in) -> t.dropout(in[0], 0.3, 42), 1e-5, param(rnd, "x", 1, 6, 9));
+        check("rows", (t, in) -> t.rows(in[0], new int[] {2, 0, 2}), 1e-5, param(rnd, "x", 1, 4, 5));
+        Variable x = param(rnd, "x", 1, 100, 100);
+        float[] a = new Tape().dropout(x, 0.25, 7).data();
+        float[] b = new Tape().dropout(x, 0.25, 7).data();
+        assertTrue(java.util.Arrays.equals(a, b), "the same seed gives the same mask");
+        int dropped = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == 0) {
+                dropped++;
+            } else {
+                assertEquals(x.data()[i] / 0.75f, a[i], 1e-6 * Math.abs(a[i]));
+            }
+        }
+        assertTrue(Math.abs(dropped - 2500) < 200, dropped + " of 10,000 dropped at p = 0.25");
+        assertTrue(!java.util.Arrays.equals(a, new Tape().dropout(x, 0.25, 8).data()), "another seed, another mask");
+    }
+
+    @Test
+    void frozenEmbeddingDecodesRows() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        Variable table = param(rnd, "table", 1, 10, 32);
+        Tensor q8 = Quantization.quantize(Tensor.ofFloats("t", table.data().clone(), 10, 32), DType.Q8_0);
+        float[] decoded = Quantization.toF32(q8).data().toArray(ValueLayout.JAVA_FLOAT);
+        Variable rows = new Tape().embedding(q8, new int[] {3, 9});
+        assertTrue(!rows.requiresGrad());
+        for (int j = 0; j < 32; j++) {
+            assertEquals(decoded[3 * 32 + j], rows.data()[j]);
+            assertEquals(decoded[9 * 32 + j], rows.data()[32 + j]);
+        }
     }
 
     @Test

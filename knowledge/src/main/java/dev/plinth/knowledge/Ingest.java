@@ -1,0 +1,354 @@
+package dev.plinth.knowledge;
+
+import dev.plinth.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+
+/**
+ * Builds and updates a knowledge base: reads the files (by content type), chunks and embeds what
+ * is new or changed, drops what was deleted, and commits the index once, at the end, with its
+ * settings. Until that commit readers see the previous state, and a process killed midway leaves
+ * it as it was. Files whose SHA-256 is unchanged are not read again; one that cannot be read is
+ * skipped and named in the report.
+ *
+ * <pre>{@code
+ * try (KnowledgeEmbedder e = KnowledgeEmbedder.openDefault(home)) {
+ *     IngestReport r = Ingest.create(KnowledgeBase.folder(home, "policies"), "policies", List.of(docs), Ingest.Options.DEFAULT, e, Ingest.Listener.NONE);
+ * }
+ * }</pre>
+ */
+public final class Ingest {
+
+    /** How a new knowledge base reads and chunks its files. */
+    public record Options(int chunkTokens, int overlap, String idField, String textField, long maxBytes) {
+        public static final Options DEFAULT = new Options(Chunker.DEFAULT_TOKENS, Chunker.DEFAULT_OVERLAP,
+                DocumentReader.Options.DEFAULT.idField(), DocumentReader.Options.DEFAULT.textField(),
+                DocumentReader.Options.DEFAULT.maxBytes());
+    }
+
+    /** Hears an ingest's progress. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        /** The files have been read and chunked; {@code chunks} are to be embedded. */
+        default void chunked(int files, int chunks) {
+        }
+
+        /** {@code done} of {@code total} chunks are embedded and written (not yet committed). */
+        default void embedded(long done, long total) {
+        }
+    }
+
+    /** Chunks embedded together: enough to fill the encoder's batches across small files. */
+    private static final int GROUP_CHUNKS = 256;
+
+    private final Path folder;
+    private final KnowledgeEmbedder embedder;
+    private final Listener listener;
+    private final int flushEvery;
+    private final IngestReport report = new IngestReport();
+
+    private Ingest(Path folder, KnowledgeEmbedder embedder, Listener listener, int flushEvery) {
+        this.folder = folder;
+        this.embedder = embedder;
+        this.listener = listener;
+        this.flushEvery = flushEvery;
+    }
+
+    /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
+    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
+                                      KnowledgeEmbedder embedder, Listener listener) throws IOException {
+        return create(folder, name, roots, options, embedder, listener, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
+    static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
+                               Listener listener, int flushEvery) throws IOException {
+        if (KnowledgeBase.exists(folder)) {
+            throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
+                    + " PATH... adds to it or ingests changed files again");
+        }
+        new Chunker(embedder::tokens, options.chunkTokens(), options.overlap()); // checks the budget before any work
+        if (options.chunkTokens() > embedder.maxTokens()) {
+            throw new IllegalArgumentException("a chunk budget of " + options.chunkTokens() + " tokens is more than the"
+                    + " embedder reads (" + embedder.maxTokens() + ")");
+        }
+        KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
+                options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
+                absolute(roots));
+        return new Ingest(folder, embedder, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
+    }
+
+    /**
+     * Ingests {@code paths} again into an existing knowledge base (all its roots when empty): new
+     * and changed files are embedded, deleted ones dropped, unchanged ones left as they are.
+     *
+     * @throws EmbedderMismatchException when {@code embedder} is not the one the index was built with
+     */
+    public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener)
+            throws IOException {
+        return add(folder, paths, embedder, listener, Integer.MAX_VALUE);
+    }
+
+    static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener, int flushEvery)
+            throws IOException {
+        KnowledgeSettings settings;
+        Map<String, SourceFile> existing;
+        try (KnowledgeBase kb = KnowledgeBase.open(folder)) {
+            kb.requireEmbedder(embedder);
+            settings = kb.settings();
+            existing = kb.filesByPath();
+        }
+        List<Path> scan = paths.isEmpty() ? settings.roots().stream().map(Path::of).toList() : absolutePaths(paths);
+        List<String> roots = new ArrayList<>(settings.roots());
+        for (Path p : scan) {
+            if (rootOf(p, roots) == null) {
+                roots.add(p.toString());
+            }
+        }
+        return new Ingest(folder, embedder, listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
+    }
+
+    /** Drops the files at or below {@code paths} (and any roots there) from the knowledge base. */
+    public static IngestReport remove(Path folder, List<Path> paths) throws IOException {
+        long start = System.nanoTime();
+        IngestReport report = new IngestReport();
+        KnowledgeSettings settings;
+        Map<String, SourceFile> existing;
+        try (KnowledgeBase kb = KnowledgeBase.open(folder)) {
+            settings = kb.settings();
+            existing = kb.filesByPath();
+        }
+        List<Path> targets = absolutePaths(paths);
+        List<String> roots = settings.roots().stream().filter(r -> targets.stream().noneMatch(t -> isAtOrBelow(r, t))).toList();
+        try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, false, settings)) {
+            for (String path : existing.keySet()) {
+                if (targets.stream().anyMatch(t -> isAtOrBelow(path, t))) {
+                    w.deleteDocuments(new Term(IndexFields.SOURCE, path));
+                    report.removed(path);
+                }
+            }
+            commit(w, settings.withRoots(roots));
+        }
+        report.seconds((System.nanoTime() - start) / 1e9);
+        writeReport(folder, report);
+        return report;
+    }
+
+    /** A file to read, its id and title if it is one document. */
+    private record Candidate(Path file, String id, String title) {
+    }
+
+    /** A file read and chunked, waiting to be embedded and written. */
+    private record Pending(SourceFile file, boolean isNew, List<Chunk> chunks) {
+    }
+
+    private IngestReport run(KnowledgeSettings settings, List<Path> scan, Map<String, SourceFile> existing, boolean create)
+            throws IOException {
+        long start = System.nanoTime();
+        Files.createDirectories(folder);
+        try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, create, settings)) {
+            Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
+            List<Pending> pending = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (Candidate c : candidates(scan, settings.roots())) {
+                seen.add(c.file().toString());
+                read(c, existing.get(c.file().toString()), settings, chunker, w).ifPresent(pending::add);
+            }
+            for (String path : existing.keySet()) {
+                if (!seen.contains(path) && scan.stream().anyMatch(p -> isAtOrBelow(path, p))) {
+                    w.deleteDocuments(new Term(IndexFields.SOURCE, path));
+                    report.removed(path);
+                }
+            }
+            embedAndWrite(pending, w);
+            commit(w, settings);
+        }
+        report.seconds((System.nanoTime() - start) / 1e9);
+        writeReport(folder, report);
+        return report;
+    }
+
+    /** Reads one file; empty when it is unchanged or skipped (both reported). */
+    private Optional<Pending> read(Candidate c, SourceFile old, KnowledgeSettings settings, Chunker chunker,
+                                             IndexWriter w) throws IOException {
+        String path = c.file().toString();
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(c.file(), BasicFileAttributes.class);
+            if (attrs.size() > settings.maxBytes()) {
+                throw new UnreadableFileException("over the size limit (" + attrs.size() + " bytes, at most "
+                        + settings.maxBytes() + ")");
+            }
+            byte[] bytes = Files.readAllBytes(c.file());
+            String sha = DocumentReader.sha256(bytes);
+            long modified = attrs.lastModifiedTime().toMillis();
+            if (old != null && old.sha256().equals(sha)) {
+                report.countUnchanged();
+                if (old.modified() != modified) {
+                    w.deleteDocuments(fileRecord(path));
+                    w.addDocument(IndexFields.file(new SourceFile(path, sha, modified, bytes.length, old.type(),
+                            old.documents(), old.chunks())));
+                }
+                return Optional.empty();
+            }
+            DocumentReader.Result result = DocumentReader.read(bytes, c.id(), c.title(), settings.readerOptions());
+            result.warnings().forEach(m -> report.warning(path, m));
+            List<Chunk> chunks = new ArrayList<>();
+            for (Document doc : result.documents()) {
+                chunks.addAll(chunker.chunk(doc));
+            }
+            SourceFile file = new SourceFile(path, sha, modified, bytes.length, result.type().mediaType(),
+                    result.documents().size(), chunks.size());
+            report.add(path, old == null, result.documents().size(), chunks.size());
+            return Optional.of(new Pending(file, old == null, chunks));
+        } catch (IOException e) {
+            report.skipped(path, e instanceof UnreadableFileException ? e.getMessage() : "cannot be read: " + e);
+            if (old != null) {
+                w.deleteDocuments(new Term(IndexFields.SOURCE, path));
+                report.removed(path);
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Embeds the chunks of groups of files (so small files still fill the encoder's batches) and writes each group. */
+    private void embedAndWrite(List<Pending> pending, IndexWriter w) throws IOException {
+        long total = pending.stream().mapToLong(p -> p.chunks().size()).sum();
+        listener.chunked(pending.size(), (int) total);
+        long done = 0;
+        long sinceFlush = 0;
+        int from = 0;
+        while (from < pending.size()) {
+            int to = from;
+            List<String> texts = new ArrayList<>();
+            while (to < pending.size() && (texts.isEmpty() || texts.size() < GROUP_CHUNKS)) {
+                pending.get(to++).chunks().forEach(c -> texts.add(c.embeddedText()));
+            }
+            long base = done;
+            float[][] vectors = embedder.embed(texts, n -> { });
+            int v = 0;
+            for (Pending p : pending.subList(from, to)) {
+                w.deleteDocuments(new Term(IndexFields.SOURCE, p.file().path()));
+                for (Chunk c : p.chunks()) {
+                    w.addDocument(IndexFields.chunk(p.file().path(), c, vectors[v++]));
+                }
+                w.addDocument(IndexFields.file(p.file()));
+            }
+            done = base + texts.size();
+            sinceFlush += texts.size();
+            if (sinceFlush >= flushEvery) {
+                w.flush();
+                sinceFlush = 0;
+            }
+            listener.embedded(done, total);
+            from = to;
+        }
+    }
+
+    private static IndexWriter writer(Directory d, boolean create, KnowledgeSettings settings) throws IOException {
+        IndexWriterConfig config = new IndexWriterConfig(IndexFields.analyzer())
+                .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+                .setCommitOnClose(false);
+        try {
+            return new IndexWriter(d, config);
+        } catch (LockObtainFailedException e) {
+            throw new KnowledgeException("knowledge base '" + settings.name() + "' is being changed by another process", e);
+        }
+    }
+
+    private static void commit(IndexWriter w, KnowledgeSettings settings) throws IOException {
+        w.setLiveCommitData(Map.of(KnowledgeSettings.KEY, settings.toJson()).entrySet());
+        w.commit();
+    }
+
+    private static BooleanQuery fileRecord(String path) {
+        return new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(IndexFields.KIND, IndexFields.FILE)), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(IndexFields.SOURCE, path)), BooleanClause.Occur.FILTER)
+                .build();
+    }
+
+    /** Every regular, non-hidden file at or below {@code scan}, in path order, with its document id. */
+    private static List<Candidate> candidates(List<Path> scan, List<String> roots) throws IOException {
+        Map<Path, Candidate> found = new LinkedHashMap<>();
+        for (Path p : scan) {
+            if (!Files.exists(p)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path f : s.filter(Files::isRegularFile).filter(f -> !hidden(p, f)).sorted().toList()) {
+                    found.putIfAbsent(f, new Candidate(f, documentId(f, rootOf(f, roots)), f.getFileName().toString()));
+                }
+            }
+        }
+        return List.copyOf(found.values());
+    }
+
+    private static boolean hidden(Path root, Path file) {
+        for (Path part : root.relativize(file)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A file's id: its path below the folder it was found in, that folder's name first; a file given alone: its name. */
+    static String documentId(Path file, Path root) {
+        if (root == null || root.equals(file) || root.getFileName() == null) {
+            return file.getFileName().toString();
+        }
+        return (root.getFileName() + "/" + root.relativize(file)).replace('\\', '/');
+    }
+
+    /** The recorded root at or above {@code p} (the deepest), or null. */
+    private static Path rootOf(Path p, List<String> roots) {
+        Path best = null;
+        for (String r : roots) {
+            if (isAtOrBelow(p.toString(), Path.of(r)) && (best == null || r.length() > best.toString().length())) {
+                best = Path.of(r);
+            }
+        }
+        return best;
+    }
+
+    private static boolean isAtOrBelow(String path, Path folder) {
+        String f = folder.toString();
+        return path.equals(f) || path.startsWith(f.endsWith("/") ? f : f + "/");
+    }
+
+    private static List<Path> absolutePaths(List<Path> paths) {
+        return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    }
+
+    private static List<String> absolute(List<Path> paths) {
+        return absolutePaths(paths).stream().map(Path::toString).distinct().toList();
+    }
+
+    private static void writeReport(Path folder, IngestReport report) throws IOException {
+        byte[] text = report.toText().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(folder.resolve(KnowledgeBase.REPORT), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(text)));
+    }
+}
