@@ -6,7 +6,6 @@ import dev.plinth.io.ModelFormat;
 import dev.plinth.model.lora.LoraAdapter;
 import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.DType;
-import dev.plinth.tensor.KernelWarmUp;
 import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Norms;
 import dev.plinth.tensor.Parallel;
@@ -56,8 +55,6 @@ public final class DecoderModel implements AutoCloseable {
     private final Tensor output;
     private final float[] outputNorm;
     private final List<Layer> layers;
-    /** The kernels' warm-up ({@link KernelWarmUp}) the first forward pass waits for; null once done. */
-    private volatile Thread warmUp;
     private final Scratch scratch = new Scratch();
     private final float[] freqFactors;
     private final boolean hfRows;
@@ -102,30 +99,6 @@ public final class DecoderModel implements AutoCloseable {
             list.add(layer(file, names, i));
         }
         layers = List.copyOf(list);
-        warmUp = KernelWarmUp.start(weightTypes());
-    }
-
-    /** The dtypes of every matrix the forward pass multiplies with. */
-    private List<DType> weightTypes() {
-        List<DType> types = new ArrayList<>(List.of(output.dtype()));
-        for (Layer l : layers) {
-            types.addAll(List.of(l.wq().dtype(), l.wk().dtype(), l.wv().dtype(), l.wo().dtype(), l.gate().dtype(),
-                    l.up().dtype(), l.down().dtype()));
-        }
-        return types;
-    }
-
-    /** Waits, once, for the kernels' warm-up to finish: the first token then runs compiled kernels throughout. */
-    private void awaitWarmUp() {
-        Thread t = warmUp;
-        if (t != null) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            warmUp = null;
-        }
     }
 
     /** Opens a GGUF file, a Hugging Face folder or a llama2.c checkpoint; closing the model closes it. */
@@ -353,7 +326,6 @@ public final class DecoderModel implements AutoCloseable {
     // ---- the forward pass ----
 
     private void run(Session[] sessions, int[][] tokens, boolean all, float[] logits) {
-        awaitWarmUp();
         int rows = 0;
         for (int i = 0; i < sessions.length; i++) {
             rows = Math.addExact(rows, check(sessions[i], tokens[i], i, sessions));
