@@ -46,7 +46,7 @@ prepare_data() {
   [ -f "$d/spamassassin-val.jsonl" ] || {
     jq -c '(.text | index("\n\n") // 0) as $cut
       | ([.text[:$cut] | split("\n")[] | select(startswith("Subject:"))][0] // "Subject:") as $subject
-      | {label: .label, text: ($subject + "\n" + (.text[$cut:] | gsub("\\s+"; " ") | .[:1000]))}' \
+      | {label: .label, text: ($subject + "\n" + (.text[$cut:][:1500] | gsub("\\s+"; " ") | .[:1000]))}' \
       "$data/spamassassin/spamassassin.jsonl" > "$d/spamassassin-all.jsonl"
     awk 'NR % 10 == 1 || NR % 10 == 4 || NR % 10 == 7' "$d/spamassassin-all.jsonl" > "$d/spamassassin-train.jsonl"
     awk 'NR % 20 == 0' "$d/spamassassin-all.jsonl" > "$d/spamassassin-val.jsonl"
