@@ -44,8 +44,8 @@ mail_runs="$PLINTH_HOME/runs/mail"
 if [ ! -f "$mail_runs/adapter.gguf" ]; then
   mkdir -p "$mail_runs"
   # Short e-mails only, so that an e-mail and its subject fit the small base's context.
-  jq -c 'select((.body | length) < 600) | {prompt: ("E-mail:\n" + .body + "\nSubject:"), completion: (" " + .subject)}' \
-    "$emails" | head -n "${MAIL_ROWS:-2000}" > "$mail_runs/train.jsonl"
+  jq -c -n --argjson rows "${MAIL_ROWS:-2000}" 'limit($rows; inputs | select((.body | length) < 600)
+      | {prompt: ("E-mail:\n" + .body + "\nSubject:"), completion: (" " + .subject)})' "$emails" > "$mail_runs/train.jsonl"
   "$plinth" finetune "$base" "$mail_runs/train.jsonl" --out "$mail_runs" --steps "${MAIL_STEPS:-150}" --batch 8 --lr 1e-3 --plain
 fi
 sed "s|@ADAPTER@|$mail_runs/adapter.gguf|" "$repo/recipes/products/mail.Plinthfile" > "$mail_runs/mail.Plinthfile"
@@ -65,8 +65,8 @@ fi
 
 echo "== plinth list"
 "$plinth" list
-echo "== the store: the base's $(du -h "$base" | cut -f1) are in it once, whatever stands on them"
-du -sh "$PLINTH_HOME"
+echo "== the store's blobs: the base's $(du -h "$base" | cut -f1) are in it once, whatever stands on them"
+du -sh "$PLINTH_HOME/blobs"
 ls -l "$PLINTH_HOME/blobs" | awk 'NR > 1 { print $5, $9 }' | sort -n | tail -n 3
 
 echo "== plinth show tutor:brief --lineage"
