@@ -316,34 +316,30 @@ final class Q8Dot {
      * Q6_K · Q8_K. Each half of 128 values: value l, l+32, l+64, l+96 (l < 32) take their low four
      * bits from the low nibble of ql[l], of ql[l+32], the high nibble of ql[l], of ql[l+32], and
      * their top two bits from bits 0-1, 2-3, 4-5, 6-7 of qh[l]; minus 32. Scales are signed bytes,
-     * one per 16 values. The −32 is applied once per super-block through the activations' 16-value
-     * sums ({@code Σ(q−32)·y = Σq·y − 32·Σy}, as ggml does); every product q·y (at most 63·127) is
-     * exact, each is scaled in float.
+     * one per 16 values. The −32 is taken off each value as an integer: taken off the scaled sums
+     * in float instead (Σq·y − 32·Σy), the two large terms cancel and leave rounding errors of
+     * about 1e-4 of a logit. Every product (q−32)·y (at most 32·127) is exact, each is scaled in float.
      */
     static float q6_k(MemorySegment seg, long off, Q8Activations a, int row) {
         float[] sc = scales(a.k / 16);
-        float offset = q6kScales(seg, off, a, row, sc);
-        return q6kDot(seg, off, a.q, row * a.k, a.k, sc) - 32 * offset;
+        q6kScales(seg, off, a, row, sc);
+        return q6kDot(seg, off, a.q, row * a.k, a.k, sc);
     }
 
-    /** The 16 scales · d · dy of each super-block into {@code sc}; returns Σ scale·d·dy·(Σy of its 16 values). */
-    private static float q6kScales(MemorySegment seg, long off, Q8Activations a, int row, float[] sc) {
+    /** The 16 scales · d · dy of each super-block into {@code sc}. */
+    private static void q6kScales(MemorySegment seg, long off, Q8Activations a, int row, float[] sc) {
         int blocks = a.k / 256;
-        FloatVector offset = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++) {
             long p = off + 210L * sb;
             float d = a.d[row * blocks + sb] * f16(seg, p + 208);
             for (int g = 0; g < 16; g += L) {
-                FloatVector s = floats(ints(seg, p + 192 + g)).mul(d);
-                s.intoArray(sc, 16 * sb + g);
-                offset = s.fma(xv(a.sums, (row * blocks + sb) * 16 + g), offset);
+                floats(ints(seg, p + 192 + g)).mul(d).intoArray(sc, 16 * sb + g);
             }
         }
-        return Lanes.sum(offset);
     }
 
     /**
-     * Σ scale · q · y over the row, q without its −32: the values whose low bits are in ql[l]
+     * Σ scale · (q − 32) · y over the row: the values whose low bits are in ql[l]
      * (l, l+64), then those in ql[l+32] (l+32, l+96). Two loops of half the body each: one loop
      * with all four outgrows C2's inlining budget, and a vector op left out of line is boxed.
      */
@@ -373,8 +369,8 @@ final class Q8Dot {
             }
             IntVector lo = v.and(0xF).or(top.lanewise(VectorOperators.LSHL, 4).and(0x30));
             IntVector hi = v.lanewise(VectorOperators.LSHR, 4).or(top.and(0x30));
-            low = floats(lo).mul(xv(q, x0)).fma(splat(sc[g]), low);
-            high = floats(hi).mul(xv(q, x0 + 64)).fma(splat(sc[g + 4]), high);
+            low = floats(lo.sub(32)).mul(xv(q, x0)).fma(splat(sc[g]), low);
+            high = floats(hi.sub(32)).mul(xv(q, x0 + 64)).fma(splat(sc[g + 4]), high);
         }
         return Lanes.sum(low.add(high));
     }
