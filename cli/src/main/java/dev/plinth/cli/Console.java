@@ -19,6 +19,7 @@ final class Console {
     private final InputStream in;
     private final Map<String, String> environment;
     private Verbosity verbosity = Verbosity.NORMAL;
+    private ScaleOut scaleOut = ScaleOut.LOCAL;
 
     Console(PrintStream out, PrintStream err, InputStream in) {
         this(out, err, in, System.getenv());
@@ -61,6 +62,15 @@ final class Console {
         this.verbosity = verbosity;
     }
 
+    /** Where commands that can run as cluster jobs do their work ({@link ScaleOut#LOCAL} unless a launcher says otherwise). */
+    ScaleOut scaleOut() {
+        return scaleOut;
+    }
+
+    void setScaleOut(ScaleOut scaleOut) {
+        this.scaleOut = scaleOut;
+    }
+
     /**
      * This console with standard output sent to standard error, for a step whose results are
      * progress to the command that runs it (quickstart's steps); quiet stays quiet.
@@ -69,6 +79,7 @@ final class Console {
         PrintStream sink = quiet() ? new PrintStream(OutputStream.nullOutputStream()) : err;
         Console c = new Console(sink, err, in, environment);
         c.setVerbosity(verbosity);
+        c.setScaleOut(scaleOut);
         return c;
     }
 

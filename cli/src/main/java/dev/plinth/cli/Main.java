@@ -93,6 +93,15 @@ public final class Main implements Callable<Integer> {
         return run(args, out, err, in, System.getenv());
     }
 
+    /** As {@link #run(String[], PrintStream, PrintStream, InputStream)}, handing the commands' cluster-sized steps to {@code scaleOut}. */
+    public static int run(String[] args, PrintStream out, PrintStream err, InputStream in, ScaleOut scaleOut) {
+        Console console = new Console(out, err, in, System.getenv());
+        console.setScaleOut(scaleOut);
+        int code = execute(console, args);
+        out.flush();
+        return code;
+    }
+
     /** As {@link #run(String[], PrintStream, PrintStream, InputStream)}, with {@code environment} as the environment. */
     static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> environment) {
         Console console = new Console(out, err, in, environment);

@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  */
 public final class NearDuplicates {
 
-    public record Parameters(int shingle, int bands, int rows, double threshold, long seed) {
+    public record Parameters(int shingle, int bands, int rows, double threshold, long seed) implements java.io.Serializable {
         public static final Parameters DEFAULT = new Parameters(5, 16, 8, 0.7, 0x5eed_c0de_2026L);
 
         public Parameters {

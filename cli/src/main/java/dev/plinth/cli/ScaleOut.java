@@ -1,0 +1,28 @@
+package dev.plinth.cli;
+
+import dev.plinth.train.corpus.CorpusBuilder;
+import dev.plinth.train.corpus.DatasetCard;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where the commands that can outgrow one machine run their work: here ({@link #LOCAL}), or as
+ * cluster jobs (module {@code spark}, which starts this CLI with its own). The commands parse, check
+ * and report the same way either way; only the step named here is handed over.
+ */
+public interface ScaleOut {
+
+    /** Everything on this machine: the commands' own code paths. */
+    ScaleOut LOCAL = new ScaleOut() {
+    };
+
+    /**
+     * Builds the corpus {@code builder} describes (sources, split, seed, shard size) into {@code output}
+     * and returns the card; {@code tokenizer} is the file or folder the builder's tokenizer was loaded
+     * from, for workers that load their own.
+     */
+    default DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
+        return builder.build(output);
+    }
+}
