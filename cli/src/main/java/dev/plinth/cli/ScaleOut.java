@@ -1,5 +1,8 @@
 package dev.plinth.cli;
 
+import dev.plinth.eval.Evaluator;
+import dev.plinth.eval.Task;
+import dev.plinth.eval.TaskResult;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
 
@@ -24,5 +27,13 @@ public interface ScaleOut {
      */
     default DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
         return builder.build(output);
+    }
+
+    /**
+     * Runs one task of {@code plinth eval} with {@code evaluator}; {@code work} says how a worker
+     * opens the same model and task to score a range of its items.
+     */
+    default TaskResult evaluate(Evaluator evaluator, Task task, EvalWork work, Evaluator.Progress progress) throws IOException {
+        return evaluator.run(task, progress);
     }
 }

@@ -1,6 +1,10 @@
 package dev.plinth.spark;
 
+import dev.plinth.cli.EvalWork;
 import dev.plinth.cli.ScaleOut;
+import dev.plinth.eval.Evaluator;
+import dev.plinth.eval.Task;
+import dev.plinth.eval.TaskResult;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,5 +25,10 @@ final class SparkScaleOut implements ScaleOut {
     @Override
     public DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
         return new SparkCorpusBuild(sc).run(builder, tokenizer, output);
+    }
+
+    @Override
+    public TaskResult evaluate(Evaluator evaluator, Task task, EvalWork work, Evaluator.Progress progress) {
+        return new SparkEval(sc).run(evaluator, task, work);
     }
 }
