@@ -3,11 +3,13 @@ package dev.plinth.cli;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
+import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where the commands that can outgrow one machine run their work: here ({@link #LOCAL}), or as
@@ -35,5 +37,13 @@ public interface ScaleOut {
      */
     default TaskResult evaluate(Evaluator evaluator, Task task, EvalWork work, Evaluator.Progress progress) throws IOException {
         return evaluator.run(task, progress);
+    }
+
+    /**
+     * The vectors of chunk texts for {@code plinth knowledge create}, in order, as {@code embedder} computes
+     * them; {@code home} is the Plinth home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
+     */
+    default float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) throws IOException {
+        return embedder.embed(texts, n -> { });
     }
 }

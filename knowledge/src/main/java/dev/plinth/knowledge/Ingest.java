@@ -61,18 +61,29 @@ public final class Ingest {
         }
     }
 
+    /**
+     * Computes chunk vectors: {@link KnowledgeEmbedder#embed(List, java.util.function.LongConsumer)} here,
+     * or workers elsewhere that open the same embedder and return its vectors, in order.
+     */
+    @FunctionalInterface
+    public interface Vectors {
+        float[][] embed(List<String> texts) throws IOException;
+    }
+
     /** Chunks embedded together: enough to fill the encoder's batches across small files. */
     private static final int GROUP_CHUNKS = 256;
 
     private final Path folder;
     private final KnowledgeEmbedder embedder;
+    private final Vectors vectors;
     private final Listener listener;
     private final int flushEvery;
     private final IngestReport report = new IngestReport();
 
-    private Ingest(Path folder, KnowledgeEmbedder embedder, Listener listener, int flushEvery) {
+    private Ingest(Path folder, KnowledgeEmbedder embedder, Vectors vectors, Listener listener, int flushEvery) {
         this.folder = folder;
         this.embedder = embedder;
+        this.vectors = vectors;
         this.listener = listener;
         this.flushEvery = flushEvery;
     }
@@ -80,12 +91,23 @@ public final class Ingest {
     /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
     public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
                                       KnowledgeEmbedder embedder, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, listener, Integer.MAX_VALUE);
+        return create(folder, name, roots, options, embedder, local(embedder), listener, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, with the chunk vectors computed by {@code vectors}. */
+    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
+                                      KnowledgeEmbedder embedder, Vectors vectors, Listener listener) throws IOException {
+        return create(folder, name, roots, options, embedder, vectors, listener, Integer.MAX_VALUE);
     }
 
     /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
     static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
                                Listener listener, int flushEvery) throws IOException {
+        return create(folder, name, roots, options, embedder, local(embedder), listener, flushEvery);
+    }
+
+    private static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
+                                       Vectors vectors, Listener listener, int flushEvery) throws IOException {
         if (KnowledgeBase.exists(folder)) {
             throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
                     + " PATH... adds to it or ingests changed files again");
@@ -98,7 +120,7 @@ public final class Ingest {
         KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
                 options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
                 absolute(roots));
-        return new Ingest(folder, embedder, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
+        return new Ingest(folder, embedder, vectors, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
     }
 
     /**
@@ -128,7 +150,7 @@ public final class Ingest {
                 roots.add(p.toString());
             }
         }
-        return new Ingest(folder, embedder, listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
+        return new Ingest(folder, embedder, local(embedder), listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
     }
 
     /** Drops the files at or below {@code paths} (and any roots there) from the knowledge base. */
@@ -247,12 +269,12 @@ public final class Ingest {
                 pending.get(to++).chunks().forEach(c -> texts.add(c.embeddedText()));
             }
             long base = done;
-            float[][] vectors = embedder.embed(texts, n -> { });
+            float[][] embedded = vectors.embed(texts);
             int v = 0;
             for (Pending p : pending.subList(from, to)) {
                 w.deleteDocuments(new Term(IndexFields.SOURCE, p.file().path()));
                 for (Chunk c : p.chunks()) {
-                    w.addDocument(IndexFields.chunk(p.file().path(), c, vectors[v++]));
+                    w.addDocument(IndexFields.chunk(p.file().path(), c, embedded[v++]));
                 }
                 w.addDocument(IndexFields.file(p.file()));
             }
@@ -265,6 +287,10 @@ public final class Ingest {
             listener.embedded(done, total);
             from = to;
         }
+    }
+
+    private static Vectors local(KnowledgeEmbedder embedder) {
+        return texts -> embedder.embed(texts, n -> { });
     }
 
     private static IndexWriter writer(Directory d, boolean create, KnowledgeSettings settings) throws IOException {

@@ -5,6 +5,7 @@ import dev.plinth.cli.ScaleOut;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
+import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -12,14 +13,17 @@ import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The CLI's cluster-sized steps as jobs on one Spark session. */
 final class SparkScaleOut implements ScaleOut {
 
     private final JavaSparkContext sc;
+    private final SparkEmbedding embedding;
 
     SparkScaleOut(SparkSession spark) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.embedding = new SparkEmbedding(sc);
     }
 
     @Override
@@ -30,5 +34,10 @@ final class SparkScaleOut implements ScaleOut {
     @Override
     public TaskResult evaluate(Evaluator evaluator, Task task, EvalWork work, Evaluator.Progress progress) {
         return new SparkEval(sc).run(evaluator, task, work);
+    }
+
+    @Override
+    public float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) {
+        return embedding.embed(embedder, home, texts);
     }
 }
