@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,6 +21,7 @@ final class Console {
     private final Map<String, String> environment;
     private Verbosity verbosity = Verbosity.NORMAL;
     private ScaleOut scaleOut = ScaleOut.LOCAL;
+    private List<String> arguments = List.of();
 
     Console(PrintStream out, PrintStream err, InputStream in) {
         this(out, err, in, System.getenv());
@@ -69,6 +71,15 @@ final class Console {
 
     void setScaleOut(ScaleOut scaleOut) {
         this.scaleOut = scaleOut;
+    }
+
+    /** The command line being run, as given (a worker parses it again to redo part of the work). */
+    List<String> arguments() {
+        return arguments;
+    }
+
+    void setArguments(String... args) {
+        this.arguments = List.of(args);
     }
 
     /**

@@ -46,4 +46,9 @@ public interface ScaleOut {
     default float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) throws IOException {
         return embedder.embed(texts, n -> { });
     }
+
+    /** Completes the prompts of {@code plinth run --input}, in order; {@code work} says how a worker opens the same model. */
+    default List<RunWork.Completion> complete(RunWork work, List<RunWork.Prompt> prompts) throws IOException {
+        return work.complete(prompts);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.plinth.spark;
 
 import dev.plinth.cli.EvalWork;
+import dev.plinth.cli.RunWork;
 import dev.plinth.cli.ScaleOut;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
@@ -39,5 +40,10 @@ final class SparkScaleOut implements ScaleOut {
     @Override
     public float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) {
         return embedding.embed(embedder, home, texts);
+    }
+
+    @Override
+    public List<RunWork.Completion> complete(RunWork work, List<RunWork.Prompt> prompts) {
+        return new SparkCompletions(sc).run(work, prompts);
     }
 }
