@@ -64,7 +64,7 @@ final class KnowledgeCreateCommand implements Callable<Integer> {
             IngestReport report;
             try {
                 Path home = KnowledgeBases.home(console);
-                report = Ingest.create(folder, name, from, options, e, texts -> console.scaleOut().embed(e, home, texts), progress);
+                report = Ingest.create(folder, name, from, options, e, console.scaleOut().knowledgeWork(e, home), progress);
             } catch (IllegalArgumentException bad) {
                 throw new ParameterException(spec.commandLine(), bad.getMessage());
             }

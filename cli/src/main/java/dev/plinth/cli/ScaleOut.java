@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
+import dev.plinth.knowledge.Ingest;
 import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
@@ -40,11 +41,11 @@ public interface ScaleOut {
     }
 
     /**
-     * The vectors of chunk texts for {@code plinth knowledge create}, in order, as {@code embedder} computes
-     * them; {@code home} is the Plinth home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
+     * Who reads, chunks and embeds the files of {@code plinth knowledge create}; {@code home} is the Plinth
+     * home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
      */
-    default float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) throws IOException {
-        return embedder.embed(texts, n -> { });
+    default Ingest.Work knowledgeWork(KnowledgeEmbedder embedder, Path home) {
+        return Ingest.Work.local(embedder);
     }
 
     /** Completes the prompts of {@code plinth run --input}, in order; {@code work} says how a worker opens the same model. */

@@ -6,6 +6,7 @@ import dev.plinth.cli.ScaleOut;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
+import dev.plinth.knowledge.Ingest;
 import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.train.corpus.CorpusBuilder;
 import dev.plinth.train.corpus.DatasetCard;
@@ -20,11 +21,9 @@ import java.util.List;
 final class SparkScaleOut implements ScaleOut {
 
     private final JavaSparkContext sc;
-    private final SparkEmbedding embedding;
 
     SparkScaleOut(SparkSession spark) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        this.embedding = new SparkEmbedding(sc);
     }
 
     @Override
@@ -38,8 +37,8 @@ final class SparkScaleOut implements ScaleOut {
     }
 
     @Override
-    public float[][] embed(KnowledgeEmbedder embedder, Path home, List<String> texts) {
-        return embedding.embed(embedder, home, texts);
+    public Ingest.Work knowledgeWork(KnowledgeEmbedder embedder, Path home) {
+        return new SparkKnowledge(sc, embedder, home);
     }
 
     @Override

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code plinth knowledge create} with its chunks embedded on Spark executors makes a knowledge base
- * that {@code plinth knowledge search} answers exactly as it answers the one built on one machine.
+ * {@code plinth knowledge create} with its files read, chunked and embedded on Spark executors reports the
+ * same files and chunks and makes a knowledge base that {@code plinth knowledge search} answers exactly as it
+ * answers the one built on one machine.
  */
 class SparkKnowledgeTest {
 
@@ -42,14 +43,17 @@ class SparkKnowledgeTest {
         List<String> faq = Files.readAllLines(SharedData.require("rag-debian-docs/docs/debian-faq-answers.jsonl"));
         Files.write(docs.resolve("faq.jsonl"), faq.subList(0, 40));
         Files.writeString(docs.resolve("notes.md"), "# Notes\n\nThe mirror is updated nightly.\n\n## Keys\n\nArchive keys rotate yearly.\n");
+        Files.write(docs.resolve("photo.jpg"), new byte[] {(byte) 0xff, (byte) 0xd8, 0, 1, 2});
         String suffix = Long.toString(System.nanoTime());
         String[] from = {"--from", docs.toString(), "--id-field", "doc_id", "--chunk-tokens", "64", "--overlap", "8"};
         PlinthRun local = PlinthRun.of(ScaleOut.LOCAL, with(new String[] {"knowledge", "create", "local-" + suffix}, from));
         PlinthRun distributed = PlinthRun.of(new SparkScaleOut(spark), with(new String[] {"knowledge", "create", "spark-" + suffix}, from));
         assertEquals(0, local.code(), local.err());
         assertEquals(0, distributed.code(), distributed.err());
-        String chunks = local.out().substring(0, local.out().indexOf(" embedded in "));
-        assertTrue(distributed.out().startsWith(chunks), distributed.out());
+        String report = local.out().replaceAll(" embedded in [^\n]*", " embedded");
+        assertEquals(report, distributed.out().replaceAll(" embedded in [^\n]*", " embedded"), "the same files, chunks, warnings, skips");
+        assertTrue(report.contains("1 skipped"), report);
+        String chunks = report.substring(0, report.indexOf(" embedded"));
         assertTrue(Integer.parseInt(chunks.replaceAll(".* (\\d+) chunks$", "$1")) > 2 * 32, chunks + ": several encoder batches");
 
         for (String query : List.of("What is Debian?", "How are archive keys rotated?", "free software licence")) {
