@@ -47,6 +47,20 @@ final class Console {
         return in;
     }
 
+    /**
+     * The variables of {@code environment} that Plinth reads ({@code PLINTH_*}, {@code OLLAMA_*}): what a worker
+     * on another machine is given, rather than the whole environment with whatever credentials it holds.
+     */
+    static Map<String, String> forWorkers(Map<String, String> environment) {
+        Map<String, String> kept = new java.util.TreeMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith("PLINTH_") || name.startsWith("OLLAMA_")) {
+                kept.put(name, value);
+            }
+        });
+        return Map.copyOf(kept);
+    }
+
     /** The environment variables commands read (the process's, or a test's). */
     Map<String, String> environment() {
         return environment;

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One task of a {@code plinth eval} run as a worker on another machine redoes it: the model argument,
- * tokenizer, adapters and options as given, the task argument and data folder, and the environment
+ * tokenizer, adapters and options as given, the task argument and data folder, and Plinth's environment variables
  * (where the product store is). {@link #score} opens the model as {@code plinth eval} does, once per
  * JVM, and scores a range of the task's items.
  */
@@ -28,7 +28,7 @@ public record EvalWork(String model, String tokenizerFile, List<String> adapters
 
     public EvalWork {
         adapters = List.copyOf(adapters);
-        environment = Map.copyOf(environment);
+        environment = Console.forWorkers(environment);
     }
 
     private static final Map<EvalWork, Evaluator> EVALUATORS = new ConcurrentHashMap<>();

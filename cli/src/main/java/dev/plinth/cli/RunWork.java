@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code plinth run --input prompts.jsonl --output completions.jsonl} as a worker on another machine redoes
- * it: the command line as given (with the seed fixed) and the environment (where the product store is).
+ * it: the command line as given (with the seed fixed) and Plinth's environment variables (where the product store is).
  * A worker parses the command line again and opens the same model, profile and knowledge, so every prompt
  * runs through the same code as {@code plinth run PROMPT}.
  */
@@ -41,7 +41,7 @@ public record RunWork(List<String> arguments, Map<String, String> environment) i
 
     public RunWork {
         arguments = List.copyOf(arguments);
-        environment = Map.copyOf(environment);
+        environment = Console.forWorkers(environment);
     }
 
     /** Completes {@code prompts} in order, opening the model for them and closing it after. */
