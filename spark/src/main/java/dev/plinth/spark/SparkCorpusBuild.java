@@ -94,7 +94,7 @@ final class SparkCorpusBuild {
         String tokenizerPath = tokenizer.toAbsolutePath().toString();
         JavaRDD<int[]> ids = texts.filter(t -> Arrays.binarySearch(keptIndices.value(), t._1) >= 0)
                 .map(t -> {
-                    int[] encoded = Executors.tokenizer(tokenizerPath).encode(t._2.text(), false, false);
+                    int[] encoded = ExecutorCache.tokenizer(tokenizerPath).encode(t._2.text(), false, false);
                     tokens.add(encoded.length + 1L);
                     return encoded;
                 }).persist(StorageLevel.MEMORY_AND_DISK());
@@ -134,7 +134,7 @@ final class SparkCorpusBuild {
 
     private static Screened screen(Text t, NearDuplicates.Parameters minHash) {
         DocumentKey key = DocumentKey.of(t.text());
-        int[] signature = key.isEmpty() ? null : Executors.signer(minHash).signature(t.text());
+        int[] signature = key.isEmpty() ? null : ExecutorCache.signer(minHash).signature(t.text());
         return new Screened(t.source(), key, signature);
     }
 

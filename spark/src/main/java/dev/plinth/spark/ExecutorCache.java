@@ -14,12 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * What each executor JVM loads once and shares between its tasks: tokenizers by path and MinHash
  * signers by parameters. Paths name files every executor can read (a shared file system).
  */
-final class Executors {
+final class ExecutorCache {
 
     private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
     private static final Map<NearDuplicates.Parameters, NearDuplicates> SIGNERS = new ConcurrentHashMap<>();
 
-    private Executors() {
+    private ExecutorCache() {
     }
 
     static Tokenizer tokenizer(String path) {
