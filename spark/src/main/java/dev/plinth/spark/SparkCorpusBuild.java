@@ -59,7 +59,7 @@ final class SparkCorpusBuild {
         LongAccumulator documents = sc.sc().longAccumulator("corpus: documents read");
         LongAccumulator bytes = sc.sc().longAccumulator("corpus: bytes read (normalised UTF-8)");
         LongAccumulator dropped = sc.sc().longAccumulator("corpus: duplicates and empty documents removed");
-        LongAccumulator tokens = sc.sc().longAccumulator("corpus: token ids written");
+        LongAccumulator tokens = sc.sc().longAccumulator("corpus: tokens of the kept documents (eos included, before weighting)");
 
         JavaPairRDD<Long, Text> texts = readInOrder(parts, documents);
         CorpusWriter writer = new CorpusWriter(output, builder.tokenizer(), builder.tokenizerName(),

@@ -66,6 +66,7 @@ class SparkCorpusBuildTest {
         Path local = tmp.resolve("local");
         Path distributed = tmp.resolve("spark");
         assertEquals(0, plinth(ScaleOut.LOCAL, concat("corpus", "build", "-o", local.toString()), common));
+        SparkProgress progress = SparkProgress.listen(spark);
         assertEquals(0, plinth(new SparkScaleOut(spark), concat("corpus", "build", "-o", distributed.toString()), common));
 
         List<String> names = files(local);
@@ -79,6 +80,12 @@ class SparkCorpusBuildTest {
         assertTrue(exact >= 500 && near > 0, "duplicates across partitions found: " + exact + " exact, " + near + " near");
         assertTrue(card.trainShards().size() > 3 && !card.validationShards().isEmpty(), card.trainShards().toString());
         assertEquals(3, card.sources().size());
+
+        long read = card.sources().stream().mapToLong(DatasetCard.SourceStats::documentsRead).sum();
+        progress.awaitAccumulator("corpus: documents read", read);
+        assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: hash and MinHash-sign ")),
+                progress.descriptions().toString());
+        assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: tokenize ")), progress.descriptions().toString());
     }
 
     private static int plinth(ScaleOut scaleOut, String[] command, String[] options) {
