@@ -14,6 +14,7 @@ import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
 import dev.plinth.eval.Tasks;
 import dev.plinth.product.Fixtures;
+import dev.plinth.product.KnowledgePacker;
 import dev.plinth.product.Plinthfile;
 import dev.plinth.product.PlinthfileException;
 import dev.plinth.product.Product;
@@ -110,7 +111,7 @@ class AuditTest {
         Plinthfile failing = Plinthfile.read(Fixtures.write(tmp.resolve("failing.Plinthfile"),
                 "FROM base\nSYSTEM s\nAUDIT arc-easy acc >= 0.99\nAUDIT arc-easy acc_norm >= 0\n"));
         ProductException e = assertThrows(ProductException.class, () -> ProductCreator.create(store,
-                ProductName.parse("strict"), failing, false, ProductCreator.Listener.NONE, gates));
+                ProductName.parse("strict"), failing, false, ProductCreator.Listener.NONE, KnowledgePacker.NONE, gates));
         assertTrue(e.getMessage().contains("strict:latest fails a gate of"), e.getMessage());
         assertTrue(e.getMessage().matches(".*AUDIT arc-easy acc >= 0.99 \\(line 3\\): acc is 0\\.\\d{4} ± 0\\.\\d{4}.*"), e.getMessage());
         assertFalse(e.getMessage().contains("acc_norm >= 0"), "only the failing gate is named");
@@ -118,7 +119,7 @@ class AuditTest {
 
         Plinthfile passing = Plinthfile.read(Fixtures.write(tmp.resolve("passing.Plinthfile"),
                 "FROM base\nSYSTEM s\nAUDIT arc-easy acc >= 0\nAUDIT no-regression arc-easy\n"));
-        Product p = ProductCreator.create(store, ProductName.parse("lenient"), passing, false, ProductCreator.Listener.NONE, gates);
+        Product p = ProductCreator.create(store, ProductName.parse("lenient"), passing, false, ProductCreator.Listener.NONE, KnowledgePacker.NONE, gates);
         JsonNode audit = p.audit().orElseThrow();
         assertEquals(2, audit.path("gates").size());
         assertTrue(audit.path("gates").get(1).path("passed").asBoolean());
@@ -128,12 +129,12 @@ class AuditTest {
         Plinthfile fromFile = Plinthfile.read(Fixtures.write(tmp.resolve("file.Plinthfile"),
                 "FROM models/stories260K.gguf\nAUDIT no-regression arc-easy\n"));
         PlinthfileException noParent = assertThrows(PlinthfileException.class, () -> ProductCreator.create(store,
-                ProductName.parse("x"), fromFile, false, ProductCreator.Listener.NONE, gates));
+                ProductName.parse("x"), fromFile, false, ProductCreator.Listener.NONE, KnowledgePacker.NONE, gates));
         assertEquals(2, noParent.line());
         Plinthfile unknown = Plinthfile.read(Fixtures.write(tmp.resolve("unknown.Plinthfile"),
                 "FROM base\nAUDIT arc-easy bleu >= 1\n"));
         PlinthfileException noMetric = assertThrows(PlinthfileException.class, () -> ProductCreator.create(store,
-                ProductName.parse("x"), unknown, false, ProductCreator.Listener.NONE, gates));
+                ProductName.parse("x"), unknown, false, ProductCreator.Listener.NONE, KnowledgePacker.NONE, gates));
         assertTrue(noMetric.getMessage().contains("task arc-easy has no metric bleu; it reports acc, acc_norm"), noMetric.getMessage());
         assertThrows(PlinthfileException.class, () -> ProductCreator.create(store, ProductName.parse("y"), passing, false,
                 ProductCreator.Listener.NONE), "gates need a gatekeeper");
