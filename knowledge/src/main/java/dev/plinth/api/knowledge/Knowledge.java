@@ -96,6 +96,11 @@ public final class Knowledge implements AutoCloseable {
         return base.search(mode == SearchMode.BM25 ? null : embedder, query, k, mode);
     }
 
+    /** The {@code k} chunks nearest to {@code vector}, a query embedded with {@link #embedder()}; scores {@code (1 + cos) / 2}. */
+    public synchronized List<Hit> retrieveByVector(float[] vector, int k) throws IOException {
+        return base.searchVector(vector, k);
+    }
+
     /**
      * {@code conversation} with its last user turn replaced by a prompt that numbers the {@value
      * Grounding#DEFAULT_K} best passages and asks for an answer citing them as {@code [1]}, {@code
