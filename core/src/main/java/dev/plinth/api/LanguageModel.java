@@ -34,11 +34,13 @@ import java.util.function.Consumer;
  */
 public final class LanguageModel implements AutoCloseable {
 
+    private final String name;
     private final ModelRuntime runtime;
     private final Product product;
     private final Profile profile;
 
-    private LanguageModel(ModelRuntime runtime, Product product, Profile profile) {
+    private LanguageModel(String name, ModelRuntime runtime, Product product, Profile profile) {
+        this.name = name;
         this.runtime = runtime;
         this.product = product;
         this.profile = profile;
@@ -46,7 +48,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A base file: a GGUF file, a Hugging Face folder, or a llama2.c checkpoint with its tokenizer beside it. */
     public static LanguageModel open(Path file) throws IOException {
-        return new LanguageModel(ModelRuntime.open(file, null), null, Profile.NONE);
+        return new LanguageModel(String.valueOf(file.getFileName()), ModelRuntime.open(file, null), null, Profile.NONE);
     }
 
     /** The product {@code name} ({@code NAME[:TAG]}) from the store at {@code PLINTH_HOME} (default {@code ~/.plinth}). */
@@ -62,7 +64,12 @@ public final class LanguageModel implements AutoCloseable {
     /** {@code product}: its weights and adapters verified against their digests, then mapped. */
     public static LanguageModel open(Product product) throws IOException {
         Profile profile = product.profile();
-        return new LanguageModel(product.open(), product, profile);
+        return new LanguageModel(product.name().toString(), product.open(), product, profile);
+    }
+
+    /** The product's name ({@code NAME:TAG}), or the file's name. */
+    public String name() {
+        return name;
     }
 
     /** The runtime underneath: model, tokenizer, chat template source, end-of-turn tokens. */
