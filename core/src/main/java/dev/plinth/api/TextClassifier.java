@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A classifier fine-tuned with Plinth ({@code plinth finetune --task classify}, or {@link
+ * A classifier fine-tuned with Plinth ({@code plinth finetune --task classify}, or {@code
  * dev.plinth.api.tune.FineTuning} in plinth-templates): the base with the adapter's LoRA pairs and
  * classification head.
  *
