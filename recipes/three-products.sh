@@ -44,8 +44,9 @@ mail_runs="$PLINTH_HOME/runs/mail"
 if [ ! -f "$mail_runs/adapter.gguf" ]; then
   mkdir -p "$mail_runs"
   # Short e-mails only, so that an e-mail and its subject fit the small base's context.
-  jq -c 'select((.body | length) < 600) | {prompt: ("E-mail:\n" + .body + "\nSubject:"), completion: (" " + .subject)}' \
-    "$emails" | head -n "${MAIL_ROWS:-2000}" > "$mail_runs/train.jsonl"
+  # jq stops after the rows it needs (head would close the pipe on a jq still writing: SIGPIPE under pipefail).
+  jq -c -n --argjson rows "${MAIL_ROWS:-2000}" 'limit($rows; inputs | select((.body | length) < 600)
+    | {prompt: ("E-mail:\n" + .body + "\nSubject:"), completion: (" " + .subject)})' "$emails" > "$mail_runs/train.jsonl"
   "$plinth" finetune "$base" "$mail_runs/train.jsonl" --out "$mail_runs" --steps "${MAIL_STEPS:-150}" --batch 8 --lr 1e-3 --plain
 fi
 sed "s|@ADAPTER@|$mail_runs/adapter.gguf|" "$repo/recipes/products/mail.Plinthfile" > "$mail_runs/mail.Plinthfile"
