@@ -114,7 +114,13 @@ public final class LanguageModel implements AutoCloseable {
             throw new IllegalArgumentException("the JSON asked for needs at least " + json.cost() + " tokens; max tokens is "
                     + request.maxTokens());
         }
-        DecoderSequence sequence = runtime.newSequence(runtime.contextLength(parameters.contextLength().orElse(0)));
+        int context = runtime.contextLength(parameters.contextLength().orElse(0));
+        if (json != null && json.cost() > context - prompt.length + 1) {
+            throw new IllegalArgumentException("the JSON asked for needs at least " + json.cost() + " tokens; the prompt ("
+                    + prompt.length + " tokens) leaves " + Math.max(context - prompt.length + 1, 0) + " of the context ("
+                    + context + ")");
+        }
+        DecoderSequence sequence = runtime.newSequence(context);
         return new Generator(runtime.tokenizer()).generate(sequence, prompt, request, onText, json);
     }
 

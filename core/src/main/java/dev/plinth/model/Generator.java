@@ -86,7 +86,8 @@ public final class Generator {
                     finish = FinishReason.STOP;
                     break;
                 }
-                constraint.mask(logits, request.maxTokens() - count);
+                // the budget or the context, whichever ends first (this token is written even at a full context)
+                constraint.mask(logits, Math.min(request.maxTokens() - count, capacity - sequence.position() + 1));
             }
             int token = sampler.sample(logits);
             if (isStopToken(token, request)) {

@@ -90,6 +90,24 @@ class LanguageModelTest {
         }
     }
 
+    @Test
+    void theJsonClosesWithinAShortContext() throws Exception {
+        Path gguf = Fixtures.stories(tmp.resolve("models"));
+        Path home = tmp.resolve("home");
+        Fixtures.create(Store.open(home), tmp, "short", "FROM " + gguf + "\nPARAMETER num_ctx 48\n");
+        try (LanguageModel model = LanguageModel.openProduct(home, "short")) {
+            for (long seed = 1; seed <= 3; seed++) {
+                GenerationResult r = model.generate(PROMPT, GenerateOptions.defaults().withSeed(seed).withMaxTokens(200)
+                        .withJsonSchema(SCHEMA));
+                assertTrue(new ObjectMapper().readTree(r.text()).has("mood"), r.text());
+                assertTrue(r.promptTokens() + r.tokens().length <= 48 + 1, "the last token is sampled at a full context");
+            }
+            String longPrompt = PROMPT.repeat(9);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> model.generate(longPrompt,
+                    GenerateOptions.defaults().withJsonSchema(SCHEMA))).getMessage().contains("of the context (48)"));
+        }
+    }
+
     private static List<String> iterable(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
