@@ -31,7 +31,7 @@ class PlinthBootTest {
     @DynamicPropertySource
     static void plinth(DynamicPropertyRegistry registry) {
         try {
-            Path tmp = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "plinth-boot-test");
+            Path tmp = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "plinth-boot-test");
             Path gguf = Fixtures.tinyLlamaWithTemplate(tmp.resolve("models"));
             Path home = tmp.resolve("home");
             Fixtures.create(Store.open(home), tmp, "tutor", "FROM " + gguf + "\nPARAMETER temperature 0\nPARAMETER max_tokens 8\n");
