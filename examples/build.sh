@@ -36,17 +36,38 @@ if ! MAIL_ROWS=64 MAIL_STEPS=5 recipes/three-products.sh "$work/base.gguf" > "$w
   exit 1
 fi
 
-run_example() {
+build_example() {
+  ./mvnw -B -q -f "examples/$1/pom.xml" package \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile=target/classpath.txt
+}
+
+# Every jar on the class path.
+run_on_class_path() {
   local name="$1" main="$2"
   shift 2
-  echo "== examples/$name ($main)"
-  ./mvnw -B -q -f "examples/$name/pom.xml" package \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile=target/classpath.txt
+  echo "== examples/$name ($main), on the class path"
   "$JAVA_HOME/bin/java" "${PLINTH_JVM[@]}" -cp "examples/$name/target/classes:$(cat "examples/$name/target/classpath.txt")" \
     "$main" "$@"
 }
-run_example plain-java example.PlainJava
-run_example langchain4j example.LangChain4jExample
-run_example spring-boot example.SpringBootExample
-run_example spring-boot example.SpringBootExample --plinth.product=mail "Please send the schedule."
+
+# Plinth's jars (and every dependency) on the module path, the example's own classes on the class path.
+run_on_module_path() {
+  local name="$1" main="$2"
+  shift 2
+  echo "== examples/$name ($main), on the module path"
+  "$JAVA_HOME/bin/java" "${PLINTH_JVM[@]}" --enable-native-access=org.apache.lucene.core \
+    --module-path "$(cat "examples/$name/target/classpath.txt")" --add-modules ALL-MODULE-PATH \
+    -cp "examples/$name/target/classes" "$main" "$@"
+}
+
+for name in plain-java langchain4j spring-boot; do
+  build_example "$name"
+done
+run_on_class_path plain-java example.PlainJava
+run_on_module_path plain-java example.PlainJava
+run_on_class_path langchain4j example.LangChain4jExample
+run_on_module_path langchain4j example.LangChain4jExample
+run_on_class_path spring-boot example.SpringBootExample
+run_on_class_path spring-boot example.SpringBootExample --plinth.product=mail "Please send the schedule."
+run_on_module_path spring-boot example.SpringBootExample
 echo "examples: all built and ran against the installed artifacts"
