@@ -1,7 +1,7 @@
 package dev.plinth.api;
 
-import dev.plinth.product.Parameters;
 import dev.plinth.model.SamplingParams;
+import dev.plinth.product.Parameters;
 import java.util.ArrayList;
 import java.util.List;
 
