@@ -137,7 +137,8 @@ public final class KnowledgeEmbedder implements AutoCloseable {
     }
 
     private static void copyResource(String name, Path target) throws IOException {
-        try (InputStream in = KnowledgeEmbedder.class.getResourceAsStream("/" + name)) {
+        // the model lies in another jar: from a named module, Class.getResourceAsStream looks only in its own
+        try (InputStream in = KnowledgeEmbedder.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
                 throw new NoSuchFileException(name, null, "the default embedder is not bundled with this build");
             }
