@@ -2,6 +2,7 @@ package dev.plinth.api;
 
 import dev.plinth.model.BertModel;
 import dev.plinth.model.Embedder;
+import dev.plinth.model.Pooling;
 import dev.plinth.model.TokenizerLoader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,6 +58,21 @@ public final class TextEmbedder implements AutoCloseable {
     /** One embedding per text, in order (batched). */
     public synchronized List<float[]> embedAll(List<String> texts) {
         return Arrays.asList(embedder.embed(texts));
+    }
+
+    /** The token ids {@code text} is embedded from (truncated as the embedder truncates). */
+    public int[] tokenize(String text) {
+        return embedder.tokenize(text);
+    }
+
+    /** One embedding per input of token ids (as the tokenizer would give them), in order. */
+    public synchronized List<float[]> embedIds(List<int[]> ids) {
+        return Arrays.asList(model.embed(ids, Pooling.MEAN, true));
+    }
+
+    /** The size of the vocabulary token ids index. */
+    public int vocabSize() {
+        return model.config().vocabSize();
     }
 
     @Override
