@@ -103,15 +103,20 @@ cost() {
 macro_f1() {
   local dir="$1" method="$2" model="$base"
   [ "$method" = lora ] || model="$dir/model.gguf"
-  [ -f "$dir/classify.json" ] || "$plinth" -q classify "$model" --adapter "$dir/adapter" \
-    --file "$out/data/$3-val.jsonl" --json > "$dir/classify.json"
-  jq -r '.metrics.macroF1 | . * 10000 | round / 10000' "$dir/classify.json"
+  if [ ! -f "$dir/classify.json" ]; then
+    "$plinth" -q classify "$model" --adapter "$dir/adapter" --file "$out/data/$3-val.jsonl" --json > "$dir/classify.tmp"
+    mv "$dir/classify.tmp" "$dir/classify.json"
+  fi
+  jq -r '.metrics.macroF1' "$dir/classify.json" | awk '{ printf "%.4f", $1 }'
 }
 
 perplexity_of() {
   local model="$1" result="$2"
-  [ -f "$result" ] || "$plinth" -q perplexity "$model" "$out/data/mail-heldout.txt" --ctx 128 --json > "$result"
-  jq -r '.perplexity // .[0].perplexity | . * 100 | round / 100' "$result"
+  if [ ! -f "$result" ]; then
+    "$plinth" -q perplexity "$model" "$out/data/mail-heldout.txt" --ctx 128 --json > "$result.tmp"
+    mv "$result.tmp" "$result"
+  fi
+  jq -r '.perplexity // .[0].perplexity' "$result" | awk '{ printf "%.2f", $1 }'
 }
 
 mail_perplexity() {
@@ -149,4 +154,4 @@ echo "| task | method | metric | mean over seeds | mean training s |"
 echo "|---|---|---|---:|---:|"
 printf '%s\n' "${rows[@]}" | awk -F' *\\| *' '$4 != "-" {
     key = $2 " | " $3 " | " $5; if (!(key in n)) order[++k] = key; n[key]++; v[key] += $6; t[key] += $8 }
-  END { for (i = 1; i <= k; i++) printf "| %s | %.4f | %.0f |\n", order[i], v[order[i]] / n[order[i]], t[order[i]] / n[order[i]] }'
+  END { for (i = 1; i <= k; i++) printf "| %s | " (order[i] ~ /perplexity/ ? "%.2f" : "%.4f") " | %.0f |\n", order[i], v[order[i]] / n[order[i]], t[order[i]] / n[order[i]] }'

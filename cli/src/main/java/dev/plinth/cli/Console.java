@@ -3,6 +3,7 @@ package dev.plinth.cli;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -19,6 +20,8 @@ final class Console {
     private final InputStream in;
     private final Map<String, String> environment;
     private Verbosity verbosity = Verbosity.NORMAL;
+    private ScaleOut scaleOut = ScaleOut.LOCAL;
+    private List<String> arguments = List.of();
 
     Console(PrintStream out, PrintStream err, InputStream in) {
         this(out, err, in, System.getenv());
@@ -44,6 +47,20 @@ final class Console {
         return in;
     }
 
+    /**
+     * The variables of {@code environment} that Plinth reads ({@code PLINTH_*}, {@code OLLAMA_*}): what a worker
+     * on another machine is given, rather than the whole environment with whatever credentials it holds.
+     */
+    static Map<String, String> forWorkers(Map<String, String> environment) {
+        Map<String, String> kept = new java.util.TreeMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith("PLINTH_") || name.startsWith("OLLAMA_")) {
+                kept.put(name, value);
+            }
+        });
+        return Map.copyOf(kept);
+    }
+
     /** The environment variables commands read (the process's, or a test's). */
     Map<String, String> environment() {
         return environment;
@@ -61,6 +78,24 @@ final class Console {
         this.verbosity = verbosity;
     }
 
+    /** Where commands that can run as cluster jobs do their work ({@link ScaleOut#LOCAL} unless a launcher says otherwise). */
+    ScaleOut scaleOut() {
+        return scaleOut;
+    }
+
+    void setScaleOut(ScaleOut scaleOut) {
+        this.scaleOut = scaleOut;
+    }
+
+    /** The command line being run, as given (a worker parses it again to redo part of the work). */
+    List<String> arguments() {
+        return arguments;
+    }
+
+    void setArguments(String... args) {
+        this.arguments = List.of(args);
+    }
+
     /**
      * This console with standard output sent to standard error, for a step whose results are
      * progress to the command that runs it (quickstart's steps); quiet stays quiet.
@@ -69,6 +104,7 @@ final class Console {
         PrintStream sink = quiet() ? new PrintStream(OutputStream.nullOutputStream()) : err;
         Console c = new Console(sink, err, in, environment);
         c.setVerbosity(verbosity);
+        c.setScaleOut(scaleOut);
         return c;
     }
 

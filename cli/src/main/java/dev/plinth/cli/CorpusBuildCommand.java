@@ -123,7 +123,7 @@ final class CorpusBuildCommand implements Callable<Integer> {
             meter.total(Math.max(total, p.bytesRead()));
             meter.update(p.bytesRead());
         });
-        DatasetCard card = builder.build(output);
+        DatasetCard card = console.scaleOut().buildCorpus(builder, tokenizerPath, output);
         meter.finish();
         return card;
     }

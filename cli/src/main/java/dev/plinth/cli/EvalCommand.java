@@ -87,8 +87,11 @@ final class EvalCommand implements Callable<Integer> {
             }
             Evaluator evaluator = new Evaluator(runtime, format, options);
             Usage.check(spec, evaluator::maxLength);
-            for (Task task : loaded) {
-                results.add(run(console, evaluator, task));
+            List<String> taskNames = tasks.stream().filter(t -> !t.isBlank()).map(String::strip).toList();
+            for (int i = 0; i < loaded.size(); i++) {
+                EvalWork work = new EvalWork(model, tokenizerFile == null ? null : tokenizerFile.toString(), adapters.adapters,
+                        options, taskNames.get(i), evaluation.dataRoot(console).toAbsolutePath().toString(), console.environment());
+                results.add(run(console, evaluator, loaded.get(i), work));
             }
         }
         printTable(console.out(), results);
@@ -99,10 +102,13 @@ final class EvalCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Runs one task with a progress bar (items/s, ETA) and a closing line with the tokens read per second. */
-    static TaskResult run(Console console, Evaluator evaluator, Task task) {
+    /**
+     * Runs one task with a progress bar (items/s, ETA) and a closing line with the tokens read per second;
+     * where the console's {@link ScaleOut} says ({@code work} tells a worker how to redo it).
+     */
+    static TaskResult run(Console console, Evaluator evaluator, Task task, EvalWork work) throws IOException {
         ProgressMeter meter = new ProgressMeter(console, task.name(), 0, ProgressMeter.Unit.COUNT);
-        TaskResult r = evaluator.run(task, (name, done, total, tokens) -> {
+        TaskResult r = console.scaleOut().evaluate(evaluator, task, work, (name, done, total, tokens) -> {
             meter.total(total);
             meter.update(done);
         });

@@ -43,9 +43,14 @@ final class EvalOptions {
         return Usage.check(spec, () -> new Evaluator.Options(limit, shots, context, batchTokens, bootstrap, 1234));
     }
 
+    /** The folder of the built-in tasks' data: --data, else the default. */
+    Path dataRoot(Console console) {
+        return data != null ? data : Tasks.defaultDataRoot(console.environment());
+    }
+
     /** Resolves task arguments against --data (else the default data folder); an unknown name is a usage error. */
     List<Task> tasks(CommandSpec spec, Console console, List<String> names) throws IOException {
-        Path root = data != null ? data : Tasks.defaultDataRoot(console.environment());
+        Path root = dataRoot(console);
         List<Task> loaded = new ArrayList<>();
         for (String name : names) {
             if (name.isBlank()) {

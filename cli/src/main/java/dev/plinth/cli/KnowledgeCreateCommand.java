@@ -63,7 +63,8 @@ final class KnowledgeCreateCommand implements Callable<Integer> {
              KnowledgeBases.Progress progress = new KnowledgeBases.Progress(console)) {
             IngestReport report;
             try {
-                report = Ingest.create(folder, name, from, options, e, progress);
+                Path home = KnowledgeBases.home(console);
+                report = Ingest.create(folder, name, from, options, e, console.scaleOut().knowledgeWork(e, home), progress);
             } catch (IllegalArgumentException bad) {
                 throw new ParameterException(spec.commandLine(), bad.getMessage());
             }

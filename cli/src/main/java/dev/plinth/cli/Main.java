@@ -93,6 +93,15 @@ public final class Main implements Callable<Integer> {
         return run(args, out, err, in, System.getenv());
     }
 
+    /** As {@link #run(String[], PrintStream, PrintStream, InputStream)}, handing the commands' cluster-sized steps to {@code scaleOut}. */
+    public static int run(String[] args, PrintStream out, PrintStream err, InputStream in, ScaleOut scaleOut) {
+        Console console = new Console(out, err, in, System.getenv());
+        console.setScaleOut(scaleOut);
+        int code = execute(console, args);
+        out.flush();
+        return code;
+    }
+
     /** As {@link #run(String[], PrintStream, PrintStream, InputStream)}, with {@code environment} as the environment. */
     static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> environment) {
         Console console = new Console(out, err, in, environment);
@@ -106,7 +115,18 @@ public final class Main implements Callable<Integer> {
      * that chain others (quickstart) call this, so each step reports errors as it would on its own.
      */
     static int execute(Console console, String... args) {
-        CommandLine cli = new CommandLine(new Main(console))
+        console.setArguments(args);
+        CommandLine cli = commandLine(console);
+        cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
+        cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> runtimeError(console, ex));
+        return cli.execute(args);
+    }
+
+    /** Every plinth command, on {@code console}. */
+    static CommandLine commandLine(Console console) {
+        return new CommandLine(new Main(console))
                 .addSubcommand(new CommandLine.HelpCommand())
                 .addSubcommand(new QuickstartCommand(console))
                 .addSubcommand(new InspectCommand(console))
@@ -148,11 +168,6 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new KnowledgeEvalCommand(console)))
                 .addSubcommand(new ServeCommand(console))
                 .addSubcommand(new DevCommand(console));
-        cli.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
-        cli.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
-        cli.setParameterExceptionHandler((ex, arguments) -> usageError(console, ex));
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> runtimeError(console, ex));
-        return cli.execute(args);
     }
 
     private static int usageError(Console console, ParameterException ex) {

@@ -17,13 +17,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -55,6 +59,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Print the prompt before the generated text.")
     boolean echo;
 
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "A JSONL file of prompts ({\"prompt\": ..., \"id\": ...}): each completed on its own, written to --output.")
+    Path input;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "With --input: one JSONL line per prompt, in order: {\"id\", \"completion\", \"finish\", \"tokens\"}.")
+    Path output;
+
     @Mixin
     SamplingOptions options;
 
@@ -70,44 +82,117 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (input != null) {
+            return completeFile();
+        }
+        if (output != null) {
+            throw new ParameterException(spec.commandLine(), "--output goes with --input (a JSONL file of prompts)");
+        }
         String text = prompt != null ? prompt : readStandardInput(console);
-        Product product = Products.productOrFile(console, model);
-        Profile profile = options.adopt(product, spec);
-        long start = System.nanoTime();
-        try (ModelRuntime runtime = options.open(product, model, adapters.specs());
-             ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product)) {
-            console.debug("tokenizer: %s", runtime.tokenizerSource());
-            AdapterOptions.report(console, runtime);
-            console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
-            Tokenizer tokenizer = runtime.tokenizer();
-            int context = Usage.check(spec, () -> runtime.contextLength(options.context));
-            // a product with a profile or knowledge renders its prompt through its template, as Ollama does
-            ProductPrompt rendered = profile.shapesPrompts() || knowledge != null ? ProductPrompt.of(profile, runtime) : null;
-            Set<Integer> stopTokens = rendered != null ? runtime.endOfTurnTokens() : Set.of();
-            List<String> extraStops = rendered != null && rendered.template().isFallback() ? List.of("<|im_end|>") : List.of();
-            GenerationRequest request = Usage.check(spec, () -> options.request(context, stopTokens, extraStops));
-            console.debug("seed %d, context %d", request.sampling().seed(), context);
-            Grounding.Grounded grounded = KnowledgeOptions.ground(knowledge, List.of(ChatMessage.user(text)));
-            int[] ids = rendered != null ? runtime.encodeRendered(rendered.render(grounded.conversation()))
-                    : tokenizer.encode(text, true, false);
-            DecoderSequence sequence = Usage.check(spec, () -> runtime.newSequence(context));
+        try (Completer completer = openCompleter()) {
             if (echo) {
                 console.out().print(text);
                 console.out().flush();
             }
-            GenerationResult result = new Generator(tokenizer).generate(sequence, ids, request, piece -> {
+            Completion completion = completer.complete(text, piece -> {
                 console.out().print(piece);
                 console.out().flush();
             });
+            GenerationResult result = completion.result();
             String shown = echo ? text + result.text() : result.text();
             if (!shown.endsWith("\n")) {
                 console.out().println();
             }
             console.out().flush();
-            knowledgeOptions.print(console.out(), knowledge, grounded);
+            knowledgeOptions.print(console.out(), completer.knowledge, completion.grounded());
             reportTimings(console, result);
         }
         return Main.OK;
+    }
+
+    /**
+     * {@code --input} prompts to {@code --output} completions, where the console's {@link ScaleOut} says:
+     * every prompt with the same options and seed (drawn once here when none is given) in a sequence of its own.
+     */
+    private Integer completeFile() throws IOException {
+        if (prompt != null || output == null || echo) {
+            throw new ParameterException(spec.commandLine(), "--input takes --output, and neither PROMPT nor --echo");
+        }
+        List<RunWork.Prompt> prompts = RunWork.readPrompts(input);
+        List<String> args = new ArrayList<>(console.arguments());
+        if (options.seed == null) {
+            args.addAll(List.of("--seed", Long.toString(options.resolvedSeed())));
+        }
+        RunWork work = new RunWork(args, console.environment());
+        long start = System.nanoTime();
+        List<RunWork.Completion> completions = console.scaleOut().complete(work, prompts);
+        RunWork.writeCompletions(output, prompts, completions);
+        long tokens = completions.stream().mapToLong(RunWork.Completion::tokens).sum();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        console.info("%d prompts, %,d tokens generated in %.1f s (%.1f tok/s); written to %s", prompts.size(), tokens, seconds,
+                tokens / Math.max(1e-9, seconds), output);
+        return Main.OK;
+    }
+
+    /** Opens the model, profile and knowledge these options name: what every prompt of the run shares. */
+    Completer openCompleter() throws IOException {
+        Product product = Products.productOrFile(console, model);
+        Profile profile = options.adopt(product, spec);
+        long start = System.nanoTime();
+        ModelRuntime runtime = options.open(product, model, adapters.specs());
+        try {
+            ProductKnowledge knowledge = knowledgeOptions.open(console, spec, product);
+            console.debug("tokenizer: %s", runtime.tokenizerSource());
+            AdapterOptions.report(console, runtime);
+            console.debug("model loaded in %.1f ms", (System.nanoTime() - start) / 1e6);
+            return new Completer(runtime, knowledge, profile);
+        } catch (IOException | RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    /** A prompt's generation and the passages it was grounded in. */
+    record Completion(GenerationResult result, Grounding.Grounded grounded) {
+    }
+
+    /** The model and everything a prompt needs, opened once: completes prompts one after another, each in a fresh sequence. */
+    final class Completer implements AutoCloseable {
+        private final ModelRuntime runtime;
+        private final ProductKnowledge knowledge;
+        private final ProductPrompt rendered;
+        private final GenerationRequest request;
+        private final int context;
+
+        private Completer(ModelRuntime runtime, ProductKnowledge knowledge, Profile profile) throws IOException {
+            this.runtime = runtime;
+            this.knowledge = knowledge;
+            context = Usage.check(spec, () -> runtime.contextLength(options.context));
+            // a product with a profile or knowledge renders its prompt through its template, as Ollama does
+            rendered = profile.shapesPrompts() || knowledge != null ? ProductPrompt.of(profile, runtime) : null;
+            Set<Integer> stopTokens = rendered != null ? runtime.endOfTurnTokens() : Set.of();
+            List<String> extraStops = rendered != null && rendered.template().isFallback() ? List.of("<|im_end|>") : List.of();
+            request = Usage.check(spec, () -> options.request(context, stopTokens, extraStops));
+            console.debug("seed %d, context %d", request.sampling().seed(), context);
+        }
+
+        Completion complete(String text, Consumer<String> pieces) throws IOException {
+            Tokenizer tokenizer = runtime.tokenizer();
+            Grounding.Grounded grounded = KnowledgeOptions.ground(knowledge, List.of(ChatMessage.user(text)));
+            int[] ids = rendered != null ? runtime.encodeRendered(rendered.render(grounded.conversation()))
+                    : tokenizer.encode(text, true, false);
+            DecoderSequence sequence = Usage.check(spec, () -> runtime.newSequence(context));
+            return new Completion(new Generator(tokenizer).generate(sequence, ids, request, pieces::accept), grounded);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (ModelRuntime r = runtime) {
+                if (knowledge != null) {
+                    knowledge.close();
+                }
+            }
+        }
     }
 
     static void reportTimings(Console console, GenerationResult r) {

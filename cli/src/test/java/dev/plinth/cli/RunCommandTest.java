@@ -32,6 +32,31 @@ class RunCommandTest {
     }
 
     @Test
+    void promptsFileToCompletionsFileAsRunCompletesEach(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path prompts = Files.writeString(tmp.resolve("prompts.jsonl"),
+                "{\"id\": \"a\", \"prompt\": \"Once upon a time\"}\n\n{\"prompt\": \"The cat\"}\n");
+        Path out = tmp.resolve("out.jsonl");
+        String model = dir().resolve("stories260K.gguf").toString();
+        Cli r = Cli.run("run", model, "--input", prompts.toString(), "--output", out.toString(), "--temperature", "0", "-n", "60");
+        assertEquals(0, r.code(), r.err());
+        java.util.List<String> lines = Files.readAllLines(out);
+        assertEquals(2, lines.size());
+        com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+        assertEquals("a", first.get("id").asText());
+        assertEquals(runC().substring("Once upon a time".length()).stripTrailing(), first.get("completion").asText().stripTrailing());
+        assertEquals("length", first.get("finish").asText());
+        assertEquals(60, first.get("tokens").asInt());
+        assertTrue(lines.get(1).startsWith("{\"id\":\"3\","), "an id-less prompt is named by its line: " + lines.get(1));
+        assertTrue(r.err().contains("2 prompts, 120 tokens generated"), r.err());
+
+        Files.writeString(prompts, "{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n");
+        Cli bad = Cli.run("run", model, "--input", prompts.toString(), "--output", out.toString());
+        assertEquals(Main.RUNTIME_ERROR, bad.code());
+        assertTrue(bad.err().contains("prompts.jsonl:2: no \"prompt\" string"), bad.err());
+        assertEquals(Main.USAGE_ERROR, Cli.run("run", model, "--input", prompts.toString()).code());
+    }
+
+    @Test
     void llama2cCheckpointWithTokenizerEchoAndPromptFromStandardInput() throws Exception {
         Cli r = Cli.runWithInput("Once upon a time", "run", dir().resolve("stories260K.bin").toString(),
                 "--tokenizer", dir().resolve("tok512.bin").toString(), "--temperature", "0", "-n", "60", "--echo", "-q");

@@ -38,7 +38,8 @@ public final class Evaluator {
      * @param bootstrapIterations bootstrap replicates per standard error
      * @param seed                the bootstrap's seed
      */
-    public record Options(int limit, int shots, int maxLength, int batchTokens, int bootstrapIterations, long seed) {
+    public record Options(int limit, int shots, int maxLength, int batchTokens, int bootstrapIterations, long seed)
+            implements java.io.Serializable {
         public Options {
             if (limit < 0 || shots < 0 || maxLength < 0 || batchTokens < 1 || bootstrapIterations < 0) {
                 throw new IllegalArgumentException("limit, shots and maxLength must be >= 0 and batchTokens >= 1");
@@ -97,34 +98,73 @@ public final class Evaluator {
 
     /** Runs {@code task} and computes its metrics. */
     public TaskResult run(Task task, Progress progress) {
-        List<Item> items = task.items(options.limit(), options.shots());
         long start = System.nanoTime();
+        Scores scores = score(task, 0, size(task), progress);
+        return result(task, List.of(scores), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** How many items {@code task} has with these options. */
+    public int size(Task task) {
+        return task.items(options.limit(), options.shots()).size();
+    }
+
+    /** What the model did with one item: per request its log-likelihood and greediness; a probe's output. */
+    public record ItemScore(double[] logLikelihoods, boolean[] greedy, String output) implements java.io.Serializable {
+    }
+
+    /** The scores of a run of consecutive items and the tokens read to get them. */
+    public record Scores(List<ItemScore> items, long tokens) implements java.io.Serializable {
+    }
+
+    /**
+     * Scores items {@code [from, to)} of {@code task}: the part of {@link #run} that another thread or
+     * machine can do alone; {@link #result} puts the parts together.
+     */
+    public Scores score(Task task, int from, int to, Progress progress) {
+        List<Item> items = task.items(options.limit(), options.shots()).subList(from, to);
         progress.update(task.name(), 0, items.size(), 0);
         Scored scored = switch (task.definition().kind()) {
             case MULTIPLE_CHOICE, LOGLIKELIHOOD -> choices(task, items, progress);
             case ROLLING -> rolling(task, items, progress);
             case PROBES -> probes(task, items, progress);
         };
-        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Scores(scored.outcomes().stream().map(o -> new ItemScore(o.lls(), o.greedy(), o.output())).toList(),
+                scored.tokens());
+    }
+
+    /** The metrics of {@code task} from the scores of all its items, in item order, in consecutive parts. */
+    public TaskResult result(Task task, List<Scores> parts, double seconds) {
+        List<Item> items = task.items(options.limit(), options.shots());
+        List<Outcome> outcomes = new ArrayList<>(items.size());
+        long tokens = 0;
+        for (Scores part : parts) {
+            for (ItemScore s : part.items()) {
+                outcomes.add(new Outcome(items.get(outcomes.size()), s.logLikelihoods(), s.greedy(), s.output()));
+            }
+            tokens += part.tokens();
+        }
+        if (outcomes.size() != items.size()) {
+            throw new IllegalArgumentException(task.name() + ": scores of " + outcomes.size() + " items, the task has " + items.size());
+        }
         TaskDefinition d = task.definition();
-        Map<String, Estimate> metrics = Metrics.compute(d.metrics(), d.kind(), scored.outcomes(),
+        Map<String, Estimate> metrics = Metrics.compute(d.metrics(), d.kind(), outcomes,
                 options.bootstrapIterations(), options.seed());
         Map<String, Map<String, Estimate>> groups = new LinkedHashMap<>();
         if (d.by() != null) {
             Map<String, List<Outcome>> byGroup = new TreeMap<>();
-            scored.outcomes().forEach(o -> byGroup.computeIfAbsent(o.item().group(), g -> new ArrayList<>()).add(o));
+            outcomes.forEach(o -> byGroup.computeIfAbsent(o.item().group(), g -> new ArrayList<>()).add(o));
             byGroup.forEach((g, os) -> groups.put(g, Metrics.compute(d.metrics(), d.kind(), os,
                     options.bootstrapIterations(), options.seed())));
         }
         List<TaskResult.ItemResult> results = new ArrayList<>();
-        for (Outcome o : scored.outcomes()) {
+        for (Outcome o : outcomes) {
             boolean choice = d.kind() == Kind.MULTIPLE_CHOICE;
             Probe p = o.item().probe();
             results.add(new TaskResult.ItemResult(o.item().id(), Metrics.passed(o, d), choice ? o.predicted() : -1,
                     o.output(), p == null ? null : p.name() + ": " + p.describe()));
         }
         return new TaskResult(task.name(), task.digest(), d.kind().label(), d.kind() == Kind.ROLLING ? 0 : options.shots(),
-                metrics, groups, results, scored.tokens(), seconds);
+                metrics, groups, results, tokens, seconds);
     }
 
     private record Scored(List<Outcome> outcomes, long tokens) {

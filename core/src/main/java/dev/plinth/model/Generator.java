@@ -1,9 +1,14 @@
 package dev.plinth.model;
 
+import dev.plinth.model.json.Constraint;
+import dev.plinth.model.json.JsonGrammar;
+import dev.plinth.model.json.TokenBytes;
 import dev.plinth.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +38,18 @@ public final class Generator {
      */
     public GenerationResult generate(TokenSequence sequence, int[] prompt, GenerationRequest request,
                                      Consumer<String> onText) {
+        return generate(sequence, prompt, request, onText, null);
+    }
+
+    /**
+     * {@link #generate(TokenSequence, int[], GenerationRequest, Consumer)} whose output is the JSON
+     * {@code json} allows (null: any text): before each token the tokens the grammar cannot take
+     * are masked, and generation stops once the JSON is complete. The JSON always completes within
+     * {@code maxTokens} when the vocabulary has single-byte tokens and the budget covers the
+     * grammar's {@link JsonGrammar.Alternatives#cost}.
+     */
+    public GenerationResult generate(TokenSequence sequence, int[] prompt, GenerationRequest request,
+                                     Consumer<String> onText, JsonGrammar.Alternatives json) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens; a model needs at least one (e.g. BOS)");
         }
@@ -47,6 +64,7 @@ public final class Generator {
         }
         TokenStreamDecoder decoder = new TokenStreamDecoder(tokenizer, fed[fed.length - 1]);
         StopMatcher stops = new StopMatcher(request.stopStrings());
+        Constraint constraint = json == null ? null : constraint(json, request);
         StringBuilder text = new StringBuilder();
         Consumer<String> emit = piece -> {
             if (!piece.isEmpty()) {
@@ -63,6 +81,14 @@ public final class Generator {
         long prefillEnd = System.nanoTime();
         FinishReason finish;
         while (true) {
+            if (constraint != null) {
+                if (constraint.finished()) {
+                    finish = FinishReason.STOP;
+                    break;
+                }
+                // the budget or the context, whichever ends first (this token is written even at a full context)
+                constraint.mask(logits, Math.min(request.maxTokens() - count, capacity - sequence.position() + 1));
+            }
             int token = sampler.sample(logits);
             if (isStopToken(token, request)) {
                 finish = FinishReason.STOP;
@@ -72,12 +98,15 @@ public final class Generator {
                 logprobs.add(sampler.logProbs(token, request.logprobs()));
             }
             sampler.accept(token);
+            if (constraint != null) {
+                constraint.accept(token);
+            }
             if (count == generated.length) {
                 generated = Arrays.copyOf(generated, Math.min(count * 2, request.maxTokens()));
             }
             generated[count++] = token;
             emit.accept(stops.push(decoder.push(token)));
-            if (stops.stopped()) {
+            if (stops.stopped() || (constraint != null && constraint.finished())) {
                 finish = FinishReason.STOP;
                 break;
             }
@@ -98,6 +127,14 @@ public final class Generator {
         long end = System.nanoTime();
         return new GenerationResult(text.toString(), Arrays.copyOf(generated, count), finish, fed.length,
                 logprobs, prefillEnd - start, end - prefillEnd);
+    }
+
+    private Constraint constraint(JsonGrammar.Alternatives json, GenerationRequest request) {
+        Set<Integer> ends = new HashSet<>(request.stopTokens());
+        if (tokenizer.eosId() >= 0) {
+            ends.add(tokenizer.eosId());
+        }
+        return new Constraint(json, TokenBytes.of(tokenizer), ends);
     }
 
     private boolean isStopToken(int token, GenerationRequest request) {

@@ -14,7 +14,7 @@ package dev.plinth.knowledge;
  * @param ordinal    its place among the document's chunks, from 0
  */
 public record Chunk(String documentId, String title, String section, String text, int firstLine, int lastLine,
-                    int firstPage, int lastPage, int ordinal) {
+                    int firstPage, int lastPage, int ordinal) implements java.io.Serializable {
 
     /** What the encoder sees: the title and section as a first line, then the passage. */
     public String embeddedText() {

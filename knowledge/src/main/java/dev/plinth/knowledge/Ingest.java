@@ -61,18 +61,64 @@ public final class Ingest {
         }
     }
 
+    /**
+     * The per-file and per-chunk work of {@link #create}: {@link #local here}, or on workers elsewhere that
+     * open the same embedder and run {@link #readFile} and {@link KnowledgeEmbedder#embed(List, java.util.function.LongConsumer)}.
+     */
+    public interface Work {
+        /** Each new file read and chunked with {@link #readFile}, in the order given. */
+        List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) throws IOException;
+
+        /** The chunk texts' vectors, in order. */
+        float[][] embed(List<String> texts) throws IOException;
+
+        /** The work done here, with {@code embedder}. */
+        static Work local(KnowledgeEmbedder embedder) {
+            return new Work() {
+                @Override
+                public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
+                    Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
+                    return files.stream().map(f -> readFile(f, null, settings, chunker)).toList();
+                }
+
+                @Override
+                public float[][] embed(List<String> texts) {
+                    return embedder.embed(texts, n -> { });
+                }
+            };
+        }
+    }
+
+    /** A file to ingest: its absolute path, its document id and its title if it is one document. */
+    public record NewFile(String path, String id, String title) implements java.io.Serializable {
+    }
+
+    /**
+     * What reading a file gave: its hash, time and size; when it changed, its record and chunks and the
+     * warnings about single records; when it cannot be ingested, why ({@code skipped}).
+     */
+    public record FileRead(String path, String sha256, long modified, long size, SourceFile file, List<Chunk> chunks,
+                           List<String> warnings, String skipped) implements java.io.Serializable {
+
+        boolean unchanged() {
+            return file == null && skipped == null;
+        }
+    }
+
     /** Chunks embedded together: enough to fill the encoder's batches across small files. */
     private static final int GROUP_CHUNKS = 256;
 
     private final Path folder;
     private final KnowledgeEmbedder embedder;
+    private final Work work;
     private final Listener listener;
     private final int flushEvery;
     private final IngestReport report = new IngestReport();
 
-    private Ingest(Path folder, KnowledgeEmbedder embedder, Listener listener, int flushEvery) {
+    private Ingest(Path folder, KnowledgeEmbedder embedder, Work work, Listener listener, int flushEvery) {
         this.folder = folder;
         this.embedder = embedder;
+        this.work = work;
         this.listener = listener;
         this.flushEvery = flushEvery;
     }
@@ -80,12 +126,23 @@ public final class Ingest {
     /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
     public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
                                       KnowledgeEmbedder embedder, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, listener, Integer.MAX_VALUE);
+        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
+    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
+                                      KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
+        return create(folder, name, roots, options, embedder, work, listener, Integer.MAX_VALUE);
     }
 
     /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
     static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
                                Listener listener, int flushEvery) throws IOException {
+        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, flushEvery);
+    }
+
+    private static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
+                                       Work work, Listener listener, int flushEvery) throws IOException {
         if (KnowledgeBase.exists(folder)) {
             throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
                     + " PATH... adds to it or ingests changed files again");
@@ -98,7 +155,7 @@ public final class Ingest {
         KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
                 options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
                 absolute(roots));
-        return new Ingest(folder, embedder, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
+        return new Ingest(folder, embedder, work, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
     }
 
     /**
@@ -128,7 +185,7 @@ public final class Ingest {
                 roots.add(p.toString());
             }
         }
-        return new Ingest(folder, embedder, listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
+        return new Ingest(folder, embedder, Work.local(embedder), listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
     }
 
     /** Drops the files at or below {@code paths} (and any roots there) from the knowledge base. */
@@ -173,9 +230,20 @@ public final class Ingest {
             Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
             List<Pending> pending = new ArrayList<>();
             Set<String> seen = new HashSet<>();
-            for (Candidate c : candidates(scan, settings.roots())) {
-                seen.add(c.file().toString());
-                read(c, existing.get(c.file().toString()), settings, chunker, w).ifPresent(pending::add);
+            List<Candidate> candidates = candidates(scan, settings.roots());
+            if (existing.isEmpty()) {
+                List<NewFile> files = candidates.stream().map(c -> new NewFile(c.file().toString(), c.id(), c.title())).toList();
+                for (FileRead r : work.read(files, settings)) {
+                    seen.add(r.path());
+                    record(r, null, w).ifPresent(pending::add);
+                }
+            } else {
+                for (Candidate c : candidates) {
+                    SourceFile old = existing.get(c.file().toString());
+                    seen.add(c.file().toString());
+                    NewFile f = new NewFile(c.file().toString(), c.id(), c.title());
+                    record(readFile(f, old == null ? null : old.sha256(), settings, chunker), old, w).ifPresent(pending::add);
+                }
             }
             for (String path : existing.keySet()) {
                 if (!seen.contains(path) && scan.stream().anyMatch(p -> isAtOrBelow(path, p))) {
@@ -191,46 +259,61 @@ public final class Ingest {
         return report;
     }
 
-    /** Reads one file; empty when it is unchanged or skipped (both reported). */
-    private Optional<Pending> read(Candidate c, SourceFile old, KnowledgeSettings settings, Chunker chunker,
-                                             IndexWriter w) throws IOException {
-        String path = c.file().toString();
+    /**
+     * Reads and chunks one file unless its SHA-256 is {@code oldSha} (then only its hash, time and size):
+     * a function of the file alone, which other threads or machines can run.
+     */
+    public static FileRead readFile(NewFile f, String oldSha, KnowledgeSettings settings, Chunker chunker) {
         try {
-            BasicFileAttributes attrs = Files.readAttributes(c.file(), BasicFileAttributes.class);
+            Path file = Path.of(f.path());
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
             if (attrs.size() > settings.maxBytes()) {
                 throw new UnreadableFileException("over the size limit (" + attrs.size() + " bytes, at most "
                         + settings.maxBytes() + ")");
             }
-            byte[] bytes = Files.readAllBytes(c.file());
+            byte[] bytes = Files.readAllBytes(file);
             String sha = DocumentReader.sha256(bytes);
             long modified = attrs.lastModifiedTime().toMillis();
-            if (old != null && old.sha256().equals(sha)) {
-                report.countUnchanged();
-                if (old.modified() != modified) {
-                    w.deleteDocuments(fileRecord(path));
-                    w.addDocument(IndexFields.file(new SourceFile(path, sha, modified, bytes.length, old.type(),
-                            old.documents(), old.chunks())));
-                }
-                return Optional.empty();
+            if (sha.equals(oldSha)) {
+                return new FileRead(f.path(), sha, modified, bytes.length, null, List.of(), List.of(), null);
             }
-            DocumentReader.Result result = DocumentReader.read(bytes, c.id(), c.title(), settings.readerOptions());
-            result.warnings().forEach(m -> report.warning(path, m));
+            DocumentReader.Result result = DocumentReader.read(bytes, f.id(), f.title(), settings.readerOptions());
             List<Chunk> chunks = new ArrayList<>();
             for (Document doc : result.documents()) {
                 chunks.addAll(chunker.chunk(doc));
             }
-            SourceFile file = new SourceFile(path, sha, modified, bytes.length, result.type().mediaType(),
+            SourceFile record = new SourceFile(f.path(), sha, modified, bytes.length, result.type().mediaType(),
                     result.documents().size(), chunks.size());
-            report.add(path, old == null, result.documents().size(), chunks.size());
-            return Optional.of(new Pending(file, old == null, chunks));
+            return new FileRead(f.path(), sha, modified, bytes.length, record, chunks, List.copyOf(result.warnings()), null);
         } catch (IOException e) {
-            report.skipped(path, e instanceof UnreadableFileException ? e.getMessage() : "cannot be read: " + e);
+            return new FileRead(f.path(), null, 0, 0, null, List.of(), List.of(),
+                    e instanceof UnreadableFileException ? e.getMessage() : "cannot be read: " + e);
+        }
+    }
+
+    /** Reports what reading a file gave; the file to embed and write, or empty when it is unchanged or skipped. */
+    private Optional<Pending> record(FileRead r, SourceFile old, IndexWriter w) throws IOException {
+        String path = r.path();
+        if (r.skipped() != null) {
+            report.skipped(path, r.skipped());
             if (old != null) {
                 w.deleteDocuments(new Term(IndexFields.SOURCE, path));
                 report.removed(path);
             }
             return Optional.empty();
         }
+        if (r.unchanged()) {
+            report.countUnchanged();
+            if (old.modified() != r.modified()) {
+                w.deleteDocuments(fileRecord(path));
+                w.addDocument(IndexFields.file(new SourceFile(path, r.sha256(), r.modified(), r.size(), old.type(),
+                        old.documents(), old.chunks())));
+            }
+            return Optional.empty();
+        }
+        r.warnings().forEach(m -> report.warning(path, m));
+        report.add(path, old == null, r.file().documents(), r.chunks().size());
+        return Optional.of(new Pending(r.file(), old == null, r.chunks()));
     }
 
     /** Embeds the chunks of groups of files (so small files still fill the encoder's batches) and writes each group. */
@@ -247,12 +330,12 @@ public final class Ingest {
                 pending.get(to++).chunks().forEach(c -> texts.add(c.embeddedText()));
             }
             long base = done;
-            float[][] vectors = embedder.embed(texts, n -> { });
+            float[][] embedded = work.embed(texts);
             int v = 0;
             for (Pending p : pending.subList(from, to)) {
                 w.deleteDocuments(new Term(IndexFields.SOURCE, p.file().path()));
                 for (Chunk c : p.chunks()) {
-                    w.addDocument(IndexFields.chunk(p.file().path(), c, vectors[v++]));
+                    w.addDocument(IndexFields.chunk(p.file().path(), c, embedded[v++]));
                 }
                 w.addDocument(IndexFields.file(p.file()));
             }

@@ -214,6 +214,22 @@ public final class KnowledgeBase implements AutoCloseable {
         };
     }
 
+    /**
+     * The {@code k} chunks nearest to {@code target}, a query already embedded with the index's
+     * embedder ({@link KnowledgeSettings#dimension} floats, unit length); scores are Lucene's
+     * cosine relevance, {@code (1 + cos) / 2}.
+     */
+    public List<Hit> searchVector(float[] target, int k) throws IOException {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, not " + k);
+        }
+        if (target.length != settings.dimension()) {
+            throw new IllegalArgumentException("the query vector has " + target.length + " dimensions; the index's embedder "
+                    + "gives " + settings.dimension());
+        }
+        return vector(target, k);
+    }
+
     List<Hit> bm25(String query, int k) throws IOException {
         Query q = new QueryBuilder(analyzer).createBooleanQuery(IndexFields.CONTENT, query, BooleanClause.Occur.SHOULD);
         return q == null ? List.of() : hits(searcher.search(q, k));

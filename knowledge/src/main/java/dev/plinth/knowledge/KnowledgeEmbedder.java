@@ -35,7 +35,7 @@ public final class KnowledgeEmbedder implements AutoCloseable {
     /** How the default embedder is named in an index's metadata and on the command line. */
     public static final String DEFAULT = "builtin:all-minilm-l6-v2";
     /** Texts per call to the encoder: one batch runs on all cores, and progress is reported between batches. */
-    static final int BATCH = 32;
+    public static final int BATCH = 32;
     private static final String DIGEST_FILE = "digest";
     private static final String SETTINGS = "pooling mean\nnormalize true\nmax-tokens ";
 
@@ -137,7 +137,8 @@ public final class KnowledgeEmbedder implements AutoCloseable {
     }
 
     private static void copyResource(String name, Path target) throws IOException {
-        try (InputStream in = KnowledgeEmbedder.class.getResourceAsStream("/" + name)) {
+        // the model lies in another jar: from a named module, Class.getResourceAsStream looks only in its own
+        try (InputStream in = KnowledgeEmbedder.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
                 throw new NoSuchFileException(name, null, "the default embedder is not bundled with this build");
             }

@@ -23,7 +23,7 @@ import java.util.List;
  * @param roots           the files and folders ingested (absolute), in the order given
  */
 public record KnowledgeSettings(String name, String embedder, String embedderDigest, int dimension, int chunkTokens,
-                                int overlap, String idField, String textField, long maxBytes, List<String> roots) {
+                                int overlap, String idField, String textField, long maxBytes, List<String> roots) implements java.io.Serializable {
     static final String KEY = "plinth.knowledge";
     private static final ObjectMapper JSON = new ObjectMapper();
 

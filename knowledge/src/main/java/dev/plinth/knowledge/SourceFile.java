@@ -11,5 +11,6 @@ package dev.plinth.knowledge;
  * @param documents how many documents it holds (one, or a JSONL file's records)
  * @param chunks    how many chunks they gave
  */
-public record SourceFile(String path, String sha256, long modified, long size, String type, int documents, int chunks) {
+public record SourceFile(String path, String sha256, long modified, long size, String type, int documents, int chunks)
+        implements java.io.Serializable {
 }

@@ -1,5 +1,6 @@
 package dev.plinth.server;
 
+import dev.plinth.api.TextEmbedder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.io.gguf.GgufFile;
 import dev.plinth.knowledge.Grounding;
@@ -191,7 +192,7 @@ final class Catalog implements AutoCloseable {
         String key = file.toAbsolutePath().normalize().toString();
         long created = Files.getLastModifiedTime(file).toMillis() / 1000;
         if (isEncoder(file)) {
-            return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), null, EncoderModel.open(file), null,
+            return new ServedModel(id, key, null, key, created, Profile.NONE, List.of(), null, TextEmbedder.open(file), null,
                     null);
         }
         DecoderBase base = bases.get(key);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.model.ModelRuntime;
+import dev.plinth.model.json.JsonGrammar;
+import dev.plinth.model.json.JsonSchemaException;
 import dev.plinth.product.Parameters;
 import dev.plinth.text.ChatMessage;
 import dev.plinth.text.template.ChatTemplateException;
@@ -89,8 +91,14 @@ record ChatCompletions(Catalog catalog, ServerConfig config, Metrics metrics) {
 
     /** What the reply must be: a forced tool call, else the response format, else anything. */
     private static JsonGrammar.Alternatives grammar(Fields f, Tools tools) {
-        JsonGrammar.Alternatives format = responseFormat(f);
-        JsonGrammar.Alternatives call = tools == null ? null : tools.grammar();
+        JsonGrammar.Alternatives format;
+        JsonGrammar.Alternatives call;
+        try {
+            format = responseFormat(f);
+            call = tools == null ? null : tools.grammar();
+        } catch (JsonSchemaException e) {
+            throw ApiException.invalid("response_format", e.getMessage());
+        }
         if (call != null && format != null) {
             throw ApiException.invalid("response_format", "A required tool call and a response_format cannot both shape the "
                     + "reply.");

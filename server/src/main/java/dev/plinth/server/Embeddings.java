@@ -3,6 +3,7 @@ package dev.plinth.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.api.TextEmbedder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,7 +19,7 @@ record Embeddings(Catalog catalog, Metrics metrics) {
     void handle(Call call, Access access) throws IOException {
         Fields f = new Fields(Json.parseObject(call.body()));
         ServedModel model = Models.find(catalog, access, f);
-        EncoderModel encoder = model.encoder();
+        TextEmbedder encoder = model.encoder();
         if (encoder == null) {
             throw ApiException.invalid("model", "The model '" + model.id() + "' is a decoder; embeddings come from encoder "
                     + "models (BERT family).");
@@ -32,14 +33,14 @@ record Embeddings(Catalog catalog, Metrics metrics) {
         if (input == null) {
             throw ApiException.invalid("input", "'input' is required.");
         }
-        float[][] vectors;
+        List<float[]> vectors;
         int tokens = 0;
         if (input.isTextual() || (input.isArray() && !input.isEmpty() && input.get(0).isTextual())) {
             List<String> texts = texts(input);
             for (String t : texts) {
                 tokens += encoder.tokenize(t).length;
             }
-            vectors = encoder.embed(texts);
+            vectors = encoder.embedAll(texts);
         } else {
             List<int[]> ids = ids(input, encoder.vocabSize());
             for (int[] i : ids) {
@@ -47,8 +48,8 @@ record Embeddings(Catalog catalog, Metrics metrics) {
             }
             vectors = encoder.embedIds(ids);
         }
-        if (f.has("dimensions") && f.get("dimensions").asInt() != vectors[0].length) {
-            throw ApiException.invalid("dimensions", "This model gives " + vectors[0].length + " dimensions; it cannot give "
+        if (f.has("dimensions") && f.get("dimensions").asInt() != vectors.getFirst().length) {
+            throw ApiException.invalid("dimensions", "This model gives " + vectors.getFirst().length + " dimensions; it cannot give "
                     + f.get("dimensions").asInt() + ".");
         }
         call.json(200, body(model.id(), vectors, format.equals("base64"), tokens));
@@ -93,19 +94,19 @@ record Embeddings(Catalog catalog, Metrics metrics) {
         }
     }
 
-    private static ObjectNode body(String model, float[][] vectors, boolean base64, int tokens) {
+    private static ObjectNode body(String model, List<float[]> vectors, boolean base64, int tokens) {
         ObjectNode body = Json.object();
         body.put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (int i = 0; i < vectors.length; i++) {
+        for (int i = 0; i < vectors.size(); i++) {
             ObjectNode item = data.addObject();
             item.put("object", "embedding");
             item.put("index", i);
             if (base64) {
-                item.put("embedding", base64(vectors[i]));
+                item.put("embedding", base64(vectors.get(i)));
             } else {
                 ArrayNode values = item.putArray("embedding");
-                for (float v : vectors[i]) {
+                for (float v : vectors.get(i)) {
                     values.add(v);
                 }
             }

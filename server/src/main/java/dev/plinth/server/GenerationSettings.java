@@ -1,6 +1,7 @@
 package dev.plinth.server;
 
 import dev.plinth.model.SamplingParams;
+import dev.plinth.model.json.JsonGrammar;
 import java.util.List;
 import java.util.Map;
 

@@ -7,6 +7,8 @@ import dev.plinth.model.Sampler;
 import dev.plinth.model.StopMatcher;
 import dev.plinth.model.TokenLogProbs;
 import dev.plinth.model.TokenStreamDecoder;
+import dev.plinth.model.json.Constraint;
+import dev.plinth.model.json.TokenBytes;
 import dev.plinth.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.plinth.server;
 
+import dev.plinth.api.TextEmbedder;
 import dev.plinth.model.AppliedAdapter;
 import dev.plinth.product.Profile;
 import dev.plinth.text.template.ProductPrompt;
@@ -18,7 +19,7 @@ import java.util.List;
  * @param knowledge what grounds its chats in retrieved passages, or null
  */
 record ServedModel(String id, String digest, String parent, String root, long created, Profile profile,
-                   List<AppliedAdapter> adapters, DecoderBase base, EncoderModel encoder, Prompts prompts,
+                   List<AppliedAdapter> adapters, DecoderBase base, TextEmbedder encoder, Prompts prompts,
                    Knowledge knowledge) {
 
     ServedModel {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.model.json.JsonGrammar;
 import dev.plinth.text.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;

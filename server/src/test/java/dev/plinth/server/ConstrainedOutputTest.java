@@ -11,6 +11,7 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.plinth.model.json.JsonGrammar;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

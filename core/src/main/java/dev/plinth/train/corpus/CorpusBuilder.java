@@ -3,15 +3,10 @@ package dev.plinth.train.corpus;
 import dev.plinth.text.Tokenizer;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
@@ -22,12 +17,8 @@ import java.util.stream.IntStream;
  * drops empty ones, exact duplicates (SHA-256 of the normalised text, across all sources) and near
  * duplicates ({@link NearDuplicates}), assigns each survivor to train or validation by its hash,
  * tokenizes batches in parallel, and writes {@code train-NNNNN.bin} / {@code validation-NNNNN.bin}
- * {@link TokenShard}s and a {@link DatasetCard} into the output folder.
- *
- * <p>The split is a function of the document text and the seed only: a document whose hash maps
- * below {@code validationFraction} is held out wherever and whenever it appears. Training documents
- * are written {@code floor(weight)} times plus once more with probability {@code frac(weight)}
- * (decided by another part of the same hash); validation documents are written once.
+ * {@link TokenShard}s and a {@link DatasetCard} into the output folder. The decisions, shards and
+ * card are {@link CorpusWriter}'s, which the Spark job drives the same way.
  */
 public final class CorpusBuilder {
 
@@ -92,79 +83,61 @@ public final class CorpusBuilder {
 
     /** Builds into {@code outDir} (created if needed) and returns the card it wrote. */
     public DatasetCard build(Path outDir) throws IOException {
-        Files.createDirectories(outDir);
-        Set<HashKey> seen = new HashSet<>();
-        NearDuplicates.Parameters minHash = NearDuplicates.Parameters.DEFAULT;
-        NearDuplicates near = new NearDuplicates(minHash);
-        ShardSink train = new ShardSink(outDir, "train");
-        ShardSink validation = new ShardSink(outDir, "validation");
-        List<DatasetCard.SourceStats> stats = new ArrayList<>();
-        long[] before = new long[3]; // documents read, bytes read, documents kept by earlier sources
+        CorpusWriter writer = new CorpusWriter(outDir, tokenizer, tokenizerName, validationFraction, seed, shardTokens);
+        NearDuplicates signatures = new NearDuplicates(writer.minHash());
+        long[] read = new long[2]; // documents and bytes read, over all sources
         try (ForkJoinPool pool = new ForkJoinPool(threads)) {
             for (CorpusSource source : sources) {
-                Counts c = new Counts();
+                writer.startSource(source);
                 List<Pending> batch = new ArrayList<>();
                 source.forEach(doc -> {
-                    c.read++;
-                    String text = TextNormalizer.normalize(doc.text());
-                    long bytes = text.getBytes(StandardCharsets.UTF_8).length;
-                    c.bytesRead += bytes;
-                    if (text.isEmpty()) {
-                        c.empty++;
+                    String text = DocumentKey.normalize(doc.text());
+                    DocumentKey key = DocumentKey.of(text);
+                    read[0]++;
+                    read[1] += key.bytes();
+                    CorpusWriter.Placement placement = writer.admit(key, () -> signatures.signature(text));
+                    if (placement == null) {
                         return;
                     }
-                    byte[] sha = TokenShard.sha256(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-                    ByteBuffer shaBuf = ByteBuffer.wrap(sha);
-                    HashKey key = new HashKey(shaBuf.getLong(0), shaBuf.getLong(8));
-                    if (!seen.add(key)) {
-                        c.exact++;
-                        c.exactBytes += bytes;
-                        return;
-                    }
-                    if (!near.addIfNew(text)) {
-                        c.near++;
-                        c.nearBytes += bytes;
-                        return;
-                    }
-                    c.bytesKept += bytes;
-                    boolean held = unit(NearDuplicates.mix(key.hi() ^ seed)) < validationFraction;
-                    int copies = 1;
-                    if (held) {
-                        c.validation++;
-                    } else {
-                        c.train++;
-                        double w = source.weight();
-                        copies = (int) Math.floor(w) + (unit(NearDuplicates.mix(key.lo() ^ ~seed)) < w - Math.floor(w) ? 1 : 0);
-                        c.trainCopies += copies;
-                    }
-                    batch.add(new Pending(text, held, copies));
+                    batch.add(new Pending(text, placement));
                     if (batch.size() >= batchDocuments) {
-                        flush(pool, batch, c, train, validation);
-                        progress.accept(new Progress(source.name(), before[0] + c.read, before[1] + c.bytesRead,
-                                before[2] + c.train + c.validation, train.tokens + validation.tokens));
+                        flush(pool, batch, writer);
+                        progress.accept(new Progress(source.name(), read[0], read[1], writer.documentsKept(), writer.tokensWritten()));
                     }
                 });
-                flush(pool, batch, c, train, validation);
-                progress.accept(new Progress(source.name(), before[0] + c.read, before[1] + c.bytesRead,
-                        before[2] + c.train + c.validation, train.tokens + validation.tokens));
-                before[0] += c.read;
-                before[1] += c.bytesRead;
-                before[2] += c.train + c.validation;
-                stats.add(new DatasetCard.SourceStats(source.name(), kind(source), source.weight(), c.read, c.bytesRead, c.empty,
-                        c.exact, c.exactBytes, c.near, c.nearBytes, c.train, c.trainCopies, c.validation, c.bytesKept,
-                        c.trainTokens, c.validationTokens));
+                flush(pool, batch, writer);
+                progress.accept(new Progress(source.name(), read[0], read[1], writer.documentsKept(), writer.tokensWritten()));
             }
         }
-        train.finish();
-        validation.finish();
-        DatasetCard card = new DatasetCard(tokenizerName, tokenizer.vocabSize(), tokenizer.eosId(),
-                TokenShard.tokenBytesFor(tokenizer.vocabSize()), validationFraction, seed, minHash, stats,
-                train.documents, train.tokens, validation.documents, validation.tokens, train.names, validation.names);
-        card.write(outDir);
-        return card;
+        return writer.finish();
     }
 
-    private void flush(ForkJoinPool pool, List<Pending> batch, Counts c, ShardSink train, ShardSink validation) throws IOException {
+    /** The sources added, in order. */
+    public List<CorpusSource> sources() {
+        return List.copyOf(sources);
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public String tokenizerName() {
+        return tokenizerName;
+    }
+
+    public double validationFraction() {
+        return validationFraction;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int shardTokens() {
+        return shardTokens;
+    }
+
+    private void flush(ForkJoinPool pool, List<Pending> batch, CorpusWriter writer) throws IOException {
         if (batch.isEmpty()) {
             return;
         }
@@ -179,89 +152,11 @@ public final class CorpusBuilder {
             throw new IOException("tokenizing failed", e.getCause());
         }
         for (int i = 0; i < ids.length; i++) {
-            Pending p = batch.get(i);
-            long n = ids[i].length + 1L;
-            if (p.held()) {
-                validation.add(ids[i]);
-                c.validationTokens += n;
-            } else {
-                for (int k = 0; k < p.copies(); k++) {
-                    train.add(ids[i]);
-                    c.trainTokens += n;
-                }
-            }
+            writer.write(batch.get(i).placement(), ids[i]);
         }
         batch.clear();
     }
 
-    private static String kind(CorpusSource s) {
-        return switch (s) {
-            case CorpusSource.Text t -> t.splitParagraphs() ? "text-paragraphs" : "text";
-            case CorpusSource.Jsonl j -> "jsonl:" + j.field();
-            case CorpusSource.Archive a -> "archive";
-            case CorpusSource.Auto a -> "auto";
-        };
-    }
-
-    /** A uniform double in [0, 1) from the top 53 bits. */
-    private static double unit(long h) {
-        return (h >>> 11) * 0x1.0p-53;
-    }
-
-    private record HashKey(long hi, long lo) {
-    }
-
-    private record Pending(String text, boolean held, int copies) {
-    }
-
-    private static final class Counts {
-        long read, bytesRead, empty, exact, exactBytes, near, nearBytes, train, trainCopies, validation, bytesKept, trainTokens, validationTokens;
-    }
-
-    /** Buffers ids of whole documents and writes a shard when the next would overflow it. */
-    private final class ShardSink {
-        final Path dir;
-        final String prefix;
-        final List<String> names = new ArrayList<>();
-        int[] buf = new int[1024];
-        int length;
-        long bufDocs;
-        long documents;
-        long tokens;
-
-        ShardSink(Path dir, String prefix) {
-            this.dir = dir;
-            this.prefix = prefix;
-        }
-
-        void add(int[] ids) throws IOException {
-            int need = ids.length + 1;
-            if (length > 0 && (long) length + need > shardTokens) {
-                writeShard();
-            }
-            if ((long) length + need > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) length + need, 2L * buf.length)));
-            }
-            System.arraycopy(ids, 0, buf, length, ids.length);
-            length += ids.length;
-            buf[length++] = tokenizer.eosId();
-            bufDocs++;
-            documents++;
-            tokens += need;
-        }
-
-        void finish() throws IOException {
-            if (length > 0) {
-                writeShard();
-            }
-        }
-
-        private void writeShard() throws IOException {
-            String name = String.format("%s-%05d.bin", prefix, names.size());
-            TokenShard.write(dir.resolve(name), buf, length, tokenizer.vocabSize(), tokenizer.eosId(), bufDocs);
-            names.add(name);
-            length = 0;
-            bufDocs = 0;
-        }
+    private record Pending(String text, CorpusWriter.Placement placement) {
     }
 }

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -33,6 +34,14 @@ public sealed interface CorpusSource {
     /** Calls {@code sink} for every document, in a deterministic order. */
     void forEach(DocumentSink sink) throws IOException;
 
+    /**
+     * This source as parts (one file or archive each) whose documents, read one part after another,
+     * are exactly {@link #forEach}'s: the units another thread or machine can read alone.
+     */
+    default List<CorpusSource> parts() throws IOException {
+        return List.of(this);
+    }
+
     @FunctionalInterface
     interface DocumentSink {
         void accept(Document document) throws IOException;
@@ -50,38 +59,45 @@ public sealed interface CorpusSource {
         }
 
         @Override
-        public void forEach(DocumentSink sink) throws IOException {
-            List<Path> files;
-            if (Files.isDirectory(path)) {
-                try (Stream<Path> walk = Files.walk(path)) {
-                    files = walk.filter(Files::isRegularFile).filter(p -> matches(p.getFileName().toString(), extensions)).sorted().toList();
-                }
-            } else {
-                files = List.of(path);
+        public List<CorpusSource> parts() throws IOException {
+            if (!Files.isDirectory(path)) {
+                return List.of(this);
             }
-            for (Path file : files) {
-                String origin = file.toString();
-                if (!splitParagraphs) {
-                    try (InputStream in = Files.newInputStream(file)) {
-                        sink.accept(new Document(name, origin, new String(in.readNBytes(MAX_DOCUMENT_BYTES), StandardCharsets.UTF_8)));
-                    }
-                    continue;
+            try (Stream<Path> walk = Files.walk(path)) {
+                return walk.filter(Files::isRegularFile).filter(p -> matches(p.getFileName().toString(), extensions)).sorted()
+                        .map(file -> (CorpusSource) new Text(name, file, Set.of(), splitParagraphs, weight)).toList();
+            }
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            if (Files.isDirectory(path)) {
+                for (CorpusSource part : parts()) {
+                    part.forEach(sink);
                 }
-                try (BoundedLines r = new BoundedLines(file, MAX_DOCUMENT_BYTES)) {
-                    StringBuilder para = new StringBuilder();
-                    int n = 0;
-                    for (String line = r.next(); ; line = r.next()) {
-                        if (line == null || line.isBlank()) {
-                            if (!para.isEmpty()) {
-                                sink.accept(new Document(name, origin + "#" + n++, para.toString()));
-                                para.setLength(0);
-                            }
-                            if (line == null) {
-                                break;
-                            }
-                        } else if (para.length() < MAX_DOCUMENT_BYTES) {
-                            para.append(line).append('\n');
+                return;
+            }
+            String origin = path.toString();
+            if (!splitParagraphs) {
+                try (InputStream in = Files.newInputStream(path)) {
+                    sink.accept(new Document(name, origin, new String(in.readNBytes(MAX_DOCUMENT_BYTES), StandardCharsets.UTF_8)));
+                }
+                return;
+            }
+            try (BoundedLines r = new BoundedLines(path, MAX_DOCUMENT_BYTES)) {
+                StringBuilder para = new StringBuilder();
+                int n = 0;
+                for (String line = r.next(); ; line = r.next()) {
+                    if (line == null || line.isBlank()) {
+                        if (!para.isEmpty()) {
+                            sink.accept(new Document(name, origin + "#" + n++, para.toString()));
+                            para.setLength(0);
                         }
+                        if (line == null) {
+                            break;
+                        }
+                    } else if (para.length() < MAX_DOCUMENT_BYTES) {
+                        para.append(line).append('\n');
                     }
                 }
             }
@@ -168,20 +184,28 @@ public sealed interface CorpusSource {
         }
 
         @Override
-        public void forEach(DocumentSink sink) throws IOException {
+        public List<CorpusSource> parts() throws IOException {
             if (!Files.isDirectory(path)) {
-                of(path, true).forEach(sink);
-                return;
+                return List.of(of(path, true));
             }
             List<Path> files;
             try (Stream<Path> walk = Files.walk(path)) {
                 files = walk.filter(Files::isRegularFile).sorted().toList();
             }
+            List<CorpusSource> parts = new ArrayList<>();
             for (Path file : files) {
                 CorpusSource s = of(file, false);
                 if (s != null) {
-                    s.forEach(sink);
+                    parts.add(s);
                 }
+            }
+            return parts;
+        }
+
+        @Override
+        public void forEach(DocumentSink sink) throws IOException {
+            for (CorpusSource part : parts()) {
+                part.forEach(sink);
             }
         }
 

@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  */
 public final class NearDuplicates {
 
-    public record Parameters(int shingle, int bands, int rows, double threshold, long seed) {
+    public record Parameters(int shingle, int bands, int rows, double threshold, long seed) implements java.io.Serializable {
         public static final Parameters DEFAULT = new Parameters(5, 16, 8, 0.7, 0x5eed_c0de_2026L);
 
         public Parameters {
@@ -53,7 +53,14 @@ public final class NearDuplicates {
 
     /** Adds {@code text} unless it is a near-duplicate of a document already added; returns whether it was added. */
     public boolean addIfNew(String text) {
-        int[] sig = signature(text);
+        return addIfNew(signature(text));
+    }
+
+    /** As {@link #addIfNew(String)}, for a document whose {@link #signature} was computed elsewhere (another thread or machine). */
+    public boolean addIfNew(int[] sig) {
+        if (sig.length != keys.length) {
+            throw new IllegalArgumentException("signature of " + sig.length + " values; these parameters make " + keys.length);
+        }
         long[] bandHashes = new long[params.bands()];
         for (int b = 0; b < params.bands(); b++) {
             long h = b;
@@ -78,7 +85,8 @@ public final class NearDuplicates {
         return true;
     }
 
-    int[] signature(String text) {
+    /** The MinHash signature of {@code text}: a pure function of the text and the parameters. */
+    public int[] signature(String text) {
         List<String> words = words(text);
         int[] sig = new int[keys.length];
         java.util.Arrays.fill(sig, Integer.MAX_VALUE);

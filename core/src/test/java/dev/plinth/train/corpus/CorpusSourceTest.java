@@ -27,6 +27,25 @@ class CorpusSourceTest {
     }
 
     @Test
+    void partsReadInOrderAreTheWholeSource() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("mixed"));
+        Files.writeString(folder.resolve("b.md"), "b one\n\nb two\n");
+        Files.writeString(folder.resolve("a.jsonl"), "{\"text\": \"a1\"}\n{\"text\": \"a2\"}\n");
+        Files.writeString(Files.createDirectories(folder.resolve("sub")).resolve("c.txt"), "c\n");
+        Files.writeString(folder.resolve("skipped.bin"), "x");
+        for (CorpusSource s : List.of(new CorpusSource.Auto("m", folder, Set.of("md", "txt"), "text", true, 1),
+                new CorpusSource.Text("t", folder, Set.of("md", "txt"), false, 1))) {
+            List<String> fromParts = new ArrayList<>();
+            for (CorpusSource part : s.parts()) {
+                assertTrue(part.parts().equals(List.of(part)), "a part is one unit: " + part);
+                fromParts.addAll(texts(part));
+            }
+            assertEquals(texts(s), fromParts);
+        }
+        assertEquals(3, new CorpusSource.Auto("m", folder, Set.of("md", "txt"), "text", true, 1).parts().size());
+    }
+
+    @Test
     void jsonlTakesStringFieldSkipsOthersAndToleratesBadUtf8() throws IOException {
         Path f = dir.resolve("x.jsonl");
         byte[] bad = "{\"t\": \"caf\u00e9 \u00ff\"}\r\n".getBytes(StandardCharsets.UTF_8);

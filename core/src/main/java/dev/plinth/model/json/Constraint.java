@@ -1,4 +1,4 @@
-package dev.plinth.server;
+package dev.plinth.model.json;
 
 import java.util.Set;
 
@@ -7,20 +7,20 @@ import java.util.Set;
  * the grammar cannot take next, or that would leave too few tokens to complete the JSON, are set to
  * minus infinity; the end tokens are allowed only once the JSON is complete.
  */
-final class Constraint {
+public final class Constraint {
 
     private final byte[][] tokenBytes;
     private final Set<Integer> endTokens;
     private JsonGrammar.Alternatives state;
 
-    Constraint(JsonGrammar.Alternatives start, byte[][] tokenBytes, Set<Integer> endTokens) {
+    public Constraint(JsonGrammar.Alternatives start, byte[][] tokenBytes, Set<Integer> endTokens) {
         this.state = start;
         this.tokenBytes = tokenBytes;
         this.endTokens = endTokens;
     }
 
     /** Whether the JSON is complete and nothing can follow: the sequence ends here. */
-    boolean finished() {
+    public boolean finished() {
         return state.finished();
     }
 
@@ -29,7 +29,7 @@ final class Constraint {
      * sequence may still write. With a vocabulary that has single-byte tokens the JSON always
      * completes in time; without any allowed token, the end tokens are let through.
      */
-    void mask(float[] logits, int tokensLeft) {
+    public void mask(float[] logits, int tokensLeft) {
         boolean any = false;
         for (int t = 0; t < logits.length; t++) {
             if (logits[t] == Float.NEGATIVE_INFINITY) {
@@ -59,7 +59,7 @@ final class Constraint {
     }
 
     /** Moves past a sampled token (not an end token). */
-    void accept(int token) {
+    public void accept(int token) {
         JsonGrammar.Alternatives next = state.feed(tokenBytes[token]);
         if (next != null) {
             state = next;

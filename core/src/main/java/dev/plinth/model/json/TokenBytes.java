@@ -1,4 +1,4 @@
-package dev.plinth.server;
+package dev.plinth.model.json;
 
 import dev.plinth.text.Tokenizer;
 import java.nio.charset.StandardCharsets;
@@ -12,14 +12,14 @@ import java.util.WeakHashMap;
  * shows as U+FFFD, which a grammar treats as any character inside a string. Computed once per
  * tokenizer.
  */
-final class TokenBytes {
+public final class TokenBytes {
 
     private static final Map<Tokenizer, byte[][]> CACHE = new WeakHashMap<>();
 
     private TokenBytes() {
     }
 
-    static synchronized byte[][] of(Tokenizer tokenizer) {
+    public static synchronized byte[][] of(Tokenizer tokenizer) {
         return CACHE.computeIfAbsent(tokenizer, TokenBytes::compute);
     }
 

@@ -1,6 +1,8 @@
-package dev.plinth.server;
+package dev.plinth.model.json;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ import java.util.Set;
  * maxItems}, {@code enum}, {@code const}, {@code minLength}, {@code maxLength}, and the annotations
  * that do not constrain) are refused with a message naming them, rather than ignored.
  */
-final class JsonGrammar {
+public final class JsonGrammar {
 
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "examples", "default",
             "additionalProperties", "required", "strict", "$comment", "format");
@@ -32,31 +34,44 @@ final class JsonGrammar {
     private static final int MAX_FRACTION_DIGITS = 6;
     private static final int MAX_DEPTH = 16;
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private JsonGrammar() {
     }
 
     /** Any JSON object. */
-    static State object() {
+    public static State object() {
         return new State(new Literal("{", 0, new AnyObject(0, AnyObject.OPEN)), null);
     }
 
     /** What {@code schema} allows. */
-    static State of(JsonNode schema) {
+    public static State of(JsonNode schema) {
         return new State(frame(schema, 0, "schema"), null);
     }
 
+    /** What the JSON Schema {@code schemaJson} (its text) allows. */
+    public static State of(String schemaJson) {
+        JsonNode schema;
+        try {
+            schema = MAPPER.readTree(schemaJson);
+        } catch (JsonProcessingException e) {
+            throw new JsonSchemaException("the schema is not valid JSON: " + e.getOriginalMessage());
+        }
+        return of(schema);
+    }
+
     /** Any of several grammars (a tool call of one of several functions): each byte goes to all that can take it. */
-    record Alternatives(List<State> states) {
-        Alternatives {
+    public record Alternatives(List<State> states) {
+        public Alternatives {
             states = List.copyOf(states);
         }
 
-        static Alternatives of(State state) {
+        public static Alternatives of(State state) {
             return new Alternatives(List.of(state));
         }
 
         /** The alternatives after {@code bytes}, or null when none can take them. */
-        Alternatives feed(byte[] bytes) {
+        public Alternatives feed(byte[] bytes) {
             List<State> next = new ArrayList<>(states.size());
             for (State s : states) {
                 State n = s.feed(bytes);
@@ -67,15 +82,15 @@ final class JsonGrammar {
             return next.isEmpty() ? null : new Alternatives(next);
         }
 
-        boolean finished() {
+        public boolean finished() {
             return states.stream().allMatch(State::finished);
         }
 
-        boolean accepting() {
+        public boolean accepting() {
             return states.stream().anyMatch(State::accepting);
         }
 
-        int cost() {
+        public int cost() {
             return states.stream().mapToInt(State::cost).min().orElse(0);
         }
     }
@@ -83,7 +98,7 @@ final class JsonGrammar {
     // ---- the automaton's state: a stack of frames ----
 
     /** A position in the JSON being written: the frame writing the innermost value over its parents. */
-    static final class State {
+    public static final class State {
         private final Frame top;
         private final State parent;
         private final int cost;
@@ -95,7 +110,7 @@ final class JsonGrammar {
         }
 
         /** The state after {@code b} (0–255), or null when {@code b} cannot come next. */
-        State feed(int b) {
+        public State feed(int b) {
             if (top == null) {
                 return null;
             }
@@ -109,7 +124,7 @@ final class JsonGrammar {
         }
 
         /** The state after all of {@code bytes}, or null. */
-        State feed(byte[] bytes) {
+        public State feed(byte[] bytes) {
             State s = this;
             for (int i = 0; i < bytes.length && s != null; i++) {
                 s = s.feed(bytes[i] & 0xff);
@@ -118,17 +133,17 @@ final class JsonGrammar {
         }
 
         /** Whether the JSON is complete and nothing more can follow. */
-        boolean finished() {
+        public boolean finished() {
             return top == null;
         }
 
         /** Whether the JSON written so far is a complete value (it may still go on, as a number may). */
-        boolean accepting() {
+        public boolean accepting() {
             return top == null || (parent == null && top.complete());
         }
 
         /** The fewest bytes that complete the value. */
-        int cost() {
+        public int cost() {
             return cost;
         }
     }
@@ -174,14 +189,14 @@ final class JsonGrammar {
 
     static Frame frame(JsonNode schema, int depth, String where) {
         if (depth > MAX_DEPTH) {
-            throw ApiException.invalid("response_format", "The schema nests deeper than " + MAX_DEPTH + " levels.");
+            throw new JsonSchemaException("The schema nests deeper than " + MAX_DEPTH + " levels.");
         }
         if (schema == null || !schema.isObject()) {
-            throw ApiException.invalid("response_format", where + " must be a JSON Schema object.");
+            throw new JsonSchemaException(where + " must be a JSON Schema object.");
         }
         schema.fieldNames().forEachRemaining(key -> {
             if (!UNDERSTOOD.contains(key) && !ANNOTATIONS.contains(key)) {
-                throw ApiException.invalid("response_format", where + " uses '" + key + "', which constrained decoding does "
+                throw new JsonSchemaException(where + " uses '" + key + "', which constrained decoding does "
                         + "not support (supported: " + UNDERSTOOD + ").");
             }
         });
@@ -192,7 +207,7 @@ final class JsonGrammar {
             List<JsonNode> options = new ArrayList<>();
             schema.get("enum").forEach(options::add);
             if (options.isEmpty()) {
-                throw ApiException.invalid("response_format", where + ".enum must not be empty.");
+                throw new JsonSchemaException(where + ".enum must not be empty.");
             }
             return choice(options);
         }
@@ -204,10 +219,10 @@ final class JsonGrammar {
                     JsonString.OPEN, 0, 0);
             case "integer" -> new JsonNumber(false, JsonNumber.START, 0);
             case "number" -> new JsonNumber(true, JsonNumber.START, 0);
-            case "boolean" -> choice(List.of(Json.MAPPER.getNodeFactory().booleanNode(true),
-                    Json.MAPPER.getNodeFactory().booleanNode(false)));
+            case "boolean" -> choice(List.of(MAPPER.getNodeFactory().booleanNode(true),
+                    MAPPER.getNodeFactory().booleanNode(false)));
             case "null" -> new Literal("null", 0, null);
-            default -> throw ApiException.invalid("response_format", where + " needs a 'type' of object, array, string, integer, "
+            default -> throw new JsonSchemaException(where + " needs a 'type' of object, array, string, integer, "
                     + "number, boolean or null (or an enum or const), not '" + type + "'.");
         };
     }
@@ -215,7 +230,7 @@ final class JsonGrammar {
     private static Frame choice(List<JsonNode> options) {
         List<String> texts = new ArrayList<>();
         for (JsonNode o : options) {
-            texts.add(Json.write(o));
+            texts.add(write(o));
         }
         return new Choice(texts, 0);
     }
@@ -232,7 +247,7 @@ final class JsonGrammar {
             if (text.length() > 1 || !parts.isEmpty()) {
                 text.append(',');
             }
-            text.append(Json.write(Json.MAPPER.getNodeFactory().textNode(p.getKey()))).append(':');
+            text.append(write(MAPPER.getNodeFactory().textNode(p.getKey()))).append(':');
             parts.add(text.toString());
             text.setLength(0);
             parts.add(frame(p.getValue(), depth + 1, where + ".properties." + p.getKey()));
@@ -247,7 +262,7 @@ final class JsonGrammar {
         int min = schema.path("minItems").asInt(0);
         int max = schema.path("maxItems").asInt(Integer.MAX_VALUE);
         if (min > 64 || min > max) {
-            throw ApiException.invalid("response_format", where + " asks for " + min + " to " + max + " items.");
+            throw new JsonSchemaException(where + " asks for " + min + " to " + max + " items.");
         }
         return new JsonArray(items, item == null ? 1 : item.cost(), depth, min, max, 0, JsonArray.OPEN);
     }
@@ -505,7 +520,16 @@ final class JsonGrammar {
         }
     }
 
-    static byte[] bytes(String s) {
+    private static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+    }
+
+    /** The UTF-8 bytes of {@code s}, as {@link State#feed(byte[])} takes them. */
+    public static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 }

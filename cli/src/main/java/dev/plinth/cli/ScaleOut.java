@@ -1,0 +1,55 @@
+package dev.plinth.cli;
+
+import dev.plinth.eval.Evaluator;
+import dev.plinth.eval.Task;
+import dev.plinth.eval.TaskResult;
+import dev.plinth.knowledge.Ingest;
+import dev.plinth.knowledge.KnowledgeEmbedder;
+import dev.plinth.train.corpus.CorpusBuilder;
+import dev.plinth.train.corpus.DatasetCard;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where the commands that can outgrow one machine run their work: here ({@link #LOCAL}), or as
+ * cluster jobs (module {@code spark}, which starts this CLI with its own). The commands parse, check
+ * and report the same way either way; only the step named here is handed over.
+ */
+public interface ScaleOut {
+
+    /** Everything on this machine: the commands' own code paths. */
+    ScaleOut LOCAL = new ScaleOut() {
+    };
+
+    /**
+     * Builds the corpus {@code builder} describes (sources, split, seed, shard size) into {@code output}
+     * and returns the card; {@code tokenizer} is the file or folder the builder's tokenizer was loaded
+     * from, for workers that load their own.
+     */
+    default DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
+        return builder.build(output);
+    }
+
+    /**
+     * Runs one task of {@code plinth eval} with {@code evaluator}; {@code work} says how a worker
+     * opens the same model and task to score a range of its items.
+     */
+    default TaskResult evaluate(Evaluator evaluator, Task task, EvalWork work, Evaluator.Progress progress) throws IOException {
+        return evaluator.run(task, progress);
+    }
+
+    /**
+     * Who reads, chunks and embeds the files of {@code plinth knowledge create}; {@code home} is the Plinth
+     * home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
+     */
+    default Ingest.Work knowledgeWork(KnowledgeEmbedder embedder, Path home) {
+        return Ingest.Work.local(embedder);
+    }
+
+    /** Completes the prompts of {@code plinth run --input}, in order; {@code work} says how a worker opens the same model. */
+    default List<RunWork.Completion> complete(RunWork work, List<RunWork.Prompt> prompts) throws IOException {
+        return work.complete(prompts);
+    }
+}
