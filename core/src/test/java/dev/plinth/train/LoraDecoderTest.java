@@ -95,9 +95,14 @@ class LoraDecoderTest {
                     LoraAdapter adapter = m.adapter(Map.of());
                     AppliedAdapter applied = new AppliedAdapter("trained", adapter, 1f);
                     double adapted = worstDifference(m, inference, tokens, List.of(applied));
-                    System.out.printf("%s %s: max |logit difference| base %.2e, B = 0 %.2e, adapted %.2e%n", arch, type,
-                            plain, zeroB, adapted);
-                    assertTrue(plain <= 1e-5 && zeroB <= 1e-5 && adapted <= 1e-5, arch + " " + type);
+                    // The two paths sum the pairs' products in different orders (GEMM panels against
+                    // matrix-vector lanes, 8 or 16 wide), so the adapted logits agree to float rounding
+                    // relative to their size, not absolutely: 2e-6 of the largest logit is twice the most
+                    // measured (9.6e-7, qwen2 F32 under -XX:UseAVX=2; 5.9e-7 with AVX-512).
+                    double scale = Math.max(1, largestLogit(inference, tokens, List.of(applied)));
+                    System.out.printf("%s %s: max |logit difference| base %.2e, B = 0 %.2e, adapted %.2e (largest |logit| %.1f)%n",
+                            arch, type, plain, zeroB, adapted, scale);
+                    assertTrue(plain <= 1e-5 && zeroB <= 1e-5 && adapted <= 2e-6 * scale, arch + " " + type);
                     double moved = worstDifference(m, inference, tokens, List.of());
                     assertTrue(moved > 0.1, "the pairs should move the logits, moved " + moved);
                 }
@@ -126,6 +131,16 @@ class LoraDecoderTest {
             tape.backward(m.loss(tape, tokens, targets, Trainer.IGNORE));
             m.trainable().values().forEach(v -> assertTrue(v.grad() != null, v.name()));
         }
+    }
+
+    private static double largestLogit(DecoderModel inference, int[][] tokens, List<AppliedAdapter> adapters) {
+        double largest = 0;
+        for (int[] sequence : tokens) {
+            for (float logit : inference.forwardAll(inference.newSession(SEQ, adapters), sequence)) {
+                largest = Math.max(largest, Math.abs(logit));
+            }
+        }
+        return largest;
     }
 
     private static double worstDifference(TrainableDecoder m, DecoderModel inference, int[][] tokens,
