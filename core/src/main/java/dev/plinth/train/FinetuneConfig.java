@@ -48,7 +48,7 @@ public record FinetuneConfig(String method, String init, String task, int rank, 
                              boolean rsLora, long steps, double epochs, int batch, int gradAccum, double lr, double minLr,
                              long warmup, double weightDecay, double beta1, double beta2, double clip, long evalEvery,
                              int evalBatches, long checkpointEvery, long seed, int context, double valFraction,
-                             boolean skipBad, boolean recompute) {
+                             boolean skipBad, boolean recompute) implements OptimizerSettings {
 
     /** Every key, in the order files list them. */
     public static final List<String> KEYS = List.of("method", "init", "task", "rank", "alpha", "dropout", "targets", "rslora",
@@ -174,17 +174,7 @@ public record FinetuneConfig(String method, String init, String task, int rank, 
         m.put("epochs", Double.toString(epochs));
         m.put("batch", Integer.toString(batch));
         m.put("grad-accum", Integer.toString(gradAccum));
-        m.put("lr", Double.toString(lr));
-        m.put("min-lr", Double.toString(minLr));
-        m.put("warmup", Long.toString(warmup));
-        m.put("weight-decay", Double.toString(weightDecay));
-        m.put("beta1", Double.toString(beta1));
-        m.put("beta2", Double.toString(beta2));
-        m.put("clip", Double.toString(clip));
-        m.put("eval-every", Long.toString(evalEvery));
-        m.put("eval-batches", Integer.toString(evalBatches));
-        m.put("checkpoint-every", Long.toString(checkpointEvery));
-        m.put("seed", Long.toString(seed));
+        putOptimizerKeys(m);
         m.put("context", Integer.toString(context));
         m.put("val-fraction", Double.toString(valFraction));
         m.put("skip-bad", Boolean.toString(skipBad));

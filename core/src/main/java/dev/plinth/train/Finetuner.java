@@ -165,10 +165,8 @@ public final class Finetuner implements AutoCloseable {
         this.source = source;
         this.dataCard = dataCard();
         Map<String, Variable> trained = model.trainable();
-        AdamW optimizer = new AdamW(trained.values(),
-                new AdamW.Settings(config.beta1(), config.beta2(), 1e-8, config.weightDecay()), AdamW.decayMatrices(true));
-        Trainer.Schedule schedule = new Trainer.Schedule(config.steps(), config.gradAccum(), config.lr(), config.minLr(),
-                config.warmup(), config.clip(), config.evalEvery(), config.checkpointEvery());
+        AdamW optimizer = config.optimizer(trained.values());
+        Trainer.Schedule schedule = config.schedule();
         this.trainer = new Trainer(out, schedule, trained, optimizer, batches(samplerState), validation(), objective(),
                 new Trainer.Identity(config.toProperties(), model.config().vocabSize()), title(), at);
     }

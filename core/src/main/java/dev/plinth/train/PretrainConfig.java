@@ -48,7 +48,7 @@ import java.util.function.Function;
 public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int ffn, int context, boolean tied,
                              double ropeBase, int batch, int gradAccum, long steps, double lr, double minLr, long warmup,
                              double weightDecay, double beta1, double beta2, double clip, long evalEvery, int evalBatches,
-                             long checkpointEvery, long seed, boolean recompute) {
+                             long checkpointEvery, long seed, boolean recompute) implements OptimizerSettings {
 
     /** Every key, in the order files and checkpoints list them. */
     public static final List<String> KEYS = List.of("hidden", "layers", "heads", "kv-heads", "ffn", "context", "tied",
@@ -205,17 +205,7 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
         m.put("batch", Integer.toString(batch));
         m.put("grad-accum", Integer.toString(gradAccum));
         m.put("steps", Long.toString(steps));
-        m.put("lr", Double.toString(lr));
-        m.put("min-lr", Double.toString(minLr));
-        m.put("warmup", Long.toString(warmup));
-        m.put("weight-decay", Double.toString(weightDecay));
-        m.put("beta1", Double.toString(beta1));
-        m.put("beta2", Double.toString(beta2));
-        m.put("clip", Double.toString(clip));
-        m.put("eval-every", Long.toString(evalEvery));
-        m.put("eval-batches", Integer.toString(evalBatches));
-        m.put("checkpoint-every", Long.toString(checkpointEvery));
-        m.put("seed", Long.toString(seed));
+        putOptimizerKeys(m);
         m.put("recompute", Boolean.toString(recompute));
         return m;
     }

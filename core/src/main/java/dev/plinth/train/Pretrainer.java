@@ -60,10 +60,8 @@ public final class Pretrainer implements AutoCloseable {
         this.model = model;
         this.train = train;
         this.validation = validation;
-        AdamW optimizer = new AdamW(model.parameters().values(),
-                new AdamW.Settings(config.beta1(), config.beta2(), 1e-8, config.weightDecay()), AdamW.decayMatrices(true));
-        Trainer.Schedule schedule = new Trainer.Schedule(config.steps(), config.gradAccum(), config.lr(), config.minLr(),
-                config.warmup(), config.clip(), config.evalEvery(), config.checkpointEvery());
+        AdamW optimizer = config.optimizer(model.parameters().values());
+        Trainer.Schedule schedule = config.schedule();
         Trainer.Objective loss = (tape, batch, training) -> model.loss(tape, batch.inputs(), batch.targets(), -1,
                 training && config.recompute());
         this.trainer = new Trainer(out, schedule, model.parameters(), optimizer,
