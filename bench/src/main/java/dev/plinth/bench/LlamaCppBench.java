@@ -1,10 +1,10 @@
 package dev.plinth.bench;
 
+import dev.plinth.model.LlamaCppRunner;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
@@ -47,20 +47,10 @@ public final class LlamaCppBench {
     private static final ValueLayout.OfBoolean BOOL = ValueLayout.JAVA_BOOLEAN;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    /** struct llama_model_params of llama.cpp release v0.4.0 (80 bytes). */
-    private static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(ADDR, ADDR, I32, I32, I32, I32, I32,
-            MemoryLayout.paddingLayout(4), ADDR, ADDR, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL,
-            MemoryLayout.paddingLayout(2));
-    /** struct llama_context_params of v0.4.0 (160 bytes). */
-    private static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
-            I32, I32, I32, I32, I32, I32, I32, I32, I32, // n_ctx .. n_threads_batch
-            I32, I32, I32, I32, I32,                      // ctx_type, rope_scaling, pooling, attention, flash_attn
-            F32, F32, F32, F32, F32, F32, I32, F32,
-            ADDR, ADDR, I32, I32, ADDR, ADDR, BOOL, BOOL, BOOL, BOOL, BOOL, BOOL, MemoryLayout.paddingLayout(2),
-            ADDR, ValueLayout.JAVA_LONG, ADDR);
-    /** struct llama_batch (56 bytes). */
-    private static final StructLayout BATCH = MemoryLayout.structLayout(I32, MemoryLayout.paddingLayout(4), ADDR, ADDR,
-            ADDR, ADDR, ADDR, ADDR);
+    /** llama.h's structs at the v0.4.0 libraries: the tests' layouts ({@link LlamaCppRunner}). */
+    private static final StructLayout MODEL_PARAMS = LlamaCppRunner.MODEL_PARAMS;
+    private static final StructLayout CONTEXT_PARAMS = LlamaCppRunner.CONTEXT_PARAMS;
+    private static final StructLayout BATCH = LlamaCppRunner.BATCH;
     private static final StringBuilder LOG = new StringBuilder();
 
     private final Arena arena = Arena.ofConfined();
