@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.train.corpus.CorpusSource;
+import dev.plinth.train.data.Csv;
+import dev.plinth.train.data.MalformedDataException;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,68 +80,41 @@ final class DataFiles {
         return rows;
     }
 
-    /** CSV as RFC 4180 writes it: a header row, fields with quotes doubled inside quoted fields, which may span lines. */
+    /** CSV as RFC 4180 writes it ({@link Csv}): a header row, then one row per record. */
     static List<Row> csv(Path path) throws IOException {
-        String text = Files.readString(path, StandardCharsets.UTF_8);
         String file = path.toString();
         List<Row> rows = new ArrayList<>();
         List<String> header = null;
-        int line = 1;
-        int pos = 0;
-        while (pos < text.length()) {
-            int start = line;
-            List<String> fields = new ArrayList<>();
-            StringBuilder field = new StringBuilder();
-            boolean quoted = false;
-            boolean endOfRecord = false;
-            while (pos < text.length() && !endOfRecord) {
-                char c = text.charAt(pos++);
-                if (quoted) {
-                    if (c == '"' && pos < text.length() && text.charAt(pos) == '"') {
-                        field.append('"');
-                        pos++;
-                    } else if (c == '"') {
-                        quoted = false;
-                    } else {
-                        line += c == '\n' ? 1 : 0;
-                        field.append(c);
-                    }
-                } else if (c == '"' && field.isEmpty()) {
-                    quoted = true;
-                } else if (c == ',') {
-                    fields.add(field.toString());
-                    field.setLength(0);
-                } else if (c == '\n' || c == '\r') {
-                    if (c == '\r' && pos < text.length() && text.charAt(pos) == '\n') {
-                        pos++;
-                    }
-                    line++;
-                    endOfRecord = true;
-                } else {
-                    field.append(c);
+        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            Csv records = new Csv(path, in);
+            for (List<String> fields = next(records, file); fields != null; fields = next(records, file)) {
+                int start = (int) records.recordLine();
+                if (fields.size() == 1 && fields.getFirst().isEmpty()) {
+                    continue;
                 }
+                if (header == null) {
+                    header = fields;
+                    continue;
+                }
+                if (fields.size() != header.size()) {
+                    throw new TaskFormatException(file, start, fields.size() + " fields, but the header has " + header.size());
+                }
+                ObjectNode row = JSON.createObjectNode();
+                for (int i = 0; i < header.size(); i++) {
+                    row.put(header.get(i), fields.get(i));
+                }
+                rows.add(new Row(row, file, start));
             }
-            if (quoted) {
-                throw new TaskFormatException(file, start, "a quoted field is never closed");
-            }
-            fields.add(field.toString());
-            if (fields.size() == 1 && fields.getFirst().isEmpty()) {
-                continue;
-            }
-            if (header == null) {
-                header = fields;
-                continue;
-            }
-            if (fields.size() != header.size()) {
-                throw new TaskFormatException(file, start, fields.size() + " fields, but the header has " + header.size());
-            }
-            ObjectNode row = JSON.createObjectNode();
-            for (int i = 0; i < header.size(); i++) {
-                row.put(header.get(i), fields.get(i));
-            }
-            rows.add(new Row(row, file, start));
         }
         return rows;
+    }
+
+    private static List<String> next(Csv records, String file) throws IOException {
+        try {
+            return records.next();
+        } catch (MalformedDataException e) {
+            throw new TaskFormatException(file, (int) e.line(), "a quoted field is never closed");
+        }
     }
 
     /**

@@ -11,19 +11,19 @@ import java.util.Locale;
  * Records of a CSV file as RFC 4180 writes them: comma-separated fields, a field in double quotes
  * may hold commas, line breaks and doubled quotes ({@code ""}).
  */
-final class Csv {
+public final class Csv {
     private final Path file;
     private final BufferedReader in;
     private long line;
     private long recordLine;
 
-    Csv(Path file, BufferedReader in) {
+    public Csv(Path file, BufferedReader in) {
         this.file = file;
         this.in = in;
     }
 
     /** The next record's fields, or null at the end of the file. */
-    List<String> next() throws IOException {
+    public List<String> next() throws IOException {
         String text = in.readLine();
         if (text == null) {
             return null;
@@ -71,7 +71,7 @@ final class Csv {
     }
 
     /** The 1-based line the last record began on. */
-    long recordLine() {
+    public long recordLine() {
         return recordLine;
     }
 
