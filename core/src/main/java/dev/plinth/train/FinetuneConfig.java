@@ -1,14 +1,11 @@
 package dev.plinth.train;
 
 import dev.plinth.train.data.DataFormat;
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The settings of a fine-tuning run, keyed by the CLI's flag names:
@@ -96,26 +93,12 @@ public record FinetuneConfig(String method, String init, String task, int rank, 
 
     /** Parses properties text (a checkpoint's or {@code config.properties}) over the defaults. */
     public static FinetuneConfig parse(String properties, String source) {
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(properties));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> m = new LinkedHashMap<>();
-        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
-        return defaults().with(m, source);
+        return defaults().with(ConfigText.load(properties), source);
     }
 
     /** This config with some keys replaced; an unknown key or unreadable value names both and {@code source}. */
     public FinetuneConfig with(Map<String, String> overrides, String source) {
-        Map<String, String> m = toMap();
-        overrides.forEach((k, v) -> {
-            if (!m.containsKey(k)) {
-                throw new IllegalArgumentException(source + ": unknown key '" + k + "'; known keys: " + String.join(", ", KEYS));
-            }
-            m.put(k, v);
-        });
+        Map<String, String> m = ConfigText.override(toMap(), overrides, source, KEYS);
         try {
             return new FinetuneConfig(m.get("method").toLowerCase(Locale.ROOT), m.get("init").toLowerCase(Locale.ROOT),
                     m.get("task").toLowerCase(Locale.ROOT),

@@ -3,7 +3,6 @@ package dev.plinth.train;
 import dev.plinth.model.DecoderConfig;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Function;
 
 /**
@@ -111,7 +109,7 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
     public static PretrainConfig read(Path file, Map<String, String> overrides) throws IOException {
         Map<String, String> m;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            m = load(r);
+            m = ConfigText.load(r);
         }
         for (String k : m.keySet()) {
             if (!KEYS.contains(k)) {
@@ -124,33 +122,16 @@ public record PretrainConfig(int hidden, int layers, int heads, int kvHeads, int
 
     /** Parses properties text over the defaults. */
     public static PretrainConfig parse(String properties, String source) {
-        try {
-            return defaults().with(load(new StringReader(properties)), source);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return defaults().with(ConfigText.load(properties), source);
     }
 
-    private static Map<String, String> load(Reader r) throws IOException {
-        Properties p = new Properties();
-        p.load(r);
-        Map<String, String> m = new LinkedHashMap<>();
-        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
-        return m;
-    }
 
     /**
      * This config with some keys replaced ({@code source} names where they came from in errors);
      * an unknown key or an unreadable value is an {@link IllegalArgumentException} naming both.
      */
     public PretrainConfig with(Map<String, String> overrides, String source) {
-        Map<String, String> m = toMap();
-        overrides.forEach((k, v) -> {
-            if (!m.containsKey(k)) {
-                throw new IllegalArgumentException(source + ": unknown key '" + k + "'; known keys: " + String.join(", ", KEYS));
-            }
-            m.put(k, v);
-        });
+        Map<String, String> m = ConfigText.override(toMap(), overrides, source, KEYS);
         try {
             return new PretrainConfig(
                     num(m, "hidden", source, Integer::parseInt), num(m, "layers", source, Integer::parseInt),
