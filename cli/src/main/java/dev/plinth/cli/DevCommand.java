@@ -1,9 +1,18 @@
 package dev.plinth.cli;
 
+import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code plinth dev}: tools for developers and benchmark scripts (hidden from the main help). */
 @Command(name = "dev", hidden = true, description = "Developer tools for tests and benchmarks.",
-        subcommands = DevCommand.RandomModel.class)
+        subcommands = {DevCommand.RandomModel.class, DevCommand.AotTraining.class})
 final class DevCommand implements Callable<Integer> {
     private final Console console;
 
@@ -69,6 +78,54 @@ final class DevCommand implements Callable<Integer> {
             }
             RandomModels.builder(p).type(t).seed(seed).writeGguf(out);
             return Main.OK;
+        }
+    }
+
+    /**
+     * {@code plinth dev aot-training}: the short workload the launcher records the JVM's AOT cache from
+     * (JEP 483/515: classes loaded and linked, method profiles), so later starts skip that work. Small
+     * random models of the common weight types, each run and benchmarked through the command line as a
+     * user would, so the cache holds the classes and the kernels' profiles a cold {@code run} needs.
+     */
+    @Command(name = "aot-training", description = {"Run the short workload the launcher records the JVM's "
+            + "AOT cache from: small random models of each common weight type, run and benchmarked."})
+    static final class AotTraining implements Callable<Integer> {
+        private static final List<QuantType> TYPES = List.of(QuantType.Q8_0, QuantType.Q4_0, QuantType.Q4_K_M,
+                QuantType.F16);
+        /** Rows of 256 so the K-quant types keep their own kernels (a shorter row falls back to another type). */
+        private static final DecoderConfig SHAPE = DecoderConfig.builder("llama").hiddenSize(256).layers(2).heads(4)
+                .kvHeads(2).ffnSize(512).vocabSize(512).contextLength(256).build();
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Integer call() throws IOException {
+            Path dir = Files.createTempDirectory("plinth-aot");
+            try {
+                for (QuantType type : TYPES) {
+                    Path model = dir.resolve(type.name() + ".gguf");
+                    RandomModels.builder(SHAPE).type(type).seed(1).writeGguf(model);
+                    exercise("run", model.toString(), "Once upon a time", "-n", "16", "--seed", "1", "-q");
+                    exercise("bench", model.toString(), "-p", "64", "-n", "16", "-r", "3");
+                }
+            } finally {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+            return Main.OK;
+        }
+
+        /** One command line, its output dropped: only what it loads and runs matters here. */
+        private static void exercise(String... args) {
+            PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+            int code = Main.run(args, sink, sink, InputStream.nullInputStream(), Map.of());
+            if (code != Main.OK) {
+                throw new IllegalStateException("AOT training step failed (exit " + code + "): " + String.join(" ", args));
+            }
         }
     }
 }
