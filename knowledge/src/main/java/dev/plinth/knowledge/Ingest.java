@@ -12,8 +12,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -62,35 +62,61 @@ public final class Ingest {
     }
 
     /**
-     * The per-file and per-chunk work of {@link #create}: {@link #local here}, or on workers elsewhere that
-     * open the same embedder and run {@link #readFile} and {@link KnowledgeEmbedder#embed(List, java.util.function.LongConsumer)}.
+     * The per-file and per-chunk work of an ingest: {@link #local here}, or on workers elsewhere that open the
+     * same embedder, read files with {@link #readFile} and write {@link IndexPart}s as index shards.
      */
     public interface Work {
-        /** Each new file read and chunked with {@link #readFile}, in the order given. */
+        /** Each file read and chunked with {@link #readFile} (unless its SHA-256 is still {@link NewFile#oldSha256()}), in order. */
         List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) throws IOException;
 
-        /** The chunk texts' vectors, in order. */
-        float[][] embed(List<String> texts) throws IOException;
+        /**
+         * Embeds the chunks of {@code files} (read, new or changed, their older documents deleted) and adds their
+         * documents to {@code w} in the order given; {@code embedded} hears how many chunks are written so far.
+         */
+        void write(List<FileRead> files, IndexWriter w, LongConsumer embedded) throws IOException;
 
         /** The work done here, with {@code embedder}. */
         static Work local(KnowledgeEmbedder embedder) {
-            return new Work() {
-                @Override
-                public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
-                    Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
-                    return files.stream().map(f -> readFile(f, null, settings, chunker)).toList();
-                }
-
-                @Override
-                public float[][] embed(List<String> texts) {
-                    return embedder.embed(texts, n -> { });
-                }
-            };
+            return new LocalWork(embedder, Integer.MAX_VALUE);
         }
     }
 
-    /** A file to ingest: its absolute path, its document id and its title if it is one document. */
-    public record NewFile(String path, String id, String title) implements java.io.Serializable {
+    /** Embeds chunk texts, in order. */
+    @FunctionalInterface
+    interface Embedding {
+        float[][] embed(List<String> texts) throws IOException;
+    }
+
+    /** Files read here and written group after group, index segments flushed to disk every {@code flushEvery} chunks. */
+    private record LocalWork(KnowledgeEmbedder embedder, int flushEvery) implements Work {
+        @Override
+        public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
+            Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
+            return files.stream().map(f -> readFile(f, settings, chunker)).toList();
+        }
+
+        @Override
+        public void write(List<FileRead> files, IndexWriter w, LongConsumer embedded) throws IOException {
+            long done = 0;
+            long sinceFlush = 0;
+            for (IndexPart group : IndexPart.groups(files)) {
+                group.addTo(w, group.embed(texts -> embedder.embed(texts, n -> { })));
+                done += group.chunks();
+                sinceFlush += group.chunks();
+                if (sinceFlush >= flushEvery) {
+                    w.flush();
+                    sinceFlush = 0;
+                }
+                embedded.accept(done);
+            }
+        }
+    }
+
+    /**
+     * A file to ingest: its absolute path, its document id, its title if it is one document, and the SHA-256 it
+     * had when last ingested (null when it is new).
+     */
+    public record NewFile(String path, String id, String title, String oldSha256) implements java.io.Serializable {
     }
 
     /**
@@ -105,44 +131,32 @@ public final class Ingest {
         }
     }
 
-    /** Chunks embedded together: enough to fill the encoder's batches across small files. */
-    private static final int GROUP_CHUNKS = 256;
-
     private final Path folder;
-    private final KnowledgeEmbedder embedder;
     private final Work work;
     private final Listener listener;
-    private final int flushEvery;
     private final IngestReport report = new IngestReport();
 
-    private Ingest(Path folder, KnowledgeEmbedder embedder, Work work, Listener listener, int flushEvery) {
+    private Ingest(Path folder, Work work, Listener listener) {
         this.folder = folder;
-        this.embedder = embedder;
         this.work = work;
         this.listener = listener;
-        this.flushEvery = flushEvery;
     }
 
     /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
     public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
                                       KnowledgeEmbedder embedder, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, Integer.MAX_VALUE);
-    }
-
-    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
-    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
-                                      KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, work, listener, Integer.MAX_VALUE);
+        return create(folder, name, roots, options, embedder, Work.local(embedder), listener);
     }
 
     /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
     static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
                                Listener listener, int flushEvery) throws IOException {
-        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, flushEvery);
+        return create(folder, name, roots, options, embedder, new LocalWork(embedder, flushEvery), listener);
     }
 
-    private static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
-                                       Work work, Listener listener, int flushEvery) throws IOException {
+    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
+    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
+                                      KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
         if (KnowledgeBase.exists(folder)) {
             throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
                     + " PATH... adds to it or ingests changed files again");
@@ -155,7 +169,7 @@ public final class Ingest {
         KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
                 options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
                 absolute(roots));
-        return new Ingest(folder, embedder, work, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
+        return new Ingest(folder, work, listener).run(settings, absolutePaths(roots), Map.of(), true);
     }
 
     /**
@@ -166,10 +180,16 @@ public final class Ingest {
      */
     public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener)
             throws IOException {
-        return add(folder, paths, embedder, listener, Integer.MAX_VALUE);
+        return add(folder, paths, embedder, Work.local(embedder), listener);
     }
 
     static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener, int flushEvery)
+            throws IOException {
+        return add(folder, paths, embedder, new LocalWork(embedder, flushEvery), listener);
+    }
+
+    /** As {@link #add(Path, List, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
+    public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Work work, Listener listener)
             throws IOException {
         KnowledgeSettings settings;
         Map<String, SourceFile> existing;
@@ -185,7 +205,7 @@ public final class Ingest {
                 roots.add(p.toString());
             }
         }
-        return new Ingest(folder, embedder, Work.local(embedder), listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
+        return new Ingest(folder, work, listener).run(settings.withRoots(roots), scan, existing, false);
     }
 
     /** Drops the files at or below {@code paths} (and any roots there) from the knowledge base. */
@@ -218,31 +238,22 @@ public final class Ingest {
     private record Candidate(Path file, String id, String title) {
     }
 
-    /** A file read and chunked, waiting to be embedded and written. */
-    private record Pending(SourceFile file, boolean isNew, List<Chunk> chunks) {
-    }
-
     private IngestReport run(KnowledgeSettings settings, List<Path> scan, Map<String, SourceFile> existing, boolean create)
             throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(folder);
         try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, create, settings)) {
-            Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
-            List<Pending> pending = new ArrayList<>();
+            List<NewFile> files = new ArrayList<>();
+            for (Candidate c : candidates(scan, settings.roots())) {
+                SourceFile old = existing.get(c.file().toString());
+                files.add(new NewFile(c.file().toString(), c.id(), c.title(), old == null ? null : old.sha256()));
+            }
+            List<FileRead> changed = new ArrayList<>();
             Set<String> seen = new HashSet<>();
-            List<Candidate> candidates = candidates(scan, settings.roots());
-            if (existing.isEmpty()) {
-                List<NewFile> files = candidates.stream().map(c -> new NewFile(c.file().toString(), c.id(), c.title())).toList();
-                for (FileRead r : work.read(files, settings)) {
-                    seen.add(r.path());
-                    record(r, null, w).ifPresent(pending::add);
-                }
-            } else {
-                for (Candidate c : candidates) {
-                    SourceFile old = existing.get(c.file().toString());
-                    seen.add(c.file().toString());
-                    NewFile f = new NewFile(c.file().toString(), c.id(), c.title());
-                    record(readFile(f, old == null ? null : old.sha256(), settings, chunker), old, w).ifPresent(pending::add);
+            for (FileRead r : work.read(files, settings)) {
+                seen.add(r.path());
+                if (record(r, existing.get(r.path()), w)) {
+                    changed.add(r);
                 }
             }
             for (String path : existing.keySet()) {
@@ -251,7 +262,12 @@ public final class Ingest {
                     report.removed(path);
                 }
             }
-            embedAndWrite(pending, w);
+            for (FileRead r : changed) {
+                w.deleteDocuments(new Term(IndexFields.SOURCE, r.path()));
+            }
+            long total = changed.stream().mapToLong(r -> r.chunks().size()).sum();
+            listener.chunked(changed.size(), (int) total);
+            work.write(changed, w, done -> listener.embedded(done, total));
             commit(w, settings);
         }
         report.seconds((System.nanoTime() - start) / 1e9);
@@ -260,10 +276,10 @@ public final class Ingest {
     }
 
     /**
-     * Reads and chunks one file unless its SHA-256 is {@code oldSha} (then only its hash, time and size):
+     * Reads and chunks one file unless its SHA-256 is {@link NewFile#oldSha256()} (then only its hash, time and size):
      * a function of the file alone, which other threads or machines can run.
      */
-    public static FileRead readFile(NewFile f, String oldSha, KnowledgeSettings settings, Chunker chunker) {
+    public static FileRead readFile(NewFile f, KnowledgeSettings settings, Chunker chunker) {
         try {
             Path file = Path.of(f.path());
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
@@ -274,7 +290,7 @@ public final class Ingest {
             byte[] bytes = Files.readAllBytes(file);
             String sha = DocumentReader.sha256(bytes);
             long modified = attrs.lastModifiedTime().toMillis();
-            if (sha.equals(oldSha)) {
+            if (sha.equals(f.oldSha256())) {
                 return new FileRead(f.path(), sha, modified, bytes.length, null, List.of(), List.of(), null);
             }
             DocumentReader.Result result = DocumentReader.read(bytes, f.id(), f.title(), settings.readerOptions());
@@ -291,8 +307,8 @@ public final class Ingest {
         }
     }
 
-    /** Reports what reading a file gave; the file to embed and write, or empty when it is unchanged or skipped. */
-    private Optional<Pending> record(FileRead r, SourceFile old, IndexWriter w) throws IOException {
+    /** Reports what reading a file gave; whether it is to be embedded and written (not unchanged, not skipped). */
+    private boolean record(FileRead r, SourceFile old, IndexWriter w) throws IOException {
         String path = r.path();
         if (r.skipped() != null) {
             report.skipped(path, r.skipped());
@@ -300,7 +316,7 @@ public final class Ingest {
                 w.deleteDocuments(new Term(IndexFields.SOURCE, path));
                 report.removed(path);
             }
-            return Optional.empty();
+            return false;
         }
         if (r.unchanged()) {
             report.countUnchanged();
@@ -309,45 +325,11 @@ public final class Ingest {
                 w.addDocument(IndexFields.file(new SourceFile(path, r.sha256(), r.modified(), r.size(), old.type(),
                         old.documents(), old.chunks())));
             }
-            return Optional.empty();
+            return false;
         }
         r.warnings().forEach(m -> report.warning(path, m));
         report.add(path, old == null, r.file().documents(), r.chunks().size());
-        return Optional.of(new Pending(r.file(), old == null, r.chunks()));
-    }
-
-    /** Embeds the chunks of groups of files (so small files still fill the encoder's batches) and writes each group. */
-    private void embedAndWrite(List<Pending> pending, IndexWriter w) throws IOException {
-        long total = pending.stream().mapToLong(p -> p.chunks().size()).sum();
-        listener.chunked(pending.size(), (int) total);
-        long done = 0;
-        long sinceFlush = 0;
-        int from = 0;
-        while (from < pending.size()) {
-            int to = from;
-            List<String> texts = new ArrayList<>();
-            while (to < pending.size() && (texts.isEmpty() || texts.size() < GROUP_CHUNKS)) {
-                pending.get(to++).chunks().forEach(c -> texts.add(c.embeddedText()));
-            }
-            long base = done;
-            float[][] embedded = work.embed(texts);
-            int v = 0;
-            for (Pending p : pending.subList(from, to)) {
-                w.deleteDocuments(new Term(IndexFields.SOURCE, p.file().path()));
-                for (Chunk c : p.chunks()) {
-                    w.addDocument(IndexFields.chunk(p.file().path(), c, embedded[v++]));
-                }
-                w.addDocument(IndexFields.file(p.file()));
-            }
-            done = base + texts.size();
-            sinceFlush += texts.size();
-            if (sinceFlush >= flushEvery) {
-                w.flush();
-                sinceFlush = 0;
-            }
-            listener.embedded(done, total);
-            from = to;
-        }
+        return true;
     }
 
     private static IndexWriter writer(Directory d, boolean create, KnowledgeSettings settings) throws IOException {
