@@ -48,7 +48,8 @@ final class KnowledgeAddCommand implements Callable<Integer> {
         }
         try (KnowledgeEmbedder e = KnowledgeBases.embedder(console, embedder, settings.embedder());
              KnowledgeBases.Progress progress = new KnowledgeBases.Progress(console)) {
-            IngestReport report = Ingest.add(KnowledgeBases.folder(console, spec, name), paths, e, progress);
+            Ingest.Work work = console.scaleOut().knowledgeWork(e, KnowledgeBases.home(console));
+            IngestReport report = Ingest.add(KnowledgeBases.folder(console, spec, name), paths, e, work, progress);
             progress.close();
             KnowledgeBases.print(console, report);
         }
