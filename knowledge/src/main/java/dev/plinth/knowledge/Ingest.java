@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -75,6 +75,11 @@ public final class Ingest {
          */
         void write(List<FileRead> files, IndexWriter w, LongConsumer embedded) throws IOException;
 
+        /** The file system the files are on. */
+        default IngestFiles files() {
+            return IngestFiles.LOCAL;
+        }
+
         /** The work done here, with {@code embedder}. */
         static Work local(KnowledgeEmbedder embedder) {
             return new LocalWork(embedder, Integer.MAX_VALUE);
@@ -92,7 +97,7 @@ public final class Ingest {
         @Override
         public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
             Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
-            return files.stream().map(f -> readFile(f, settings, chunker)).toList();
+            return files.stream().map(f -> readFile(f, settings, chunker, IngestFiles.LOCAL)).toList();
         }
 
         @Override
@@ -145,17 +150,20 @@ public final class Ingest {
     /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
     public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
                                       KnowledgeEmbedder embedder, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, Work.local(embedder), listener);
+        return create(folder, name, locations(roots), options, embedder, Work.local(embedder), listener);
     }
 
     /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
     static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
                                Listener listener, int flushEvery) throws IOException {
-        return create(folder, name, roots, options, embedder, new LocalWork(embedder, flushEvery), listener);
+        return create(folder, name, locations(roots), options, embedder, new LocalWork(embedder, flushEvery), listener);
     }
 
-    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
-    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
+    /**
+     * As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read, chunks embedded
+     * and documents written by {@code work}, from {@code roots}: paths, or URIs where its {@link Work#files()} reads them.
+     */
+    public static IngestReport create(Path folder, String name, List<String> roots, Options options,
                                       KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
         if (KnowledgeBase.exists(folder)) {
             throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
@@ -166,10 +174,11 @@ public final class Ingest {
             throw new IllegalArgumentException("a chunk budget of " + options.chunkTokens() + " tokens is more than the"
                     + " embedder reads (" + embedder.maxTokens() + ")");
         }
+        List<String> absolute = roots.stream().map(work.files()::absolute).distinct().toList();
         KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
                 options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
-                absolute(roots));
-        return new Ingest(folder, work, listener).run(settings, absolutePaths(roots), Map.of(), true);
+                absolute);
+        return new Ingest(folder, work, listener).run(settings, absolute, Map.of(), true);
     }
 
     /**
@@ -180,16 +189,19 @@ public final class Ingest {
      */
     public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener)
             throws IOException {
-        return add(folder, paths, embedder, Work.local(embedder), listener);
+        return add(folder, locations(paths), embedder, Work.local(embedder), listener);
     }
 
     static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener, int flushEvery)
             throws IOException {
-        return add(folder, paths, embedder, new LocalWork(embedder, flushEvery), listener);
+        return add(folder, locations(paths), embedder, new LocalWork(embedder, flushEvery), listener);
     }
 
-    /** As {@link #add(Path, List, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
-    public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Work work, Listener listener)
+    /**
+     * As {@link #add(Path, List, KnowledgeEmbedder, Listener)}, the files read, chunks embedded and documents written
+     * by {@code work}, from {@code paths}: paths, or URIs where its {@link Work#files()} reads them.
+     */
+    public static IngestReport add(Path folder, List<String> paths, KnowledgeEmbedder embedder, Work work, Listener listener)
             throws IOException {
         KnowledgeSettings settings;
         Map<String, SourceFile> existing;
@@ -198,11 +210,11 @@ public final class Ingest {
             settings = kb.settings();
             existing = kb.filesByPath();
         }
-        List<Path> scan = paths.isEmpty() ? settings.roots().stream().map(Path::of).toList() : absolutePaths(paths);
+        List<String> scan = paths.isEmpty() ? settings.roots() : paths.stream().map(work.files()::absolute).toList();
         List<String> roots = new ArrayList<>(settings.roots());
-        for (Path p : scan) {
+        for (String p : scan) {
             if (rootOf(p, roots) == null) {
-                roots.add(p.toString());
+                roots.add(p);
             }
         }
         return new Ingest(folder, work, listener).run(settings.withRoots(roots), scan, existing, false);
@@ -218,7 +230,7 @@ public final class Ingest {
             settings = kb.settings();
             existing = kb.filesByPath();
         }
-        List<Path> targets = absolutePaths(paths);
+        List<String> targets = locations(paths);
         List<String> roots = settings.roots().stream().filter(r -> targets.stream().noneMatch(t -> isAtOrBelow(r, t))).toList();
         try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, false, settings)) {
             for (String path : existing.keySet()) {
@@ -235,18 +247,18 @@ public final class Ingest {
     }
 
     /** A file to read, its id and title if it is one document. */
-    private record Candidate(Path file, String id, String title) {
+    private record Candidate(String file, String id, String title) {
     }
 
-    private IngestReport run(KnowledgeSettings settings, List<Path> scan, Map<String, SourceFile> existing, boolean create)
+    private IngestReport run(KnowledgeSettings settings, List<String> scan, Map<String, SourceFile> existing, boolean create)
             throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(folder);
         try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, create, settings)) {
             List<NewFile> files = new ArrayList<>();
-            for (Candidate c : candidates(scan, settings.roots())) {
-                SourceFile old = existing.get(c.file().toString());
-                files.add(new NewFile(c.file().toString(), c.id(), c.title(), old == null ? null : old.sha256()));
+            for (Candidate c : candidates(scan, settings.roots(), work.files())) {
+                SourceFile old = existing.get(c.file());
+                files.add(new NewFile(c.file(), c.id(), c.title(), old == null ? null : old.sha256()));
             }
             List<FileRead> changed = new ArrayList<>();
             Set<String> seen = new HashSet<>();
@@ -279,17 +291,16 @@ public final class Ingest {
      * Reads and chunks one file unless its SHA-256 is {@link NewFile#oldSha256()} (then only its hash, time and size):
      * a function of the file alone, which other threads or machines can run.
      */
-    public static FileRead readFile(NewFile f, KnowledgeSettings settings, Chunker chunker) {
+    public static FileRead readFile(NewFile f, KnowledgeSettings settings, Chunker chunker, IngestFiles files) {
         try {
-            Path file = Path.of(f.path());
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            IngestFiles.Attributes attrs = files.attributes(f.path());
             if (attrs.size() > settings.maxBytes()) {
                 throw new UnreadableFileException("over the size limit (" + attrs.size() + " bytes, at most "
                         + settings.maxBytes() + ")");
             }
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = files.read(f.path());
             String sha = DocumentReader.sha256(bytes);
-            long modified = attrs.lastModifiedTime().toMillis();
+            long modified = attrs.modified();
             if (sha.equals(f.oldSha256())) {
                 return new FileRead(f.path(), sha, modified, bytes.length, null, List.of(), List.of(), null);
             }
@@ -356,23 +367,22 @@ public final class Ingest {
     }
 
     /** Every regular, non-hidden file at or below {@code scan}, in path order, with its document id. */
-    private static List<Candidate> candidates(List<Path> scan, List<String> roots) throws IOException {
-        Map<Path, Candidate> found = new LinkedHashMap<>();
-        for (Path p : scan) {
-            if (!Files.exists(p)) {
-                continue;
-            }
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path f : s.filter(Files::isRegularFile).filter(f -> !hidden(p, f)).sorted().toList()) {
-                    found.putIfAbsent(f, new Candidate(f, documentId(f, rootOf(f, roots)), f.getFileName().toString()));
-                }
+    private static List<Candidate> candidates(List<String> scan, List<String> roots, IngestFiles files) throws IOException {
+        Map<String, Candidate> found = new LinkedHashMap<>();
+        for (String p : scan) {
+            List<String> below = files.files(p).stream().filter(f -> !hidden(p, f)).sorted(Comparator.comparing(Path::of)).toList();
+            for (String f : below) {
+                Path file = Path.of(f);
+                String root = rootOf(f, roots);
+                found.putIfAbsent(f, new Candidate(f, documentId(file, root == null ? null : Path.of(root)),
+                        file.getFileName().toString()));
             }
         }
         return List.copyOf(found.values());
     }
 
-    private static boolean hidden(Path root, Path file) {
-        for (Path part : root.relativize(file)) {
+    private static boolean hidden(String root, String file) {
+        for (Path part : Path.of(root).relativize(Path.of(file))) {
             if (part.toString().startsWith(".")) {
                 return true;
             }
@@ -389,27 +399,23 @@ public final class Ingest {
     }
 
     /** The recorded root at or above {@code p} (the deepest), or null. */
-    private static Path rootOf(Path p, List<String> roots) {
-        Path best = null;
+    private static String rootOf(String p, List<String> roots) {
+        String best = null;
         for (String r : roots) {
-            if (isAtOrBelow(p.toString(), Path.of(r)) && (best == null || r.length() > best.toString().length())) {
-                best = Path.of(r);
+            if (isAtOrBelow(p, r) && (best == null || r.length() > best.length())) {
+                best = r;
             }
         }
         return best;
     }
 
-    private static boolean isAtOrBelow(String path, Path folder) {
-        String f = folder.toString();
-        return path.equals(f) || path.startsWith(f.endsWith("/") ? f : f + "/");
+    private static boolean isAtOrBelow(String path, String folder) {
+        return path.equals(folder) || path.startsWith(folder.endsWith("/") ? folder : folder + "/");
     }
 
-    private static List<Path> absolutePaths(List<Path> paths) {
-        return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-    }
-
-    private static List<String> absolute(List<Path> paths) {
-        return absolutePaths(paths).stream().map(Path::toString).distinct().toList();
+    /** Paths as locations: absolute and normalised. */
+    private static List<String> locations(List<Path> paths) {
+        return paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
     }
 
     private static void writeReport(Path folder, IngestReport report) throws IOException {

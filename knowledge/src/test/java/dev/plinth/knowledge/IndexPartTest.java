@@ -77,7 +77,7 @@ class IndexPartTest {
         Path one = tmp.resolve("one");
         Path sharded = tmp.resolve("sharded");
         IngestReport a = Ingest.create(one, "one", List.of(docs), options, e, Ingest.Listener.NONE);
-        Ingest.create(sharded, "sharded", List.of(docs), options, e, new ShardedWork(e, 5, tmp.resolve("staging"), shards),
+        Ingest.create(sharded, "sharded", List.of(docs.toString()), options, e, new ShardedWork(e, 5, tmp.resolve("staging"), shards),
                 Ingest.Listener.NONE);
         assertTrue(a.chunks() > IndexPart.GROUP_CHUNKS + KnowledgeEmbedder.BATCH, a.toText() + ": several embedding groups");
         assertEquals(5, shards.getFirst(), "parts written apart");

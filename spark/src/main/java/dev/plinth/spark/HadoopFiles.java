@@ -43,7 +43,7 @@ final class HadoopFiles implements Serializable {
     /** {@code location} qualified: a URI as given, a plain path as an absolute {@code file:} one. */
     static Path qualified(String location) {
         if (SourceSpec.isUri(location)) {
-            return new Path(URI.create(location));
+            return new Path(location);
         }
         return new Path(java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri());
     }

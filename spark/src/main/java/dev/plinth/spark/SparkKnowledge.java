@@ -3,6 +3,7 @@ package dev.plinth.spark;
 import dev.plinth.knowledge.Chunker;
 import dev.plinth.knowledge.IndexPart;
 import dev.plinth.knowledge.Ingest;
+import dev.plinth.knowledge.IngestFiles;
 import dev.plinth.knowledge.KnowledgeBase;
 import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.knowledge.KnowledgeSettings;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * The per-file and per-chunk work of {@code plinth knowledge create} and {@code knowledge add} on the executors:
- * files read and chunked by {@link Ingest#readFile} in consecutive slices; then the documents to write split into
+ * files (on any Hadoop file system: {@link HadoopIngestFiles}) read and chunked by {@link Ingest#readFile} in
+ * consecutive slices; then the documents to write split into
  * {@link IndexPart}s, each embedded and written by an executor as a Lucene index shard in a staging folder, and
  * the shards added whole, in order, to the knowledge base's index by the driver, which commits it. The staging
  * folder ({@value #STAGING_KEY}, default {@code PLINTH_HOME/knowledge/.staging}) must be one the driver and every
@@ -47,6 +49,7 @@ final class SparkKnowledge implements Ingest.Work {
     private final String source;
     private final String home;
     private final Path staging;
+    private final HadoopIngestFiles hadoopFiles;
     private final LongAccumulator files;
     private final LongAccumulator chunks;
 
@@ -56,6 +59,7 @@ final class SparkKnowledge implements Ingest.Work {
         this.home = home.toAbsolutePath().toString();
         this.staging = Path.of(sc.getConf().get(STAGING_KEY, KnowledgeBase.root(home).resolve(".staging").toString()))
                 .toAbsolutePath();
+        this.hadoopFiles = new HadoopIngestFiles(new HadoopFiles(sc));
         this.files = sc.sc().longAccumulator("knowledge: files read and chunked");
         this.chunks = sc.sc().longAccumulator("knowledge: chunks embedded");
     }
@@ -73,13 +77,14 @@ final class SparkKnowledge implements Ingest.Work {
         String embedderSource = source;
         String plinthHome = home;
         LongAccumulator done = files;
+        IngestFiles fileSystem = hadoopFiles;
         sc.setJobDescription("knowledge: read and chunk " + newFiles.size() + " file(s) in " + parts + " slice(s)");
         List<List<Ingest.FileRead>> read = sc.parallelize(slices, parts).map(slice -> {
             KnowledgeEmbedder embedder = embedderOnThisExecutor(embedderSource, plinthHome);
             Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
             List<Ingest.FileRead> out = new ArrayList<>();
             for (Ingest.NewFile f : slice) {
-                out.add(Ingest.readFile(f, settings, chunker));
+                out.add(Ingest.readFile(f, settings, chunker, fileSystem));
             }
             done.add(out.size());
             return out;
@@ -87,6 +92,11 @@ final class SparkKnowledge implements Ingest.Work {
         List<Ingest.FileRead> all = new ArrayList<>(newFiles.size());
         read.forEach(all::addAll);
         return all;
+    }
+
+    @Override
+    public IngestFiles files() {
+        return hadoopFiles;
     }
 
     @Override

@@ -77,6 +77,34 @@ class SparkKnowledgeTest {
         assertSameSearches(local, distributed, "How are archive keys rotated?", "How often is the mirror updated?", "package manager");
     }
 
+    @Test
+    void filesAreReadThroughHadoopFileSystems() throws IOException {
+        Path docs = Files.createDirectories(tmp.resolve("hadoop-docs"));
+        Files.writeString(docs.resolve("a.md"), "# Mirrors\n\nThe mirror is updated nightly from the archive.\n");
+        Files.writeString(Files.createDirectories(docs.resolve("sub")).resolve("b.txt"), "Archive keys rotate yearly.\n\nKeys are signed.\n");
+        Files.writeString(Files.createDirectories(docs.resolve(".hidden")).resolve("c.md"), "# Hidden\n\nNot ingested.\n");
+        String embedder = SharedData.require("models/bert-tiniest").toString();
+        String suffix = Long.toString(System.nanoTime());
+        String[] options = {"--embedder", embedder, "--chunk-tokens", "32", "--overlap", "4"};
+        String report = assertSameReports(
+                PlinthRun.of(ScaleOut.LOCAL, with(new String[] {"knowledge", "create", "paths-" + suffix, "--from", docs.toString()}, options)),
+                PlinthRun.of(new SparkScaleOut(spark), with(new String[] {"knowledge", "create", "uris-" + suffix, "--from",
+                        docs.toAbsolutePath().toUri().toString()}, options)));
+        assertTrue(report.startsWith("2 added"), report);
+        PlinthRun show = PlinthRun.of(ScaleOut.LOCAL, "knowledge", "show", "uris-" + suffix);
+        assertTrue(show.out().contains("file:" + docs.toAbsolutePath()), show.out());
+        assertSameSearches("paths-" + suffix, "uris-" + suffix, "archive keys", "mirror updated");
+
+        PlinthRun unknown = PlinthRun.of(new SparkScaleOut(spark), with(new String[] {"knowledge", "create", "none-" + suffix,
+                "--from", "nosuch://host/docs"}, options));
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("no Hadoop file system for scheme 'nosuch'"), unknown.err());
+        PlinthRun local = PlinthRun.of(ScaleOut.LOCAL, with(new String[] {"knowledge", "create", "local-uri-" + suffix,
+                "--from", docs.toAbsolutePath().toUri().toString()}, options));
+        assertEquals(1, local.code());
+        assertTrue(local.err().contains("is a URI; plinth reads files from local paths"), local.err());
+    }
+
     /** The two runs succeeded with the same report (the time aside); returns it. */
     private static String assertSameReports(PlinthRun local, PlinthRun distributed) {
         assertEquals(0, local.code(), local.err());
