@@ -66,7 +66,12 @@ final class SparkCorpusBuild {
         CorpusWriter writer = new CorpusWriter(output, builder.tokenizer(), builder.tokenizerName(),
                 builder.validationFraction(), builder.seed(), builder.shardTokens());
         NearDuplicates.Parameters minHash = writer.minHash();
-        JavaPairRDD<Long, Screened> screened = texts.mapValues(t -> screen(t, minHash)).persist(StorageLevel.MEMORY_AND_DISK());
+        // counted by the tasks, not the driver: the Spark UI shows only what tasks add to an accumulator
+        JavaPairRDD<Long, Screened> screened = texts.mapValues(t -> {
+            Screened s = screen(t, minHash);
+            bytes.add(s.key().bytes());
+            return s;
+        }).persist(StorageLevel.MEMORY_AND_DISK());
         describe("corpus: hash and MinHash-sign " + parts.size() + " part(s) of " + sources.size() + " source(s)");
         screened.count();
 
@@ -79,11 +84,8 @@ final class SparkCorpusBuild {
             writer.startSource(sources.get(s));
             for (; next != null && next._2.source() == s; next = it.hasNext() ? it.next() : null) {
                 Screened doc = next._2;
-                bytes.add(doc.key().bytes());
                 CorpusWriter.Placement placement = writer.admit(doc.key(), doc::signature);
-                if (placement == null) {
-                    dropped.add(1);
-                } else {
+                if (placement != null) {
                     kept.add(next._1);
                     placements.add(placement);
                 }
@@ -93,7 +95,11 @@ final class SparkCorpusBuild {
 
         Broadcast<long[]> keptIndices = sc.broadcast(kept.stream().mapToLong(Long::longValue).toArray());
         String tokenizerPath = tokenizer.toAbsolutePath().toString();
-        JavaRDD<int[]> ids = texts.filter(t -> Arrays.binarySearch(keptIndices.value(), t._1) >= 0)
+        JavaRDD<int[]> ids = texts.filter(t -> {
+                    boolean keep = Arrays.binarySearch(keptIndices.value(), t._1) >= 0;
+                    dropped.add(keep ? 0 : 1);
+                    return keep;
+                })
                 .map(t -> {
                     int[] encoded = ExecutorCache.tokenizer(tokenizerPath).encode(t._2.text(), false, false);
                     tokens.add(encoded.length + 1L);

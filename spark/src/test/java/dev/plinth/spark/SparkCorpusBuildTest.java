@@ -87,6 +87,10 @@ class SparkCorpusBuildTest {
 
         long read = card.sources().stream().mapToLong(DatasetCard.SourceStats::documentsRead).sum();
         progress.awaitAccumulator("corpus: documents read", read);
+        long empty = card.sources().stream().mapToLong(DatasetCard.SourceStats::emptyDropped).sum();
+        progress.awaitAccumulator("corpus: duplicates and empty documents removed", exact + near + empty);
+        progress.awaitAccumulator("corpus: bytes read (normalised UTF-8)",
+                card.sources().stream().mapToLong(DatasetCard.SourceStats::bytesRead).sum());
         assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: hash and MinHash-sign ")),
                 progress.descriptions().toString());
         assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: tokenize ")), progress.descriptions().toString());
