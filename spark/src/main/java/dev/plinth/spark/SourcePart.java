@@ -5,6 +5,8 @@ import dev.plinth.train.corpus.CorpusSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -32,7 +34,7 @@ record SourcePart(int source, Kind kind, String name, String uri, List<String> e
 
     /** Reads this part's documents, as its source would read the file, from the file system its URI names. */
     void forEach(HadoopFiles files, CorpusSource.DocumentSink sink) throws IOException {
-        java.nio.file.Path standIn = HadoopFiles.standIn(new org.apache.hadoop.fs.Path(java.net.URI.create(uri)));
+        Path standIn = HadoopFiles.standIn(new org.apache.hadoop.fs.Path(URI.create(uri)));
         try (InputStream in = files.open(uri)) {
             switch (kind) {
                 case TEXT -> new CorpusSource.Text(name, standIn, Set.copyOf(extensions), paragraphs, weight).read(in, uri, sink);
