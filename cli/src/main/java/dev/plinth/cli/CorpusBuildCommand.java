@@ -99,9 +99,7 @@ final class CorpusBuildCommand implements Callable<Integer> {
         }
         long estimate = 0;
         for (SourceSpec s : sources) {
-            if (!s.isUri() || !console.scaleOut().readsUris()) {
-                s.source(); // a missing path is an error before the output folder is touched
-            }
+            console.scaleOut().checkSource(s);
             estimate += s.estimatedBytes();
         }
         // settings are checked before anything in the output folder is touched

@@ -23,9 +23,12 @@ public interface ScaleOut {
     ScaleOut LOCAL = new ScaleOut() {
     };
 
-    /** Whether {@link #buildCorpus} reads sources named by URIs ({@code hdfs://}, {@code s3a://}, {@code file://}). */
-    default boolean readsUris() {
-        return false;
+    /**
+     * Checks that a source of {@link #buildCorpus} is there, before the output folder is touched: a local path
+     * here (a URI is an error); a scale-out that reads other file systems checks URIs there.
+     */
+    default void checkSource(SourceSpec source) throws IOException {
+        source.source();
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.zip.ZipFile;
  * contains no {@code /}, so a path whose last part holds a colon needs an explicit {@code :1}.
  *
  * <p>The location is a local path, or a URI ({@code hdfs://nn/crawl/}, {@code s3a://bucket/x}, {@code file:///data})
- * that only a {@link ScaleOut} reading Hadoop file systems reads ({@link ScaleOut#readsUris()}).
+ * that only a {@link ScaleOut} reading Hadoop file systems reads ({@link ScaleOut#checkSource}).
  */
 public record SourceSpec(String name, String location, double weight, String jsonlField, Set<String> extensions,
                          boolean paragraphs) {

@@ -28,8 +28,8 @@ final class SparkScaleOut implements ScaleOut {
     }
 
     @Override
-    public boolean readsUris() {
-        return true;
+    public void checkSource(SourceSpec source) throws IOException {
+        new HadoopFiles(sc).status(source.location());
     }
 
     @Override

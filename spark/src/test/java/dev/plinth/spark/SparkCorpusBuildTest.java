@@ -97,13 +97,15 @@ class SparkCorpusBuildTest {
     }
 
     @Test
-    void aMissingPathOrAnUnknownSchemeIsAClearError() {
+    void aMissingPathOrAnUnknownSchemeIsAClearError() throws IOException {
         String tokenizer = SharedData.require("models/fake-gpt2/tokenizer.json").toString();
         Path missing = tmp.resolve("no-such-folder").toAbsolutePath();
+        Path earlier = Files.writeString(Files.createDirectories(tmp.resolve("out1")).resolve("card.json"), "{}");
         PlinthRun noFile = PlinthRun.of(new SparkScaleOut(spark), "corpus", "build", "-o", tmp.resolve("out1").toString(),
                 "--tokenizer", tokenizer, "--source", "web=" + missing.toUri());
         assertEquals(1, noFile.code());
         assertTrue(noFile.err().contains("no such file or directory: " + missing.toUri()), noFile.err());
+        assertTrue(Files.exists(earlier), "an earlier build is kept when a source is missing");
         PlinthRun noScheme = PlinthRun.of(new SparkScaleOut(spark), "corpus", "build", "-o", tmp.resolve("out2").toString(),
                 "--tokenizer", tokenizer, "--source", "web=nosuch://host/crawl/");
         assertEquals(1, noScheme.code());
