@@ -97,10 +97,9 @@ final class CorpusBuildCommand implements Callable<Integer> {
         if (tok.eosId() < 0) {
             throw new CliException(tokenizerPath + ": the tokenizer has no end-of-sequence token to separate documents");
         }
-        List<dev.plinth.train.corpus.CorpusSource> read = new ArrayList<>();
         long estimate = 0;
         for (SourceSpec s : sources) {
-            read.add(s.source());
+            console.scaleOut().checkSource(s);
             estimate += s.estimatedBytes();
         }
         // settings are checked before anything in the output folder is touched
@@ -113,7 +112,6 @@ final class CorpusBuildCommand implements Callable<Integer> {
         removeEarlierBuild(output);
         builder = new CorpusBuilder(tok, keepTokenizer(tokenizerPath, output))
                 .validationFraction(validationFraction).seed(seed).shardTokens(shardTokens);
-        read.forEach(builder::add);
         if (threads > 0) {
             builder.threads(threads);
         }
@@ -123,7 +121,7 @@ final class CorpusBuildCommand implements Callable<Integer> {
             meter.total(Math.max(total, p.bytesRead()));
             meter.update(p.bytesRead());
         });
-        DatasetCard card = console.scaleOut().buildCorpus(builder, tokenizerPath, output);
+        DatasetCard card = console.scaleOut().buildCorpus(builder, sources, tokenizerPath, output);
         meter.finish();
         return card;
     }

@@ -6,7 +6,6 @@ import dev.plinth.knowledge.KnowledgeBase;
 import dev.plinth.knowledge.KnowledgeEmbedder;
 import dev.plinth.knowledge.KnowledgeSettings;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,7 +30,7 @@ final class KnowledgeAddCommand implements Callable<Integer> {
     String name;
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "PATH", description = "Files and folders.")
-    List<Path> paths = List.of();
+    List<String> paths = List.of();
 
     @Option(names = "--embedder", paramLabel = "MODEL", description = "The embedder (must be the one the index was built with).")
     String embedder;
@@ -48,7 +47,8 @@ final class KnowledgeAddCommand implements Callable<Integer> {
         }
         try (KnowledgeEmbedder e = KnowledgeBases.embedder(console, embedder, settings.embedder());
              KnowledgeBases.Progress progress = new KnowledgeBases.Progress(console)) {
-            IngestReport report = Ingest.add(KnowledgeBases.folder(console, spec, name), paths, e, progress);
+            Ingest.Work work = console.scaleOut().knowledgeWork(e, KnowledgeBases.home(console));
+            IngestReport report = Ingest.add(KnowledgeBases.folder(console, spec, name), paths, e, work, progress);
             progress.close();
             KnowledgeBases.print(console, report);
         }

@@ -29,8 +29,9 @@ final class KnowledgeCreateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The knowledge base's name (lower-case letters, digits, '.', '_', '-').")
     String name;
 
-    @Option(names = "--from", required = true, arity = "1..*", paramLabel = "PATH", description = "Files and folders to ingest.")
-    List<Path> from;
+    @Option(names = "--from", required = true, arity = "1..*", paramLabel = "PATH",
+            description = "Files and folders to ingest (on Spark also hdfs://, s3a://, file:// URIs).")
+    List<String> from;
 
     @Option(names = "--embedder", paramLabel = "MODEL",
             description = "A BERT GGUF, Hugging Face folder or .onnx file (tokenizer.json beside it); default: the bundled all-MiniLM-L6-v2.")

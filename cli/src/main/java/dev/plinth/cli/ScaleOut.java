@@ -24,11 +24,23 @@ public interface ScaleOut {
     };
 
     /**
-     * Builds the corpus {@code builder} describes (sources, split, seed, shard size) into {@code output}
-     * and returns the card; {@code tokenizer} is the file or folder the builder's tokenizer was loaded
-     * from, for workers that load their own.
+     * Checks that a source of {@link #buildCorpus} is there, before the output folder is touched: a local path
+     * here (a URI is an error); a scale-out that reads other file systems checks URIs there.
      */
-    default DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
+    default void checkSource(SourceSpec source) throws IOException {
+        source.source();
+    }
+
+    /**
+     * Builds the corpus of {@code sources} with {@code builder}'s settings (split, seed, shard size; its
+     * sources are empty) into {@code output} and returns the card; {@code tokenizer} is the file or folder
+     * the builder's tokenizer was loaded from, for workers that load their own.
+     */
+    default DatasetCard buildCorpus(CorpusBuilder builder, List<SourceSpec> sources, Path tokenizer, Path output)
+            throws IOException {
+        for (SourceSpec s : sources) {
+            builder.add(s.source());
+        }
         return builder.build(output);
     }
 
@@ -41,8 +53,8 @@ public interface ScaleOut {
     }
 
     /**
-     * Who reads, chunks and embeds the files of {@code plinth knowledge create}; {@code home} is the Plinth
-     * home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
+     * Who reads, chunks, embeds and writes the files of {@code plinth knowledge create} and {@code knowledge add};
+     * {@code home} is the Plinth home a worker opens the same embedder ({@link KnowledgeEmbedder#source()}) from.
      */
     default Ingest.Work knowledgeWork(KnowledgeEmbedder embedder, Path home) {
         return Ingest.Work.local(embedder);

@@ -22,10 +22,16 @@ import java.util.zip.ZipFile;
  * <p>The weight is the expected number of times each training document of the source is written
  * (2 doubles it, 0.5 keeps about half); a {@code :} after the path starts it only when what follows
  * contains no {@code /}, so a path whose last part holds a colon needs an explicit {@code :1}.
+ *
+ * <p>The location is a local path, or a URI ({@code hdfs://nn/crawl/}, {@code s3a://bucket/x}, {@code file:///data})
+ * that only a {@link ScaleOut} reading Hadoop file systems reads ({@link ScaleOut#checkSource}).
  */
-record SourceSpec(String name, Path path, double weight, String jsonlField, Set<String> extensions, boolean paragraphs) {
+public record SourceSpec(String name, String location, double weight, String jsonlField, Set<String> extensions,
+                         boolean paragraphs) {
 
     static final String DEFAULT_JSONL_FIELD = "text";
+    /** A scheme of two or more characters and a colon: {@code C:\\data} stays a path. */
+    private static final java.util.regex.Pattern URI = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:.*");
 
     /** Parses a spec; a syntax error is an {@link IllegalArgumentException} whose message says what is expected. */
     static SourceSpec parse(String spec) {
@@ -67,13 +73,13 @@ record SourceSpec(String name, Path path, double weight, String jsonlField, Set<
                         + "' (known: jsonl-field=F, ext=A+B, paragraphs)");
             }
         }
-        return new SourceSpec(name, Path.of(location), weight, field, extensions, paragraphs);
+        return new SourceSpec(name, location, weight, field, extensions, paragraphs);
     }
 
     /** A source of weight 1 for a bare path, named after its file name. */
     static SourceSpec ofPath(Path path, String jsonlField) {
         Path file = path.getFileName();
-        return new SourceSpec(file == null ? path.toString() : file.toString(), path, 1.0, jsonlField,
+        return new SourceSpec(file == null ? path.toString() : file.toString(), path.toString(), 1.0, jsonlField,
                 CorpusSource.Auto.DEFAULT_EXTENSIONS, false);
     }
 
@@ -106,15 +112,43 @@ record SourceSpec(String name, Path path, double weight, String jsonlField, Set<
         return out;
     }
 
+    /** Whether the location is a URI (a scheme before a colon) rather than a local path. */
+    public boolean isUri() {
+        return isUri(location);
+    }
+
+    /** Whether {@code location} is a URI (a scheme of two or more characters before a colon) rather than a local path. */
+    public static boolean isUri(String location) {
+        return URI.matcher(location).matches();
+    }
+
+    /** The location as a local path; a URI is a {@link CliException}. */
+    public Path path() {
+        if (isUri()) {
+            throw new CliException("source '" + name + "': " + location + " is a URI; plinth reads sources from local paths,"
+                    + " plinth-spark also from Hadoop file systems (hdfs://, s3a://, file://)");
+        }
+        return Path.of(location);
+    }
+
     /**
      * The library source for this spec: a {@code .jsonl} file as JSONL, a {@code .zip}/{@code .jar} as
      * an archive, another file as text, a folder as {@link CorpusSource.Auto}. The path must exist.
      */
     CorpusSource source() throws NoSuchFileException {
+        Path path = path();
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString());
         }
-        if (Files.isDirectory(path)) {
+        return source(path, Files.isDirectory(path));
+    }
+
+    /**
+     * The library source for this spec found at {@code path}, a folder or a file (a stand-in path for one on
+     * another file system: only its name is looked at here, and a worker opens the file through that system).
+     */
+    public CorpusSource source(Path path, boolean folder) {
+        if (folder) {
             return new CorpusSource.Auto(name, path, extensions, jsonlField, paragraphs, weight);
         }
         String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -132,6 +166,10 @@ record SourceSpec(String name, Path path, double weight, String jsonlField, Set<
      * uncompressed sizes of the archive entries that will be read.
      */
     long estimatedBytes() {
+        if (isUri()) {
+            return 0;
+        }
+        Path path = path();
         try {
             if (!Files.isDirectory(path)) {
                 return fileBytes(path, true);

@@ -6,14 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -62,35 +62,66 @@ public final class Ingest {
     }
 
     /**
-     * The per-file and per-chunk work of {@link #create}: {@link #local here}, or on workers elsewhere that
-     * open the same embedder and run {@link #readFile} and {@link KnowledgeEmbedder#embed(List, java.util.function.LongConsumer)}.
+     * The per-file and per-chunk work of an ingest: {@link #local here}, or on workers elsewhere that open the
+     * same embedder, read files with {@link #readFile} and write {@link IndexPart}s as index shards.
      */
     public interface Work {
-        /** Each new file read and chunked with {@link #readFile}, in the order given. */
+        /** Each file read and chunked with {@link #readFile} (unless its SHA-256 is still {@link NewFile#oldSha256()}), in order. */
         List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) throws IOException;
 
-        /** The chunk texts' vectors, in order. */
-        float[][] embed(List<String> texts) throws IOException;
+        /**
+         * Embeds the chunks of {@code files} (read, new or changed, their older documents deleted) and adds their
+         * documents to {@code w} in the order given; {@code embedded} hears how many chunks are written so far.
+         */
+        void write(List<FileRead> files, IndexWriter w, LongConsumer embedded) throws IOException;
+
+        /** The file system the files are on. */
+        default IngestFiles files() {
+            return IngestFiles.LOCAL;
+        }
 
         /** The work done here, with {@code embedder}. */
         static Work local(KnowledgeEmbedder embedder) {
-            return new Work() {
-                @Override
-                public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
-                    Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
-                    return files.stream().map(f -> readFile(f, null, settings, chunker)).toList();
-                }
-
-                @Override
-                public float[][] embed(List<String> texts) {
-                    return embedder.embed(texts, n -> { });
-                }
-            };
+            return new LocalWork(embedder, Integer.MAX_VALUE);
         }
     }
 
-    /** A file to ingest: its absolute path, its document id and its title if it is one document. */
-    public record NewFile(String path, String id, String title) implements java.io.Serializable {
+    /** Embeds chunk texts, in order. */
+    @FunctionalInterface
+    interface Embedding {
+        float[][] embed(List<String> texts) throws IOException;
+    }
+
+    /** Files read here and written group after group, index segments flushed to disk every {@code flushEvery} chunks. */
+    private record LocalWork(KnowledgeEmbedder embedder, int flushEvery) implements Work {
+        @Override
+        public List<FileRead> read(List<NewFile> files, KnowledgeSettings settings) {
+            Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
+            return files.stream().map(f -> readFile(f, settings, chunker, IngestFiles.LOCAL)).toList();
+        }
+
+        @Override
+        public void write(List<FileRead> files, IndexWriter w, LongConsumer embedded) throws IOException {
+            long done = 0;
+            long sinceFlush = 0;
+            for (IndexPart group : IndexPart.groups(files)) {
+                group.addTo(w, group.embed(texts -> embedder.embed(texts, n -> { })));
+                done += group.chunks();
+                sinceFlush += group.chunks();
+                if (sinceFlush >= flushEvery) {
+                    w.flush();
+                    sinceFlush = 0;
+                }
+                embedded.accept(done);
+            }
+        }
+    }
+
+    /**
+     * A file to ingest: its absolute path, its document id, its title if it is one document, and the SHA-256 it
+     * had when last ingested (null when it is new).
+     */
+    public record NewFile(String path, String id, String title, String oldSha256) implements java.io.Serializable {
     }
 
     /**
@@ -105,44 +136,35 @@ public final class Ingest {
         }
     }
 
-    /** Chunks embedded together: enough to fill the encoder's batches across small files. */
-    private static final int GROUP_CHUNKS = 256;
-
     private final Path folder;
-    private final KnowledgeEmbedder embedder;
     private final Work work;
     private final Listener listener;
-    private final int flushEvery;
     private final IngestReport report = new IngestReport();
 
-    private Ingest(Path folder, KnowledgeEmbedder embedder, Work work, Listener listener, int flushEvery) {
+    private Ingest(Path folder, Work work, Listener listener) {
         this.folder = folder;
-        this.embedder = embedder;
         this.work = work;
         this.listener = listener;
-        this.flushEvery = flushEvery;
     }
 
     /** Creates knowledge base {@code name} in {@code folder} from {@code roots} (files and folders). */
     public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
                                       KnowledgeEmbedder embedder, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, Integer.MAX_VALUE);
-    }
-
-    /** As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read and chunks embedded by {@code work}. */
-    public static IngestReport create(Path folder, String name, List<Path> roots, Options options,
-                                      KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
-        return create(folder, name, roots, options, embedder, work, listener, Integer.MAX_VALUE);
+        return create(folder, name, locations(roots), options, embedder, Work.local(embedder), listener);
     }
 
     /** As {@link #create}, writing index segments to disk (uncommitted) every {@code flushEvery} chunks. */
     static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
                                Listener listener, int flushEvery) throws IOException {
-        return create(folder, name, roots, options, embedder, Work.local(embedder), listener, flushEvery);
+        return create(folder, name, locations(roots), options, embedder, new LocalWork(embedder, flushEvery), listener);
     }
 
-    private static IngestReport create(Path folder, String name, List<Path> roots, Options options, KnowledgeEmbedder embedder,
-                                       Work work, Listener listener, int flushEvery) throws IOException {
+    /**
+     * As {@link #create(Path, String, List, Options, KnowledgeEmbedder, Listener)}, the files read, chunks embedded
+     * and documents written by {@code work}, from {@code roots}: paths, or URIs where its {@link Work#files()} reads them.
+     */
+    public static IngestReport create(Path folder, String name, List<String> roots, Options options,
+                                      KnowledgeEmbedder embedder, Work work, Listener listener) throws IOException {
         if (KnowledgeBase.exists(folder)) {
             throw new KnowledgeException("knowledge base '" + name + "' exists; plinth knowledge add " + name
                     + " PATH... adds to it or ingests changed files again");
@@ -152,10 +174,11 @@ public final class Ingest {
             throw new IllegalArgumentException("a chunk budget of " + options.chunkTokens() + " tokens is more than the"
                     + " embedder reads (" + embedder.maxTokens() + ")");
         }
+        List<String> absolute = roots.stream().map(work.files()::absolute).distinct().toList();
         KnowledgeSettings settings = new KnowledgeSettings(name, embedder.source(), embedder.digest(), embedder.dimension(),
                 options.chunkTokens(), options.overlap(), options.idField(), options.textField(), options.maxBytes(),
-                absolute(roots));
-        return new Ingest(folder, embedder, work, listener, flushEvery).run(settings, absolutePaths(roots), Map.of(), true);
+                absolute);
+        return new Ingest(folder, work, listener).run(settings, absolute, Map.of(), true);
     }
 
     /**
@@ -166,10 +189,19 @@ public final class Ingest {
      */
     public static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener)
             throws IOException {
-        return add(folder, paths, embedder, listener, Integer.MAX_VALUE);
+        return add(folder, locations(paths), embedder, Work.local(embedder), listener);
     }
 
     static IngestReport add(Path folder, List<Path> paths, KnowledgeEmbedder embedder, Listener listener, int flushEvery)
+            throws IOException {
+        return add(folder, locations(paths), embedder, new LocalWork(embedder, flushEvery), listener);
+    }
+
+    /**
+     * As {@link #add(Path, List, KnowledgeEmbedder, Listener)}, the files read, chunks embedded and documents written
+     * by {@code work}, from {@code paths}: paths, or URIs where its {@link Work#files()} reads them.
+     */
+    public static IngestReport add(Path folder, List<String> paths, KnowledgeEmbedder embedder, Work work, Listener listener)
             throws IOException {
         KnowledgeSettings settings;
         Map<String, SourceFile> existing;
@@ -178,14 +210,14 @@ public final class Ingest {
             settings = kb.settings();
             existing = kb.filesByPath();
         }
-        List<Path> scan = paths.isEmpty() ? settings.roots().stream().map(Path::of).toList() : absolutePaths(paths);
+        List<String> scan = paths.isEmpty() ? settings.roots() : paths.stream().map(work.files()::absolute).toList();
         List<String> roots = new ArrayList<>(settings.roots());
-        for (Path p : scan) {
+        for (String p : scan) {
             if (rootOf(p, roots) == null) {
-                roots.add(p.toString());
+                roots.add(p);
             }
         }
-        return new Ingest(folder, embedder, Work.local(embedder), listener, flushEvery).run(settings.withRoots(roots), scan, existing, false);
+        return new Ingest(folder, work, listener).run(settings.withRoots(roots), scan, existing, false);
     }
 
     /** Drops the files at or below {@code paths} (and any roots there) from the knowledge base. */
@@ -198,7 +230,7 @@ public final class Ingest {
             settings = kb.settings();
             existing = kb.filesByPath();
         }
-        List<Path> targets = absolutePaths(paths);
+        List<String> targets = locations(paths);
         List<String> roots = settings.roots().stream().filter(r -> targets.stream().noneMatch(t -> isAtOrBelow(r, t))).toList();
         try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, false, settings)) {
             for (String path : existing.keySet()) {
@@ -215,34 +247,25 @@ public final class Ingest {
     }
 
     /** A file to read, its id and title if it is one document. */
-    private record Candidate(Path file, String id, String title) {
+    private record Candidate(String file, String id, String title) {
     }
 
-    /** A file read and chunked, waiting to be embedded and written. */
-    private record Pending(SourceFile file, boolean isNew, List<Chunk> chunks) {
-    }
-
-    private IngestReport run(KnowledgeSettings settings, List<Path> scan, Map<String, SourceFile> existing, boolean create)
+    private IngestReport run(KnowledgeSettings settings, List<String> scan, Map<String, SourceFile> existing, boolean create)
             throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(folder);
         try (Directory d = FSDirectory.open(folder.resolve(KnowledgeBase.INDEX)); IndexWriter w = writer(d, create, settings)) {
-            Chunker chunker = new Chunker(embedder::tokens, settings.chunkTokens(), settings.overlap());
-            List<Pending> pending = new ArrayList<>();
+            List<NewFile> files = new ArrayList<>();
+            for (Candidate c : candidates(scan, settings.roots(), work.files())) {
+                SourceFile old = existing.get(c.file());
+                files.add(new NewFile(c.file(), c.id(), c.title(), old == null ? null : old.sha256()));
+            }
+            List<FileRead> changed = new ArrayList<>();
             Set<String> seen = new HashSet<>();
-            List<Candidate> candidates = candidates(scan, settings.roots());
-            if (existing.isEmpty()) {
-                List<NewFile> files = candidates.stream().map(c -> new NewFile(c.file().toString(), c.id(), c.title())).toList();
-                for (FileRead r : work.read(files, settings)) {
-                    seen.add(r.path());
-                    record(r, null, w).ifPresent(pending::add);
-                }
-            } else {
-                for (Candidate c : candidates) {
-                    SourceFile old = existing.get(c.file().toString());
-                    seen.add(c.file().toString());
-                    NewFile f = new NewFile(c.file().toString(), c.id(), c.title());
-                    record(readFile(f, old == null ? null : old.sha256(), settings, chunker), old, w).ifPresent(pending::add);
+            for (FileRead r : work.read(files, settings)) {
+                seen.add(r.path());
+                if (record(r, existing.get(r.path()), w)) {
+                    changed.add(r);
                 }
             }
             for (String path : existing.keySet()) {
@@ -251,7 +274,12 @@ public final class Ingest {
                     report.removed(path);
                 }
             }
-            embedAndWrite(pending, w);
+            for (FileRead r : changed) {
+                w.deleteDocuments(new Term(IndexFields.SOURCE, r.path()));
+            }
+            long total = changed.stream().mapToLong(r -> r.chunks().size()).sum();
+            listener.chunked(changed.size(), (int) total);
+            work.write(changed, w, done -> listener.embedded(done, total));
             commit(w, settings);
         }
         report.seconds((System.nanoTime() - start) / 1e9);
@@ -260,21 +288,20 @@ public final class Ingest {
     }
 
     /**
-     * Reads and chunks one file unless its SHA-256 is {@code oldSha} (then only its hash, time and size):
+     * Reads and chunks one file unless its SHA-256 is {@link NewFile#oldSha256()} (then only its hash, time and size):
      * a function of the file alone, which other threads or machines can run.
      */
-    public static FileRead readFile(NewFile f, String oldSha, KnowledgeSettings settings, Chunker chunker) {
+    public static FileRead readFile(NewFile f, KnowledgeSettings settings, Chunker chunker, IngestFiles files) {
         try {
-            Path file = Path.of(f.path());
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            IngestFiles.Attributes attrs = files.attributes(f.path());
             if (attrs.size() > settings.maxBytes()) {
                 throw new UnreadableFileException("over the size limit (" + attrs.size() + " bytes, at most "
                         + settings.maxBytes() + ")");
             }
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = files.read(f.path());
             String sha = DocumentReader.sha256(bytes);
-            long modified = attrs.lastModifiedTime().toMillis();
-            if (sha.equals(oldSha)) {
+            long modified = attrs.modified();
+            if (sha.equals(f.oldSha256())) {
                 return new FileRead(f.path(), sha, modified, bytes.length, null, List.of(), List.of(), null);
             }
             DocumentReader.Result result = DocumentReader.read(bytes, f.id(), f.title(), settings.readerOptions());
@@ -291,8 +318,8 @@ public final class Ingest {
         }
     }
 
-    /** Reports what reading a file gave; the file to embed and write, or empty when it is unchanged or skipped. */
-    private Optional<Pending> record(FileRead r, SourceFile old, IndexWriter w) throws IOException {
+    /** Reports what reading a file gave; whether it is to be embedded and written (not unchanged, not skipped). */
+    private boolean record(FileRead r, SourceFile old, IndexWriter w) throws IOException {
         String path = r.path();
         if (r.skipped() != null) {
             report.skipped(path, r.skipped());
@@ -300,7 +327,7 @@ public final class Ingest {
                 w.deleteDocuments(new Term(IndexFields.SOURCE, path));
                 report.removed(path);
             }
-            return Optional.empty();
+            return false;
         }
         if (r.unchanged()) {
             report.countUnchanged();
@@ -309,45 +336,11 @@ public final class Ingest {
                 w.addDocument(IndexFields.file(new SourceFile(path, r.sha256(), r.modified(), r.size(), old.type(),
                         old.documents(), old.chunks())));
             }
-            return Optional.empty();
+            return false;
         }
         r.warnings().forEach(m -> report.warning(path, m));
         report.add(path, old == null, r.file().documents(), r.chunks().size());
-        return Optional.of(new Pending(r.file(), old == null, r.chunks()));
-    }
-
-    /** Embeds the chunks of groups of files (so small files still fill the encoder's batches) and writes each group. */
-    private void embedAndWrite(List<Pending> pending, IndexWriter w) throws IOException {
-        long total = pending.stream().mapToLong(p -> p.chunks().size()).sum();
-        listener.chunked(pending.size(), (int) total);
-        long done = 0;
-        long sinceFlush = 0;
-        int from = 0;
-        while (from < pending.size()) {
-            int to = from;
-            List<String> texts = new ArrayList<>();
-            while (to < pending.size() && (texts.isEmpty() || texts.size() < GROUP_CHUNKS)) {
-                pending.get(to++).chunks().forEach(c -> texts.add(c.embeddedText()));
-            }
-            long base = done;
-            float[][] embedded = work.embed(texts);
-            int v = 0;
-            for (Pending p : pending.subList(from, to)) {
-                w.deleteDocuments(new Term(IndexFields.SOURCE, p.file().path()));
-                for (Chunk c : p.chunks()) {
-                    w.addDocument(IndexFields.chunk(p.file().path(), c, embedded[v++]));
-                }
-                w.addDocument(IndexFields.file(p.file()));
-            }
-            done = base + texts.size();
-            sinceFlush += texts.size();
-            if (sinceFlush >= flushEvery) {
-                w.flush();
-                sinceFlush = 0;
-            }
-            listener.embedded(done, total);
-            from = to;
-        }
+        return true;
     }
 
     private static IndexWriter writer(Directory d, boolean create, KnowledgeSettings settings) throws IOException {
@@ -374,23 +367,22 @@ public final class Ingest {
     }
 
     /** Every regular, non-hidden file at or below {@code scan}, in path order, with its document id. */
-    private static List<Candidate> candidates(List<Path> scan, List<String> roots) throws IOException {
-        Map<Path, Candidate> found = new LinkedHashMap<>();
-        for (Path p : scan) {
-            if (!Files.exists(p)) {
-                continue;
-            }
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path f : s.filter(Files::isRegularFile).filter(f -> !hidden(p, f)).sorted().toList()) {
-                    found.putIfAbsent(f, new Candidate(f, documentId(f, rootOf(f, roots)), f.getFileName().toString()));
-                }
+    private static List<Candidate> candidates(List<String> scan, List<String> roots, IngestFiles files) throws IOException {
+        Map<String, Candidate> found = new LinkedHashMap<>();
+        for (String p : scan) {
+            List<String> below = files.files(p).stream().filter(f -> !hidden(p, f)).sorted(Comparator.comparing(Path::of)).toList();
+            for (String f : below) {
+                Path file = Path.of(f);
+                String root = rootOf(f, roots);
+                found.putIfAbsent(f, new Candidate(f, documentId(file, root == null ? null : Path.of(root)),
+                        file.getFileName().toString()));
             }
         }
         return List.copyOf(found.values());
     }
 
-    private static boolean hidden(Path root, Path file) {
-        for (Path part : root.relativize(file)) {
+    private static boolean hidden(String root, String file) {
+        for (Path part : Path.of(root).relativize(Path.of(file))) {
             if (part.toString().startsWith(".")) {
                 return true;
             }
@@ -407,27 +399,23 @@ public final class Ingest {
     }
 
     /** The recorded root at or above {@code p} (the deepest), or null. */
-    private static Path rootOf(Path p, List<String> roots) {
-        Path best = null;
+    private static String rootOf(String p, List<String> roots) {
+        String best = null;
         for (String r : roots) {
-            if (isAtOrBelow(p.toString(), Path.of(r)) && (best == null || r.length() > best.toString().length())) {
-                best = Path.of(r);
+            if (isAtOrBelow(p, r) && (best == null || r.length() > best.length())) {
+                best = r;
             }
         }
         return best;
     }
 
-    private static boolean isAtOrBelow(String path, Path folder) {
-        String f = folder.toString();
-        return path.equals(f) || path.startsWith(f.endsWith("/") ? f : f + "/");
+    private static boolean isAtOrBelow(String path, String folder) {
+        return path.equals(folder) || path.startsWith(folder.endsWith("/") ? folder : folder + "/");
     }
 
-    private static List<Path> absolutePaths(List<Path> paths) {
-        return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-    }
-
-    private static List<String> absolute(List<Path> paths) {
-        return absolutePaths(paths).stream().map(Path::toString).distinct().toList();
+    /** Paths as locations: absolute and normalised. */
+    private static List<String> locations(List<Path> paths) {
+        return paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
     }
 
     private static void writeReport(Path folder, IngestReport report) throws IOException {

@@ -3,6 +3,7 @@ package dev.plinth.spark;
 import dev.plinth.cli.EvalWork;
 import dev.plinth.cli.RunWork;
 import dev.plinth.cli.ScaleOut;
+import dev.plinth.cli.SourceSpec;
 import dev.plinth.eval.Evaluator;
 import dev.plinth.eval.Task;
 import dev.plinth.eval.TaskResult;
@@ -27,8 +28,14 @@ final class SparkScaleOut implements ScaleOut {
     }
 
     @Override
-    public DatasetCard buildCorpus(CorpusBuilder builder, Path tokenizer, Path output) throws IOException {
-        return new SparkCorpusBuild(sc).run(builder, tokenizer, output);
+    public void checkSource(SourceSpec source) throws IOException {
+        new HadoopFiles(sc).status(source.location());
+    }
+
+    @Override
+    public DatasetCard buildCorpus(CorpusBuilder builder, List<SourceSpec> sources, Path tokenizer, Path output)
+            throws IOException {
+        return new SparkCorpusBuild(sc).run(builder, sources, tokenizer, output);
     }
 
     @Override

@@ -49,6 +49,7 @@ class SparkCompletionsTest {
         String[] options = {"--seed", "7", "-n", "24", "--temperature", "0.9"};
         PlinthRun a = PlinthRun.of(ScaleOut.LOCAL, with(new String[] {"run", model, "--input", prompts.toString(),
                 "--output", local.toString()}, options));
+        SparkProgress progress = SparkProgress.listen(spark);
         PlinthRun b = PlinthRun.of(new SparkScaleOut(spark), with(new String[] {"run", model, "--input", prompts.toString(),
                 "--output", distributed.toString()}, options));
         assertEquals(0, a.code(), a.err());
@@ -57,6 +58,9 @@ class SparkCompletionsTest {
         List<String> out = Files.readAllLines(distributed);
         assertEquals(starts.length, out.size());
         assertTrue(out.getFirst().startsWith("{\"id\":\"p0\",\"completion\":\""), out.getFirst());
+        progress.awaitAccumulator("run: prompts completed", starts.length);
+        assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("run: complete " + starts.length + " prompt(s) in ")),
+                progress.descriptions().toString());
 
         PlinthRun single = PlinthRun.of(ScaleOut.LOCAL, with(new String[] {"run", model, starts[3]}, options));
         assertEquals(0, single.code(), single.err());

@@ -58,16 +58,20 @@ class SparkCorpusBuildTest {
                 z.closeEntry();
             }
         }
-        String[] common = {"--tokenizer", SharedData.require("models/fake-gpt2/tokenizer.json").toString(),
-                "--source", "fortunes=" + fortunes + ":0.5",
-                "--source", "moby=" + SharedData.require("moby-dick/moby-dick.txt") + ":2,paragraphs",
-                "--source", "mixed=" + folder + ",ext=java+txt",
+        Path moby = SharedData.require("moby-dick/moby-dick.txt").toAbsolutePath();
+        String[] settings = {"--tokenizer", SharedData.require("models/fake-gpt2/tokenizer.json").toString(),
                 "--val-fraction", "0.05", "--seed", "11", "--shard-tokens", "60000"};
+        String[] paths = {"--source", "fortunes=" + fortunes + ":0.5", "--source", "moby=" + moby + ":2,paragraphs",
+                "--source", "mixed=" + folder + ",ext=java+txt"};
+        // the same files through Hadoop's file system API: a file:// URI, and a path on Hadoop's local file system
+        // as Hadoop writes it (file:/...)
+        String[] uris = {"--source", "fortunes=" + fortunes + ":0.5", "--source", "moby=" + moby.toUri() + ":2,paragraphs",
+                "--source", "mixed=file:" + folder.toAbsolutePath() + ",ext=java+txt"};
         Path local = tmp.resolve("local");
         Path distributed = tmp.resolve("spark");
-        assertEquals(0, plinth(ScaleOut.LOCAL, concat("corpus", "build", "-o", local.toString()), common));
+        assertEquals(0, plinth(ScaleOut.LOCAL, concat("corpus", "build", "-o", local.toString()), concat(paths, settings)));
         SparkProgress progress = SparkProgress.listen(spark);
-        assertEquals(0, plinth(new SparkScaleOut(spark), concat("corpus", "build", "-o", distributed.toString()), common));
+        assertEquals(0, plinth(new SparkScaleOut(spark), concat("corpus", "build", "-o", distributed.toString()), concat(uris, settings)));
 
         List<String> names = files(local);
         assertEquals(names, files(distributed));
@@ -83,9 +87,33 @@ class SparkCorpusBuildTest {
 
         long read = card.sources().stream().mapToLong(DatasetCard.SourceStats::documentsRead).sum();
         progress.awaitAccumulator("corpus: documents read", read);
+        long empty = card.sources().stream().mapToLong(DatasetCard.SourceStats::emptyDropped).sum();
+        progress.awaitAccumulator("corpus: duplicates and empty documents removed", exact + near + empty);
+        progress.awaitAccumulator("corpus: bytes read (normalised UTF-8)",
+                card.sources().stream().mapToLong(DatasetCard.SourceStats::bytesRead).sum());
         assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: hash and MinHash-sign ")),
                 progress.descriptions().toString());
         assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("corpus: tokenize ")), progress.descriptions().toString());
+    }
+
+    @Test
+    void aMissingPathOrAnUnknownSchemeIsAClearError() throws IOException {
+        String tokenizer = SharedData.require("models/fake-gpt2/tokenizer.json").toString();
+        Path missing = tmp.resolve("no-such-folder").toAbsolutePath();
+        Path earlier = Files.writeString(Files.createDirectories(tmp.resolve("out1")).resolve("card.json"), "{}");
+        PlinthRun noFile = PlinthRun.of(new SparkScaleOut(spark), "corpus", "build", "-o", tmp.resolve("out1").toString(),
+                "--tokenizer", tokenizer, "--source", "web=" + missing.toUri());
+        assertEquals(1, noFile.code());
+        assertTrue(noFile.err().contains("no such file or directory: " + missing.toUri()), noFile.err());
+        assertTrue(Files.exists(earlier), "an earlier build is kept when a source is missing");
+        PlinthRun noScheme = PlinthRun.of(new SparkScaleOut(spark), "corpus", "build", "-o", tmp.resolve("out2").toString(),
+                "--tokenizer", tokenizer, "--source", "web=nosuch://host/crawl/");
+        assertEquals(1, noScheme.code());
+        assertTrue(noScheme.err().contains("no Hadoop file system for scheme 'nosuch'"), noScheme.err());
+        PlinthRun local = PlinthRun.of(ScaleOut.LOCAL, "corpus", "build", "-o", tmp.resolve("out3").toString(),
+                "--tokenizer", tokenizer, "--source", "web=hdfs://namenode/crawl/");
+        assertEquals(1, local.code());
+        assertTrue(local.err().contains("hdfs://namenode/crawl/ is a URI; plinth reads sources from local paths"), local.err());
     }
 
     private static int plinth(ScaleOut scaleOut, String[] command, String[] options) {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code plinth eval} with its items scored on Spark executors prints the same table and the same item
@@ -51,11 +52,15 @@ class SparkEvalTest {
         String[] args = {"eval", model, "--tasks", "arc-easy,crows-pairs", "--tasks", probes.toString(), "--tasks",
                 stories.toString(), "--limit", "24", "--data", SharedData.root().resolve("data").toString()};
         PlinthRun local = PlinthRun.of(ScaleOut.LOCAL, with(args, "--json", tmp.resolve("local.json").toString()));
+        SparkProgress progress = SparkProgress.listen(spark);
         PlinthRun distributed = PlinthRun.of(new SparkScaleOut(spark), with(args, "--json", tmp.resolve("spark.json").toString()));
         assertEquals(0, local.code(), local.err());
         assertEquals(0, distributed.code(), distributed.err());
         assertEquals(local.out(), distributed.out());
         assertSame("", results(tmp.resolve("local.json")), results(tmp.resolve("spark.json")));
+        progress.awaitAccumulator("eval arc-easy: items scored", 24);
+        assertTrue(progress.descriptions().stream().anyMatch(d -> d.startsWith("eval arc-easy: score 24 item(s) in ")),
+                progress.descriptions().toString());
     }
 
     /** The results without their timings. */

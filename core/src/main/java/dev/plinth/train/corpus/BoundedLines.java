@@ -2,6 +2,7 @@ package dev.plinth.train.corpus;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,11 @@ final class BoundedLines implements AutoCloseable {
     private int pending = -2;
 
     BoundedLines(Path file, int maxChars) throws IOException {
-        this.in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8), 1 << 16);
+        this(Files.newInputStream(file), maxChars);
+    }
+
+    BoundedLines(InputStream bytes, int maxChars) {
+        this.in = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8), 1 << 16);
         this.maxChars = maxChars;
     }
 

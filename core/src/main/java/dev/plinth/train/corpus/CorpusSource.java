@@ -77,14 +77,18 @@ public sealed interface CorpusSource {
                 }
                 return;
             }
-            String origin = path.toString();
+            try (InputStream in = Files.newInputStream(path)) {
+                read(in, path.toString(), sink);
+            }
+        }
+
+        /** The documents of one file of this source, its bytes read from {@code in}; {@code origin} names it in them. */
+        public void read(InputStream in, String origin, DocumentSink sink) throws IOException {
             if (!splitParagraphs) {
-                try (InputStream in = Files.newInputStream(path)) {
-                    sink.accept(new Document(name, origin, new String(in.readNBytes(MAX_DOCUMENT_BYTES), StandardCharsets.UTF_8)));
-                }
+                sink.accept(new Document(name, origin, new String(in.readNBytes(MAX_DOCUMENT_BYTES), StandardCharsets.UTF_8)));
                 return;
             }
-            try (BoundedLines r = new BoundedLines(path, MAX_DOCUMENT_BYTES)) {
+            try (BoundedLines r = new BoundedLines(in, MAX_DOCUMENT_BYTES)) {
                 StringBuilder para = new StringBuilder();
                 int n = 0;
                 for (String line = r.next(); ; line = r.next()) {
@@ -115,8 +119,15 @@ public sealed interface CorpusSource {
 
         @Override
         public void forEach(DocumentSink sink) throws IOException {
+            try (InputStream in = Files.newInputStream(path)) {
+                read(in, path.toString(), sink);
+            }
+        }
+
+        /** The documents of this file, its bytes read from {@code in}; {@code origin} names it in them and in errors. */
+        public void read(InputStream in, String origin, DocumentSink sink) throws IOException {
             ObjectMapper json = new ObjectMapper();
-            try (BoundedLines r = new BoundedLines(path, MAX_DOCUMENT_BYTES)) {
+            try (BoundedLines r = new BoundedLines(in, MAX_DOCUMENT_BYTES)) {
                 int lineNo = 0;
                 for (String line = r.next(); line != null; line = r.next()) {
                     lineNo++;
@@ -127,11 +138,11 @@ public sealed interface CorpusSource {
                     try {
                         value = json.readTree(line);
                     } catch (JsonProcessingException e) {
-                        throw new IOException(path + ":" + lineNo + ": not a JSON object: " + e.getOriginalMessage(), e);
+                        throw new IOException(origin + ":" + lineNo + ": not a JSON object: " + e.getOriginalMessage(), e);
                     }
                     value = value == null ? null : value.get(field);
                     if (value != null && value.isTextual()) {
-                        sink.accept(new Document(name, path + ":" + lineNo, value.asText()));
+                        sink.accept(new Document(name, origin + ":" + lineNo, value.asText()));
                     }
                 }
             }
@@ -147,11 +158,18 @@ public sealed interface CorpusSource {
 
         @Override
         public void forEach(DocumentSink sink) throws IOException {
-            try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(path))) {
+            try (InputStream in = Files.newInputStream(path)) {
+                read(in, path.toString(), sink);
+            }
+        }
+
+        /** The documents of this archive, its bytes read from {@code in}; {@code origin} names it in them. */
+        public void read(InputStream in, String origin, DocumentSink sink) throws IOException {
+            try (ZipInputStream zip = new ZipInputStream(in)) {
                 for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                     if (!e.isDirectory() && matches(e.getName(), extensions)) {
                         byte[] bytes = zip.readNBytes(MAX_DOCUMENT_BYTES);
-                        sink.accept(new Document(name, path + "!" + e.getName(), new String(bytes, StandardCharsets.UTF_8)));
+                        sink.accept(new Document(name, origin + "!" + e.getName(), new String(bytes, StandardCharsets.UTF_8)));
                     }
                 }
             }
@@ -209,8 +227,11 @@ public sealed interface CorpusSource {
             }
         }
 
-        /** The reader for one file, or null when a file found in a folder is not one to read. */
-        private CorpusSource of(Path file, boolean named) {
+        /**
+         * The reader of one file of this source ({@code named}: the path named the file itself), or null when a
+         * file found in a folder is not one to read.
+         */
+        public CorpusSource of(Path file, boolean named) {
             String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
             if (lower.endsWith(".jsonl")) {
                 return new Jsonl(name, file, jsonlField, weight);
