@@ -27,7 +27,7 @@ final class Q8Activations {
     /** Q8_1: {@code F16(d · Σq)} per 32-block; Q8_K: Σq per 16 values; otherwise empty. */
     final float[] sums;
 
-    /** Σq per 32 values (the sums Q4_K/Q5_K minimums and the offsets of Q4_0/Q5_0 multiply). */
+    /** Q8_K: Σq per 32 values (the sums Q4_K/Q5_K minimums multiply); otherwise empty. */
     final int[] sums32;
 
     private Q8Activations(DType type, int rows, int k) {
@@ -42,7 +42,7 @@ final class Q8Activations {
             case Q8_K -> rows * (k / 16);
             default -> 0;
         }];
-        this.sums32 = new int[rows * (k / 32)];
+        this.sums32 = new int[type == DType.Q8_K ? rows * (k / 32) : 0];
     }
 
     /** The activation type llama.cpp's CPU backend pairs with weights of {@code weight} type. */
@@ -98,7 +98,6 @@ final class Q8Activations {
                 sum += v;
             }
             int block = qOff / 32 + b;
-            sums32[block] = sum;
             d[block] = Float.float16ToFloat(Float.floatToFloat16(scale));
             if (withSum) {
                 sums[block] = Float.float16ToFloat(Float.floatToFloat16(sum * scale));
