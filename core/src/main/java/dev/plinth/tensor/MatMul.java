@@ -136,68 +136,41 @@ public final class MatMul {
         });
     }
 
-    /** {@code y[yOff + i·n + r] = W[r] · a[i]} for weight rows [r0, r1) and activation rows [i0, i1). */
+    /** One weight row (GGUF bytes at {@code off}) times one row of quantized activations: a {@link Q8Dot} kernel. */
+    @FunctionalInterface
+    private interface RowDot {
+        float dot(MemorySegment seg, long off, Q8Activations a, int row);
+    }
+
+    /**
+     * {@code y[yOff + i·n + r] = W[r] · a[i]} for weight rows [r0, r1) and activation rows [i0, i1).
+     * The kernel is called through {@link RowDot}: a model mixes several weight types, and a call
+     * site that has seen several of them is not inlined, so each kernel is compiled on its own.
+     * Inlined together into one caller they outgrew C2's inlining budget, and the kernel left
+     * over boxed its vectors (measured 7.5 ms instead of 0.5 for a 2048² Q5_0 matvec).
+     */
     private static void quantized(DType type, MemorySegment seg, long rowBytes, Q8Activations a, int r0, int r1, int i0, int i1,
             float[] y, int yOff, int n) {
-        switch (type) {
-            case Q8_0 -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q8_0(seg, r * rowBytes, a, i);
-                    }
-                }
+        RowDot kernel = kernel(type);
+        for (int r = r0; r < r1; r++) {
+            for (int i = i0; i < i1; i++) {
+                y[yOff + i * n + r] = kernel.dot(seg, r * rowBytes, a, i);
             }
-            case Q4_0 -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q4_0(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q4_1 -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q4_1(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q5_0 -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q5_0(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q5_1 -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q5_1(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q4_K -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q4_k(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q5_K -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q5_k(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            case Q6_K -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0; i < i1; i++) {
-                        y[yOff + i * n + r] = Q8Dot.q6_k(seg, r * rowBytes, a, i);
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException("no quantized kernel for " + type);
         }
+    }
+
+    private static RowDot kernel(DType type) {
+        return switch (type) {
+            case Q8_0 -> Q8Dot::q8_0;
+            case Q4_0 -> Q8Dot::q4_0;
+            case Q4_1 -> Q8Dot::q4_1;
+            case Q5_0 -> Q8Dot::q5_0;
+            case Q5_1 -> Q8Dot::q5_1;
+            case Q4_K -> Q8Dot::q4_k;
+            case Q5_K -> Q8Dot::q5_k;
+            case Q6_K -> Q8Dot::q6_k;
+            default -> throw new IllegalArgumentException("no quantized kernel for " + type);
+        };
     }
 
     /**
