@@ -669,40 +669,11 @@ public final class Tape {
                     + "² do not fit an array; use shorter sequences or smaller batches");
         }
         float[] probs = new float[(int) probsSize];
-        float[] y = new float[rows * qDim];
+        CausalAttention attention = new CausalAttention(batch, seq, heads, kvHeads, headDim, window);
         float[] qv = q.data();
         float[] kv = k.data();
         float[] vv = v.data();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int group = heads / kvHeads;
-        Parallel.parallelFor(batch * heads * seq, 1, (s, e) -> {
-            for (int task = s; task < e; task++) {
-                int t = task % seq;
-                int h = (task / seq) % heads;
-                int b = task / (seq * heads);
-                int pOff = ((b * heads + h) * seq + t) * seq;
-                int qOff = (b * seq + t) * qDim + h * headDim;
-                int kvOff = (h / group) * headDim;
-                int first = window > 0 ? Math.max(0, t - window + 1) : 0;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int u = first; u <= t; u++) {
-                    float sc = Activations.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
-                    probs[pOff + u] = sc;
-                    max = Math.max(max, sc);
-                }
-                float sum = 0;
-                for (int u = first; u <= t; u++) {
-                    float ex = (float) Math.exp(probs[pOff + u] - max);
-                    probs[pOff + u] = ex;
-                    sum += ex;
-                }
-                float inv = 1f / sum;
-                for (int u = first; u <= t; u++) {
-                    probs[pOff + u] *= inv;
-                    Activations.axpy(probs[pOff + u], vv, (b * seq + u) * kvDim + kvOff, y, qOff, headDim);
-                }
-            }
-        });
+        float[] y = attention.forward(qv, kv, vv, probs);
         Variable out = result("attention", y, new int[] {rows, qDim}, q, k, v);
         record(out, () -> {
             float[] g = take(out);
@@ -712,35 +683,7 @@ public final class Tape {
             float[] dq = q.requiresGrad() ? q.gradForAccumulation() : new float[qv.length];
             float[] dk = k.requiresGrad() ? k.gradForAccumulation() : new float[kv.length];
             float[] dv = v.requiresGrad() ? v.gradForAccumulation() : new float[vv.length];
-            // one task per (sequence, kv head): it alone writes that head's dK, dV and its query heads' dQ
-            Parallel.parallelFor(batch * kvHeads, 1, (s, e) -> {
-                float[] dp = new float[seq];
-                for (int task = s; task < e; task++) {
-                    int b = task / kvHeads;
-                    int kvh = task % kvHeads;
-                    int kvOff = kvh * headDim;
-                    for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                        for (int t = 0; t < seq; t++) {
-                            int pOff = ((b * heads + h) * seq + t) * seq;
-                            int qOff = (b * seq + t) * qDim + h * headDim;
-                            int first = window > 0 ? Math.max(0, t - window + 1) : 0;
-                            float pdp = 0;
-                            for (int u = first; u <= t; u++) {
-                                int vOff = (b * seq + u) * kvDim + kvOff;
-                                dp[u] = Activations.dot(g, qOff, vv, vOff, headDim);
-                                pdp += probs[pOff + u] * dp[u];
-                                Activations.axpy(probs[pOff + u], g, qOff, dv, vOff, headDim);
-                            }
-                            for (int u = first; u <= t; u++) {
-                                int kOff = (b * seq + u) * kvDim + kvOff;
-                                float ds = probs[pOff + u] * (dp[u] - pdp) * scale;
-                                Activations.axpy(ds, kv, kOff, dq, qOff, headDim);
-                                Activations.axpy(ds, qv, qOff, dk, kOff, headDim);
-                            }
-                        }
-                    }
-                }
-            });
+            attention.backward(qv, kv, vv, probs, g, dq, dk, dv);
         });
         return out;
     }
