@@ -7,6 +7,7 @@ import dev.plinth.tensor.Parallel;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Rope;
 import dev.plinth.tensor.RopeLayout;
+import dev.plinth.tensor.Softmax;
 import dev.plinth.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -712,18 +713,20 @@ public final class Tape {
             counted++;
         }
         float[] lv = logits.data();
-        double[] rowLoss = new double[n];
+        double[] lse = new double[n];
         int[] t = targets.clone();
         Parallel.parallelFor(n, 4, (s, e) -> {
             for (int r = s; r < e; r++) {
                 if (t[r] != ignoreIndex) {
-                    rowLoss[r] = Activations.logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
+                    lse[r] = Softmax.logSumExp(lv, r * vocab, vocab);
                 }
             }
         });
         double total = 0;
-        for (double l : rowLoss) {
-            total += l;
+        for (int r = 0; r < n; r++) {
+            if (t[r] != ignoreIndex) {
+                total += lse[r] - lv[r * vocab + t[r]];
+            }
         }
         int count = counted;
         Variable out = result("crossEntropy", new float[] {count == 0 ? 0f : (float) (total / count)}, new int[] {1},
@@ -741,10 +744,7 @@ public final class Tape {
                         continue;
                     }
                     int o = r * vocab;
-                    double lse = Activations.logSumExp(lv, o, vocab);
-                    for (int j = 0; j < vocab; j++) {
-                        dl[o + j] += (float) (Math.exp(lv[o + j] - lse) * scaleBy);
-                    }
+                    Softmax.addScaledExp(dl, o, lv, o, vocab, (float) lse[r], scaleBy);
                     dl[o + t[r]] -= scaleBy;
                 }
             });
