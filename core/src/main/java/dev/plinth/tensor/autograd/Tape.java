@@ -495,6 +495,10 @@ public final class Tape {
             float[] bv = b.data();
             float[] da = a.requiresGrad() ? a.gradForAccumulation() : null;
             float[] db = b.requiresGrad() ? b.gradForAccumulation() : null;
+            if (da != null && db != null) {
+                Parallel.parallelFor(g.length, 4096, (s, e) -> Activations.swigluBackward(g, av, bv, da, db, s, e - s));
+                return;
+            }
             Parallel.parallelFor(g.length, 4096, (s, e) -> {
                 for (int i = s; i < e; i++) {
                     float x = av[i];
