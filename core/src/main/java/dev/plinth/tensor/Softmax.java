@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorised pieces of softmax cross-entropy over a row of logits, for training: the row's
- * log-sum-exp, and its softmax added into a gradient row. The exponentials are {@link Lanes#exp}
+ * Vectorised pieces of softmax over a row, for training: the row's log-sum-exp, the row's
+ * exponentials shifted by it (its softmax), and the softmax added into a gradient row. The exponentials are {@link Lanes#exp}
  * (within about 2 ulp of {@link Math#exp}); sums run in float lanes reduced in a fixed order, so a
  * run repeats bit for bit.
  */
@@ -42,6 +42,18 @@ public final class Softmax {
         }
         for (; i < n; i++) {
             dst[dOff + i] += (float) Math.exp(x[xOff + i] - shift) * scale;
+        }
+    }
+
+    /** {@code x[off + i] = exp(x[off + i] − shift)} in place, for i < n. */
+    public static void expShifted(float[] x, int off, int n, float shift) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            Lanes.exp(FloatVector.fromArray(S, x, off + i).sub(shift)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - shift);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.plinth.tensor.autograd;
 import dev.plinth.tensor.Activations;
 import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Parallel;
+import dev.plinth.tensor.Softmax;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * for rows {@code [i0, i1)} of one (sequence, head), only the keys {@code [lo, i1)} some row of the
  * block can see take part ({@code lo} is 0, or the window's start for the block's first row), so
  * {@code Q·Kᵀ} and {@code P·V} skip most of the masked upper triangle; masked entries inside a block
- * are zeroed probabilities. The probabilities of every head are kept for backward.
+ * are zero probabilities. Flash-style, no {@code seq × seq} matrix outlives its block: forward keeps
+ * each row's log-sum-exp of the scaled scores, and backward recomputes the block's probabilities
+ * from them with the same code, so they equal forward's bit for bit.
  *
  * <p>Q, K, V and Y are rows of packed heads ({@code [batch·seq, heads·headDim]}); the products read
  * one head's columns in place through leading dimensions, without copies.
@@ -33,6 +36,8 @@ final class CausalAttention {
     private final int group;
     private final float scale;
     private final int blocks;
+    /** Per (sequence, head, query row): log Σ exp of the row's scaled scores. */
+    private final float[] logSumExp;
 
     CausalAttention(int batch, int seq, int heads, int kvHeads, int headDim, int window) {
         this.batch = batch;
@@ -46,6 +51,7 @@ final class CausalAttention {
         this.group = heads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.blocks = (seq + BLOCK - 1) / BLOCK;
+        this.logSumExp = new float[Math.multiplyExact(batch * heads, seq)];
     }
 
     /** The first key row {@code t} sees. */
@@ -53,83 +59,109 @@ final class CausalAttention {
         return window > 0 ? Math.max(0, t - window + 1) : 0;
     }
 
-    /** Offset of row t of sequence b's head h in probs [batch, heads, seq, seq]. */
-    private int probsRow(int b, int h, int t) {
-        return ((b * heads + h) * seq + t) * seq;
-    }
-
-    /** Fills {@code probs} and returns {@code y [batch·seq, heads·headDim]}. */
-    float[] forward(float[] q, float[] k, float[] v, float[] probs) {
+    /** Returns {@code y [batch·seq, heads·headDim]}, keeping the rows' log-sum-exps for {@link #backward}. */
+    float[] forward(float[] q, float[] k, float[] v) {
         float[] y = new float[batch * seq * qDim];
         Parallel.parallelFor(batch * heads * blocks, 1, (s, e) -> {
+            float[] p = new float[BLOCK * seq];
             for (int task = s; task < e; task++) {
                 int blk = task % blocks;
                 int h = (task / blocks) % heads;
                 int b = task / (blocks * heads);
-                forwardBlock(q, k, v, probs, y, b, h, blk * BLOCK, Math.min(seq, (blk + 1) * BLOCK));
+                Block block = new Block(b, h, blk * BLOCK, Math.min(seq, (blk + 1) * BLOCK));
+                probabilities(q, k, p, block, true);
+                // Y[i0:i1] = P · V[lo:i1]
+                MatMul.gemm(false, false, p, 0, seq, v, block.kvOff, kvDim, y, block.qOff, qDim, block.rows(),
+                        headDim, block.keys(), false);
             }
         });
         return y;
     }
 
-    private void forwardBlock(float[] q, float[] k, float[] v, float[] probs, float[] y, int b, int h, int i0,
-                              int i1) {
-        int lo = first(i0);
-        int rows = i1 - i0;
-        int keys = i1 - lo;
-        int qOff = (b * seq + i0) * qDim + h * headDim;
-        int kvOff = (b * seq + lo) * kvDim + (h / group) * headDim;
-        int pOff = probsRow(b, h, i0) + lo;
-        MatMul.gemm(false, true, q, qOff, qDim, k, kvOff, kvDim, probs, pOff, seq, rows, keys, headDim, false);
-        for (int t = i0; t < i1; t++) {
-            int row = probsRow(b, h, t);
-            int from = first(t);
-            Arrays.fill(probs, row + lo, row + from, 0f);
-            Arrays.fill(probs, row + t + 1, row + i1, 0f);
-            Activations.scale(probs, row + from, t + 1 - from, scale);
-            Activations.softmax(probs, row + from, t + 1 - from);
+    /** Rows {@code [i0, i1)} of sequence b's head h, with the keys {@code [lo, i1)} they see between them. */
+    private final class Block {
+        final int i0;
+        final int i1;
+        final int lo;
+        final int qOff;
+        final int kvOff;
+        final int statsOff;
+
+        Block(int b, int h, int i0, int i1) {
+            this.i0 = i0;
+            this.i1 = i1;
+            this.lo = first(i0);
+            this.qOff = (b * seq + i0) * qDim + h * headDim;
+            this.kvOff = (b * seq + lo) * kvDim + (h / group) * headDim;
+            this.statsOff = (b * heads + h) * seq;
         }
-        MatMul.gemm(false, false, probs, pOff, seq, v, kvOff, kvDim, y, qOff, qDim, rows, headDim, keys, false);
+
+        int rows() {
+            return i1 - i0;
+        }
+
+        int keys() {
+            return i1 - lo;
+        }
+    }
+
+    /**
+     * The block's probabilities into {@code p} (row t − i0 at {@code (t − i0)·seq}, key u at column
+     * u − lo), masked keys zero. Forward also records each row's log-sum-exp; backward reuses it.
+     */
+    private void probabilities(float[] q, float[] k, float[] p, Block blk, boolean record) {
+        MatMul.gemm(false, true, q, blk.qOff, qDim, k, blk.kvOff, kvDim, p, 0, seq, blk.rows(), blk.keys(), headDim,
+                false);
+        for (int t = blk.i0; t < blk.i1; t++) {
+            int row = (t - blk.i0) * seq;
+            int from = first(t) - blk.lo;
+            int to = t + 1 - blk.lo;
+            Arrays.fill(p, row, row + from, 0f);
+            Arrays.fill(p, row + to, row + blk.keys(), 0f);
+            Activations.scale(p, row + from, to - from, scale);
+            if (record) {
+                logSumExp[blk.statsOff + t] = (float) Softmax.logSumExp(p, row + from, to - from);
+            }
+            Softmax.expShifted(p, row + from, to - from, logSumExp[blk.statsOff + t]);
+        }
     }
 
     /**
      * Accumulates the gradients of q, k and v from the output's gradient {@code g}. One task per
      * (sequence, key/value head): it alone writes that head's dK, dV and its query heads' dQ.
      */
-    void backward(float[] q, float[] k, float[] v, float[] probs, float[] g, float[] dq, float[] dk, float[] dv) {
+    void backward(float[] q, float[] k, float[] v, float[] g, float[] dq, float[] dk, float[] dv) {
         Parallel.parallelFor(batch * kvHeads, 1, (s, e) -> {
+            float[] p = new float[BLOCK * seq];
             float[] ds = new float[BLOCK * seq];
             for (int task = s; task < e; task++) {
                 int b = task / kvHeads;
                 int kvh = task % kvHeads;
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    for (int blk = 0; blk < blocks; blk++) {
-                        backwardBlock(q, k, v, probs, g, dq, dk, dv, ds, b, h, blk * BLOCK,
-                                Math.min(seq, (blk + 1) * BLOCK));
+                    for (int i = 0; i < blocks; i++) {
+                        Block blk = new Block(b, h, i * BLOCK, Math.min(seq, (i + 1) * BLOCK));
+                        probabilities(q, k, p, blk, false);
+                        backwardBlock(q, k, v, p, g, dq, dk, dv, ds, blk);
                     }
                 }
             }
         });
     }
 
-    private void backwardBlock(float[] q, float[] k, float[] v, float[] probs, float[] g, float[] dq, float[] dk,
-                               float[] dv, float[] ds, int b, int h, int i0, int i1) {
-        int lo = first(i0);
-        int rows = i1 - i0;
-        int keys = i1 - lo;
-        int qOff = (b * seq + i0) * qDim + h * headDim;
-        int kvOff = (b * seq + lo) * kvDim + (h / group) * headDim;
-        int pOff = probsRow(b, h, i0) + lo;
+    private void backwardBlock(float[] q, float[] k, float[] v, float[] p, float[] g, float[] dq, float[] dk,
+                               float[] dv, float[] ds, Block blk) {
+        int rows = blk.rows();
+        int keys = blk.keys();
         // dV[lo:i1] += Pᵀ · dY
-        MatMul.gemm(true, false, probs, pOff, seq, g, qOff, qDim, dv, kvOff, kvDim, keys, headDim, rows, true);
+        MatMul.gemm(true, false, p, 0, seq, g, blk.qOff, qDim, dv, blk.kvOff, kvDim, keys, headDim, rows, true);
         // dP = dY · Vᵀ, then dS = P ∘ (dP − Σ P∘dP) · scale in its place
-        MatMul.gemm(false, true, g, qOff, qDim, v, kvOff, kvDim, ds, 0, seq, rows, keys, headDim, false);
-        for (int t = i0; t < i1; t++) {
-            softmaxGradient(probs, probsRow(b, h, t) + lo, ds, (t - i0) * seq, keys);
+        MatMul.gemm(false, true, g, blk.qOff, qDim, v, blk.kvOff, kvDim, ds, 0, seq, rows, keys, headDim, false);
+        for (int r = 0; r < rows; r++) {
+            softmaxGradient(p, r * seq, ds, r * seq, keys);
         }
         // dQ += dS · K, dK[lo:i1] += dSᵀ · Q
-        MatMul.gemm(false, false, ds, 0, seq, k, kvOff, kvDim, dq, qOff, qDim, rows, headDim, keys, true);
-        MatMul.gemm(true, false, ds, 0, seq, q, qOff, qDim, dk, kvOff, kvDim, keys, headDim, rows, true);
+        MatMul.gemm(false, false, ds, 0, seq, k, blk.kvOff, kvDim, dq, blk.qOff, qDim, rows, headDim, keys, true);
+        MatMul.gemm(true, false, ds, 0, seq, q, blk.qOff, qDim, dk, blk.kvOff, kvDim, keys, headDim, rows, true);
     }
 
     /**

@@ -668,17 +668,11 @@ public final class Tape {
             throw new IllegalArgumentException("attention: q " + q + ", k " + k + ", v " + v + " do not fit " + batch
                     + " x " + seq + " rows of " + heads + "/" + kvHeads + " heads of " + headDim);
         }
-        long probsSize = (long) batch * heads * seq * seq;
-        if (probsSize > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("attention probabilities for " + batch + " x " + heads + " x " + seq
-                    + "² do not fit an array; use shorter sequences or smaller batches");
-        }
-        float[] probs = new float[(int) probsSize];
         CausalAttention attention = new CausalAttention(batch, seq, heads, kvHeads, headDim, window);
         float[] qv = q.data();
         float[] kv = k.data();
         float[] vv = v.data();
-        float[] y = attention.forward(qv, kv, vv, probs);
+        float[] y = attention.forward(qv, kv, vv);
         Variable out = result("attention", y, new int[] {rows, qDim}, q, k, v);
         record(out, () -> {
             float[] g = take(out);
@@ -688,7 +682,7 @@ public final class Tape {
             float[] dq = q.requiresGrad() ? q.gradForAccumulation() : new float[qv.length];
             float[] dk = k.requiresGrad() ? k.gradForAccumulation() : new float[kv.length];
             float[] dv = v.requiresGrad() ? v.gradForAccumulation() : new float[vv.length];
-            attention.backward(qv, kv, vv, probs, g, dq, dk, dv);
+            attention.backward(qv, kv, vv, g, dq, dk, dv);
         });
         return out;
     }
