@@ -56,7 +56,7 @@ if [ ! -f "$jar" ] || [ -n "$(find core/src/main bench/src/main pom.xml core/pom
   log "building the bench jar"
   ./mvnw -B -q -pl bench -am package -DskipTests >&2
 fi
-java_opts=("${PLINTH_JVM[@]}" -Dplinth.threads="$threads" ${PLINTH_JAVA_OPTS:-})
+java_opts=("${PLINTH_TRAIN_JVM[@]}" -Dplinth.threads="$threads" ${PLINTH_JAVA_OPTS:-})
 pyjson() { "$py" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
