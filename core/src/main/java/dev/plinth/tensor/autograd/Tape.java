@@ -420,7 +420,9 @@ public final class Tape {
     public Variable add(Variable a, Variable b) {
         sameShape(a, b, "add");
         float[] y = new float[a.size()];
-        Activations.add(y, 0, a.data(), 0, b.data(), 0, y.length);
+        float[] av = a.data();
+        float[] bv = b.data();
+        Parallel.parallelFor(y.length, 16384, (s, e) -> Activations.add(y, s, av, s, bv, s, e - s));
         Variable out = result("add", y, a.shape(), a, b);
         record(out, () -> {
             float[] g = take(out);
@@ -484,15 +486,15 @@ public final class Tape {
     public Variable swiglu(Variable a, Variable b) {
         sameShape(a, b, "swiglu");
         float[] y = new float[a.size()];
-        Activations.swiglu(y, 0, a.data(), 0, b.data(), 0, y.length);
+        float[] av = a.data();
+        float[] bv = b.data();
+        Parallel.parallelFor(y.length, 4096, (s, e) -> Activations.swiglu(y, s, av, s, bv, s, e - s));
         Variable out = result("swiglu", y, a.shape(), a, b);
         record(out, () -> {
             float[] g = take(out);
             if (g == null) {
                 return;
             }
-            float[] av = a.data();
-            float[] bv = b.data();
             float[] da = a.requiresGrad() ? a.gradForAccumulation() : null;
             float[] db = b.requiresGrad() ? b.gradForAccumulation() : null;
             if (da != null && db != null) {
