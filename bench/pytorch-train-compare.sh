@@ -10,7 +10,8 @@
 # one); the best is used for the ratio, all are listed. Then LoRA r=16 (alpha 32, on every block
 # projection, the base frozen) on the same decoders: Plinth against PyTorch with the same LoRA
 # (torch_llama.py computing PEFT's formula; PyTorch at its best setting of the full runs), and Plinth
-# LoRA against Plinth full training. Prints markdown on stdout; progress on stderr.
+# LoRA against Plinth full training. Plinth runs with .ci/jdk.sh's PLINTH_TRAIN_JVM (G1), as
+# ./plinth pretrain and finetune do. Prints markdown on stdout; progress on stderr.
 #
 # usage: bench/pytorch-train-compare.sh [--quick] [--qlora | --qlora-only]
 #   --quick       the ≈10M decoder only, 2 timed steps (a smoke run)
