@@ -36,3 +36,8 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # model (343 MiB with these settings, same speed).
 PLINTH_JVM=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss4m
   -Xms16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=40)
+# Training (./plinth pretrain and finetune, bench/pytorch-train-compare.sh) holds a step's activations,
+# arrays of MiBs, until backward: ParallelGC copies them at every young collection and grows its young
+# generation to GiBs (2.6 GiB RSS for the ≈10M decoder at 8×256 tokens), where G1 places arrays this
+# large in regions of their own, never copied, and frees them when the step drops them (1.2–1.5 GiB).
+PLINTH_TRAIN_JVM=("${PLINTH_JVM[@]/-XX:+UseParallelGC/-XX:+UseG1GC}")

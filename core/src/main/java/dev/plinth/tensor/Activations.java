@@ -74,6 +74,32 @@ public final class Activations {
         }
     }
 
+    /**
+     * The backward of {@link #swiglu}: {@code da += g · b · σ(a)(1 + a(1 − σ(a)))} and
+     * {@code db += g · a · σ(a)}, where {@code d silu(a)/da = σ(a)(1 + a(1 − σ(a)))}.
+     */
+    public static void swigluBackward(float[] g, float[] a, float[] b, float[] da, float[] db, int off, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            int o = off + i;
+            FloatVector av = FloatVector.fromArray(S, a, o);
+            FloatVector sig = one.div(Lanes.exp(av.neg()).add(1f));
+            FloatVector gs = FloatVector.fromArray(S, g, o).mul(sig);
+            FloatVector dsilu = av.mul(sig.neg().add(1f)).add(1f);
+            gs.mul(FloatVector.fromArray(S, b, o)).fma(dsilu, FloatVector.fromArray(S, da, o)).intoArray(da, o);
+            gs.fma(av, FloatVector.fromArray(S, db, o)).intoArray(db, o);
+        }
+        for (; i < n; i++) {
+            int o = off + i;
+            float x = a[o];
+            float sig = (float) (1.0 / (1.0 + Math.exp(-x)));
+            da[o] += g[o] * b[o] * sig * (1f + x * (1f - sig));
+            db[o] += g[o] * x * sig;
+        }
+    }
+
     /** GELU, tanh approximation as ggml and GPT-2 use it, in place. */
     public static void geluTanh(float[] x, int off, int n) {
         int bound = S.loopBound(n);

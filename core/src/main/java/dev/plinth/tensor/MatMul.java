@@ -219,6 +219,34 @@ public final class MatMul {
                 accumulate);
     }
 
+    /**
+     * {@link #gemm(boolean, boolean, float[], float[], float[], int, int, int, boolean)} on sub-matrices:
+     * element (i, j) of a matrix stored with offset {@code off} and leading dimension {@code ld} is at
+     * {@code off + i·ld + j} (of the matrix as stored, before any transpose). Attention multiplies one
+     * head's columns of the packed Q, K and V rows this way, with no copy. Called from inside a
+     * {@link Parallel} task it runs on the calling thread.
+     */
+    public static void gemm(boolean transA, boolean transB, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative dimension in m=" + m + " n=" + n + " k=" + k);
+        }
+        checkStrided("A", a.length, aOff, lda, transA ? k : m, transA ? m : k);
+        checkStrided("B", b.length, bOff, ldb, transB ? n : k, transB ? k : n);
+        checkStrided("C", c.length, cOff, ldc, m, n);
+        Sgemm.gemm(m, n, k, a, aOff, lda, transA, Sgemm.of(b, bOff, ldb, transB), c, cOff, ldc, accumulate);
+    }
+
+    private static void checkStrided(String what, int length, int off, int ld, int rows, int cols) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        if (off < 0 || ld < cols || (long) off + (long) (rows - 1) * ld + cols > length) {
+            throw new IllegalArgumentException(what + ": " + rows + " x " + cols + " from offset " + off
+                    + " with leading dimension " + ld + " does not fit " + length + " elements");
+        }
+    }
+
     /** Whether {@link #matvec} and {@link #matmul} accept weights of this type. */
     public static boolean supported(DType type) {
         return switch (type) {

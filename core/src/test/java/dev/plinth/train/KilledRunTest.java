@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +36,11 @@ class KilledRunTest {
 
     private Process child(Path corpus, Path out, int checkpointEvery, boolean logToFile) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), KilledRunTest.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx512m"));
+        // the same vector width as this JVM: sums across 8 or 16 lanes round differently
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-XX:UseAVX"))
+                .forEach(cmd::add);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KilledRunTest.class.getName(),
                 corpus.toString(), out.toString(), Integer.toString(checkpointEvery)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (logToFile) {

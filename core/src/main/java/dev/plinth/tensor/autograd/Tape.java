@@ -7,6 +7,7 @@ import dev.plinth.tensor.Parallel;
 import dev.plinth.tensor.Quantization;
 import dev.plinth.tensor.Rope;
 import dev.plinth.tensor.RopeLayout;
+import dev.plinth.tensor.Softmax;
 import dev.plinth.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -419,7 +420,9 @@ public final class Tape {
     public Variable add(Variable a, Variable b) {
         sameShape(a, b, "add");
         float[] y = new float[a.size()];
-        Activations.add(y, 0, a.data(), 0, b.data(), 0, y.length);
+        float[] av = a.data();
+        float[] bv = b.data();
+        Parallel.parallelFor(y.length, 16384, (s, e) -> Activations.add(y, s, av, s, bv, s, e - s));
         Variable out = result("add", y, a.shape(), a, b);
         record(out, () -> {
             float[] g = take(out);
@@ -483,17 +486,21 @@ public final class Tape {
     public Variable swiglu(Variable a, Variable b) {
         sameShape(a, b, "swiglu");
         float[] y = new float[a.size()];
-        Activations.swiglu(y, 0, a.data(), 0, b.data(), 0, y.length);
+        float[] av = a.data();
+        float[] bv = b.data();
+        Parallel.parallelFor(y.length, 4096, (s, e) -> Activations.swiglu(y, s, av, s, bv, s, e - s));
         Variable out = result("swiglu", y, a.shape(), a, b);
         record(out, () -> {
             float[] g = take(out);
             if (g == null) {
                 return;
             }
-            float[] av = a.data();
-            float[] bv = b.data();
             float[] da = a.requiresGrad() ? a.gradForAccumulation() : null;
             float[] db = b.requiresGrad() ? b.gradForAccumulation() : null;
+            if (da != null && db != null) {
+                Parallel.parallelFor(g.length, 4096, (s, e) -> Activations.swigluBackward(g, av, bv, da, db, s, e - s));
+                return;
+            }
             Parallel.parallelFor(g.length, 4096, (s, e) -> {
                 for (int i = s; i < e; i++) {
                     float x = av[i];
@@ -663,46 +670,11 @@ public final class Tape {
             throw new IllegalArgumentException("attention: q " + q + ", k " + k + ", v " + v + " do not fit " + batch
                     + " x " + seq + " rows of " + heads + "/" + kvHeads + " heads of " + headDim);
         }
-        long probsSize = (long) batch * heads * seq * seq;
-        if (probsSize > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("attention probabilities for " + batch + " x " + heads + " x " + seq
-                    + "² do not fit an array; use shorter sequences or smaller batches");
-        }
-        float[] probs = new float[(int) probsSize];
-        float[] y = new float[rows * qDim];
+        CausalAttention attention = new CausalAttention(batch, seq, heads, kvHeads, headDim, window);
         float[] qv = q.data();
         float[] kv = k.data();
         float[] vv = v.data();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int group = heads / kvHeads;
-        Parallel.parallelFor(batch * heads * seq, 1, (s, e) -> {
-            for (int task = s; task < e; task++) {
-                int t = task % seq;
-                int h = (task / seq) % heads;
-                int b = task / (seq * heads);
-                int pOff = ((b * heads + h) * seq + t) * seq;
-                int qOff = (b * seq + t) * qDim + h * headDim;
-                int kvOff = (h / group) * headDim;
-                int first = window > 0 ? Math.max(0, t - window + 1) : 0;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int u = first; u <= t; u++) {
-                    float sc = Activations.dot(qv, qOff, kv, (b * seq + u) * kvDim + kvOff, headDim) * scale;
-                    probs[pOff + u] = sc;
-                    max = Math.max(max, sc);
-                }
-                float sum = 0;
-                for (int u = first; u <= t; u++) {
-                    float ex = (float) Math.exp(probs[pOff + u] - max);
-                    probs[pOff + u] = ex;
-                    sum += ex;
-                }
-                float inv = 1f / sum;
-                for (int u = first; u <= t; u++) {
-                    probs[pOff + u] *= inv;
-                    Activations.axpy(probs[pOff + u], vv, (b * seq + u) * kvDim + kvOff, y, qOff, headDim);
-                }
-            }
-        });
+        float[] y = attention.forward(qv, kv, vv);
         Variable out = result("attention", y, new int[] {rows, qDim}, q, k, v);
         record(out, () -> {
             float[] g = take(out);
@@ -712,35 +684,7 @@ public final class Tape {
             float[] dq = q.requiresGrad() ? q.gradForAccumulation() : new float[qv.length];
             float[] dk = k.requiresGrad() ? k.gradForAccumulation() : new float[kv.length];
             float[] dv = v.requiresGrad() ? v.gradForAccumulation() : new float[vv.length];
-            // one task per (sequence, kv head): it alone writes that head's dK, dV and its query heads' dQ
-            Parallel.parallelFor(batch * kvHeads, 1, (s, e) -> {
-                float[] dp = new float[seq];
-                for (int task = s; task < e; task++) {
-                    int b = task / kvHeads;
-                    int kvh = task % kvHeads;
-                    int kvOff = kvh * headDim;
-                    for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                        for (int t = 0; t < seq; t++) {
-                            int pOff = ((b * heads + h) * seq + t) * seq;
-                            int qOff = (b * seq + t) * qDim + h * headDim;
-                            int first = window > 0 ? Math.max(0, t - window + 1) : 0;
-                            float pdp = 0;
-                            for (int u = first; u <= t; u++) {
-                                int vOff = (b * seq + u) * kvDim + kvOff;
-                                dp[u] = Activations.dot(g, qOff, vv, vOff, headDim);
-                                pdp += probs[pOff + u] * dp[u];
-                                Activations.axpy(probs[pOff + u], g, qOff, dv, vOff, headDim);
-                            }
-                            for (int u = first; u <= t; u++) {
-                                int kOff = (b * seq + u) * kvDim + kvOff;
-                                float ds = probs[pOff + u] * (dp[u] - pdp) * scale;
-                                Activations.axpy(ds, kv, kOff, dq, qOff, headDim);
-                                Activations.axpy(ds, qv, qOff, dk, kOff, headDim);
-                            }
-                        }
-                    }
-                }
-            });
+            attention.backward(qv, kv, vv, g, dq, dk, dv);
         });
         return out;
     }
@@ -769,18 +713,20 @@ public final class Tape {
             counted++;
         }
         float[] lv = logits.data();
-        double[] rowLoss = new double[n];
+        double[] lse = new double[n];
         int[] t = targets.clone();
         Parallel.parallelFor(n, 4, (s, e) -> {
             for (int r = s; r < e; r++) {
                 if (t[r] != ignoreIndex) {
-                    rowLoss[r] = Activations.logSumExp(lv, r * vocab, vocab) - lv[r * vocab + t[r]];
+                    lse[r] = Softmax.logSumExp(lv, r * vocab, vocab);
                 }
             }
         });
         double total = 0;
-        for (double l : rowLoss) {
-            total += l;
+        for (int r = 0; r < n; r++) {
+            if (t[r] != ignoreIndex) {
+                total += lse[r] - lv[r * vocab + t[r]];
+            }
         }
         int count = counted;
         Variable out = result("crossEntropy", new float[] {count == 0 ? 0f : (float) (total / count)}, new int[] {1},
@@ -798,10 +744,7 @@ public final class Tape {
                         continue;
                     }
                     int o = r * vocab;
-                    double lse = Activations.logSumExp(lv, o, vocab);
-                    for (int j = 0; j < vocab; j++) {
-                        dl[o + j] += (float) (Math.exp(lv[o + j] - lse) * scaleBy);
-                    }
+                    Softmax.addScaledExp(dl, o, lv, o, vocab, (float) lse[r], scaleBy);
                     dl[o + t[r]] -= scaleBy;
                 }
             });

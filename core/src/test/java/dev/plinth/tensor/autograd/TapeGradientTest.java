@@ -246,6 +246,93 @@ class TapeGradientTest {
                 param(rnd, "q", 1, 12, 16), param(rnd, "k", 1, 12, 8), param(rnd, "v", 1, 12, 8));
     }
 
+    /**
+     * Sequences longer than one block of query rows (64), the last block partial, with and without a
+     * window across blocks: outputs against attention computed row by row in double, gradients
+     * against central differences of that double reference (finite differences of the float op
+     * itself are too noisy over 150 positions).
+     */
+    @Test
+    void attentionOverSeveralBlocks() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        int seq = 150;
+        int heads = 2;
+        int kvHeads = 1;
+        int hd = 4;
+        for (int window : new int[] {0, 70}) {
+            Variable[] in = {param(rnd, "q", 1, seq, heads * hd), param(rnd, "k", 1, seq, kvHeads * hd),
+                    param(rnd, "v", 1, seq, kvHeads * hd)};
+            Tape tape = new Tape();
+            Variable out = tape.causalAttention(in[0], in[1], in[2], 1, seq, heads, kvHeads, hd, window);
+            double[] expected = referenceAttention(in, seq, heads, kvHeads, hd, window);
+            float[] c = new float[out.size()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (float) rnd.nextGaussian();
+                assertEquals(expected[i], out.data()[i], 1e-5, "output " + i + " with window " + window);
+            }
+            tape.backward(out, c);
+            for (Variable v : in) {
+                double diff = 0;
+                double norm = 0;
+                for (int i = 0; i < v.size(); i++) {
+                    float saved = v.data()[i];
+                    v.data()[i] = saved + 1e-2f;
+                    double plus = dot(c, referenceAttention(in, seq, heads, kvHeads, hd, window));
+                    v.data()[i] = saved - 1e-2f;
+                    double minus = dot(c, referenceAttention(in, seq, heads, kvHeads, hd, window));
+                    v.data()[i] = saved;
+                    double num = (plus - minus) / ((double) (saved + 1e-2f) - (double) (saved - 1e-2f));
+                    diff += (num - v.grad()[i]) * (num - v.grad()[i]);
+                    norm += num * num;
+                }
+                double rel = Math.sqrt(diff / norm);
+                assertTrue(rel < 1e-4, "window " + window + ": gradient of " + v.name() + " has relative error " + rel);
+            }
+        }
+    }
+
+    private static double dot(float[] c, double[] y) {
+        double s = 0;
+        for (int i = 0; i < c.length; i++) {
+            s += c[i] * y[i];
+        }
+        return s;
+    }
+
+    /** Grouped-query causal attention of one sequence, one query row at a time, in double. */
+    private static double[] referenceAttention(Variable[] in, int seq, int heads, int kvHeads, int hd, int window) {
+        float[] q = in[0].data();
+        float[] k = in[1].data();
+        float[] v = in[2].data();
+        double[] y = new double[seq * heads * hd];
+        for (int h = 0; h < heads; h++) {
+            int kvOff = h / (heads / kvHeads) * hd;
+            for (int t = 0; t < seq; t++) {
+                int first = window > 0 ? Math.max(0, t - window + 1) : 0;
+                double[] p = new double[t + 1];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = first; u <= t; u++) {
+                    for (int d = 0; d < hd; d++) {
+                        p[u] += (double) q[t * heads * hd + h * hd + d] * k[u * kvHeads * hd + kvOff + d];
+                    }
+                    p[u] /= Math.sqrt(hd);
+                    max = Math.max(max, p[u]);
+                }
+                double sum = 0;
+                for (int u = first; u <= t; u++) {
+                    p[u] = Math.exp(p[u] - max);
+                    sum += p[u];
+                }
+                for (int u = first; u <= t; u++) {
+                    for (int d = 0; d < hd; d++) {
+                        y[t * heads * hd + h * hd + d] += p[u] / sum * v[u * kvHeads * hd + kvOff + d];
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
     @Test
     void attentionIsCausal() {
         SplittableRandom rnd = new SplittableRandom(7);
