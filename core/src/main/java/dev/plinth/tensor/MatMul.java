@@ -246,6 +246,34 @@ public final class MatMul {
                 accumulate);
     }
 
+    /**
+     * F32 {@code C[m, n] = A[m, k] · op(B)} on strided views into larger arrays (attention: one
+     * head's slice of rows that hold every head): {@code A(i, p) = a[aOff + i·lda + p]};
+     * {@code op(B)(p, j) = b[bOff + j·ldb + p]} when {@code transB} (B stored {@code [n, k]}), else
+     * {@code b[bOff + p·ldb + j]}; {@code C(i, j) = c[cOff + i·ldc + j]}, overwritten. Called from
+     * inside a {@link Parallel} body it runs on the calling thread alone.
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            boolean transB, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative dimension in m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        checkView("A", a.length, aOff, lda, m, k);
+        checkView("B", b.length, bOff, ldb, transB ? n : k, transB ? k : n);
+        checkView("C", c.length, cOff, ldc, m, n);
+        Sgemm.gemm(m, n, k, a, aOff, lda, false, Sgemm.of(b, bOff, ldb, transB), c, cOff, ldc, false);
+    }
+
+    private static void checkView(String what, int length, int off, int ld, int rows, int cols) {
+        if (cols > 0 && (ld < cols || off < 0 || off + (long) (rows - 1) * ld + cols > length)) {
+            throw new IllegalArgumentException(what + " has " + length + " elements, cannot hold " + rows + " rows of "
+                    + cols + " with stride " + ld + " from offset " + off);
+        }
+    }
+
     /** Whether {@link #matvec} and {@link #matmul} accept weights of this type. */
     public static boolean supported(DType type) {
         return switch (type) {
