@@ -2,6 +2,7 @@ package dev.plinth.tensor;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -123,11 +124,12 @@ final class Q8Activations {
 
     /** The first value of {@code x[from ..]} whose magnitude is {@code amax} (as {@link QuantMath#maxByMagnitude} picks). */
     private static float firstWithMagnitude(float[] x, int from, float amax) {
-        int i = from;
-        while (Math.abs(x[i]) != amax) {
-            i++;
+        for (int j = from; ; j += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(S, x, j).abs().eq(amax);
+            if (hit.anyTrue()) {
+                return x[j + hit.firstTrue()];
+            }
         }
-        return x[i];
     }
 
     /** Quantizes {@code rows} rows of {@code k} values from {@code x[xOff ..]} to {@code type}. */
