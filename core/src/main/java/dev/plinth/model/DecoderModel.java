@@ -359,6 +359,7 @@ public final class DecoderModel implements AutoCloseable {
                 Rope.angles(s.rowPos[r], config.rotaryDim(), config.ropeBase(), freqFactors, s.cos[r], s.sin[r]);
             }
         }
+        planAttention(s);
         for (int l = 0; l < layers.size(); l++) {
             layer(l, layers.get(l), rows, s);
         }
@@ -414,7 +415,7 @@ public final class DecoderModel implements AutoCloseable {
                 positionRow(w, s, r, qDim, kvDim, l);
             }
         });
-        attention(l, rows, s);
+        attention(l, s);
         project(l, LoraTerms.O, w.wo, s.att, rows, s.o);
         Activations.add(s.x, 0, s.x, 0, s.o, 0, rows * h);
         rmsNormRows(s.x, s.xn, w.ffnNorm, rows, h);
@@ -458,7 +459,41 @@ public final class DecoderModel implements AutoCloseable {
         System.arraycopy(s.v, ko, seq.values[l], at, kvDim);
     }
 
-    private void attention(int l, int rows, Scratch s) {
+    /**
+     * Splits the pass's rows for attention: sequences with fewer than {@link Attention#BLOCK_MIN_ROWS}
+     * new rows (decode steps) attend row by row, longer ones (prompts) in blocks of rows.
+     */
+    private void planAttention(Scratch s) {
+        int group = config.heads() / config.kvHeads();
+        s.singleRows = 0;
+        s.blocks = 0;
+        for (int i = 0; i < s.batchSize; i++) {
+            int from = s.batchStart[i];
+            int to = s.batchStart[i + 1];
+            if (to - from < Attention.BLOCK_MIN_ROWS) {
+                for (int r = from; r < to; r++) {
+                    s.singleRow[s.singleRows++] = r;
+                }
+                continue;
+            }
+            int step = Attention.blockRows(s.rowPos[to - 1], config.slidingWindow(), group);
+            for (int r = from; r < to; r += step) {
+                s.blockRow[s.blocks] = r;
+                s.blockRowCount[s.blocks++] = Math.min(step, to - r);
+            }
+        }
+    }
+
+    private void attention(int l, Scratch s) {
+        if (s.singleRows > 0) {
+            attentionByRow(l, s);
+        }
+        if (s.blocks > 0) {
+            attentionByBlock(l, s);
+        }
+    }
+
+    private void attentionByRow(int l, Scratch s) {
         DecoderConfig c = config;
         int heads = c.heads();
         int group = heads / c.kvHeads();
@@ -467,16 +502,34 @@ public final class DecoderModel implements AutoCloseable {
         int kvDim = c.kvDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
         int window = c.slidingWindow();
-        Parallel.parallelFor(rows * heads, 1, (a, b) -> {
+        Parallel.parallelFor(s.singleRows * heads, 1, (a, b) -> {
             float[] scores = Attention.scores(s.maxContext);
             for (int task = a; task < b; task++) {
-                int r = task / heads;
+                int r = s.singleRow[task / heads];
                 int head = task % heads;
                 Session seq = s.rowSession[r];
                 int pos = s.rowPos[r];
                 int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
                 Attention.head(s.q, r * qDim + head * hd, seq.keys[l], seq.values[l], (head / group) * hd, kvDim,
                         first, pos, hd, scale, scores, s.att, r * qDim + head * hd);
+            }
+        });
+    }
+
+    private void attentionByBlock(int l, Scratch s) {
+        DecoderConfig c = config;
+        int kvHeads = c.kvHeads();
+        int group = c.heads() / kvHeads;
+        int qDim = c.qDim();
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        // the last blocks see the most keys: handing them out first evens the threads' work
+        Parallel.parallelFor(s.blocks * kvHeads, 1, (a, b) -> {
+            for (int task = a; task < b; task++) {
+                int block = s.blocks - 1 - task / kvHeads;
+                int r = s.blockRow[block];
+                Session seq = s.rowSession[r];
+                Attention.block(s.q, r * qDim, qDim, s.blockRowCount[block], s.rowPos[r], seq.keys[l], seq.values[l],
+                        task % kvHeads, group, c.headDim(), c.kvDim(), c.slidingWindow(), scale, s.att);
             }
         });
     }
@@ -723,6 +776,9 @@ public final class DecoderModel implements AutoCloseable {
         float[][] cos = new float[0][], sin = cos;
         int[] rowPos = new int[0];
         Session[] rowSession = new Session[0];
+        /** Attention's plan for the pass: the rows that attend alone, and blocks (first row, row count). */
+        int[] singleRow = rowPos, blockRow = rowPos, blockRowCount = rowPos;
+        int singleRows, blocks;
         int rows = -1;
         int maxContext;
         private float[] f16Activations = new float[0];
@@ -786,6 +842,9 @@ public final class DecoderModel implements AutoCloseable {
             sin = new float[m][c.rotaryDim() / 2];
             rowPos = new int[m];
             rowSession = new Session[m];
+            singleRow = new int[m];
+            blockRow = new int[m];
+            blockRowCount = new int[m];
             rows = m;
         }
     }

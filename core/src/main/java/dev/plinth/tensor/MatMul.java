@@ -29,6 +29,7 @@ public final class MatMul {
      */
     static final int PACKED_MIN_ROWS = 64;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> ROUNDED = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private MatMul() {
     }
@@ -96,7 +97,11 @@ public final class MatMul {
         }
         MemorySegment seg = w.data();
         if (m >= PACKED_MIN_ROWS) {
-            float[] a = type.blockSize() > 1 ? Q8Activations.rounded(type, x, m, k) : x;
+            float[] a = x;
+            if (type.blockSize() > 1) {
+                a = roundedScratch(m * k);
+                Q8Activations.rounded(type, x, m, k, a);
+            }
             Sgemm.gemm(m, n, k, a, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
             return;
         }
@@ -253,6 +258,15 @@ public final class MatMul {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
+    }
+
+    /** The calling thread's buffer for activations rounded to Q8, reused by every product it makes. */
+    private static float[] roundedScratch(int size) {
+        float[][] holder = ROUNDED.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
     }
 
     private static float[] scratch(int size) {

@@ -1,5 +1,11 @@
 package dev.plinth.tensor;
 
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Rows of F32 activations quantized the way llama.cpp's CPU backend quantizes the right-hand side
  * of a quantized matrix product (once per product, to the weight type's {@code vec_dot_type}):
@@ -16,6 +22,10 @@ package dev.plinth.tensor;
  * dot products exactly, and the weights' bytes can be widened to floats with one conversion.
  */
 final class Q8Activations {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float ROUNDER = 12582912f;
+
     /** Q8_0, Q8_1 or Q8_K. */
     final DType type;
     final int rows;
@@ -57,16 +67,69 @@ final class Q8Activations {
 
     /**
      * {@code rows} rows of {@code k} activations as the products with {@code weight}-type weights see
-     * them: quantized as llama.cpp quantizes them, then {@code q · d} per block. The quants' own array
-     * is scaled in place and returned, so no second copy is made.
+     * them, written to {@code out}: quantized as {@link #quantize} quantizes them, then {@code q · d}
+     * per block, bit for bit, with vectors and without the quants' own arrays (the packed GEMM needs
+     * only these values). Rounding to the nearest integer adds and subtracts 1.5·2²³, which is
+     * {@link Math#rint} for the magnitudes here (at most 127).
      */
-    static float[] rounded(DType weight, float[] x, int rows, int k) {
-        Q8Activations a = quantize(typeFor(weight), x, 0, rows, k);
-        int block = a.type == DType.Q8_K ? 256 : 32;
-        for (int i = 0; i < a.q.length; i++) {
-            a.q[i] *= a.d[i / block];
+    static void rounded(DType weight, float[] x, int rows, int k, float[] out) {
+        boolean kQuant = typeFor(weight) == DType.Q8_K;
+        Parallel.parallelFor(rows, Math.max(1, 4096 / k), (a, b) -> {
+            for (int r = a; r < b; r++) {
+                if (kQuant) {
+                    roundRow256(x, r * k, k, out);
+                } else {
+                    roundRow32(x, r * k, k, out);
+                }
+            }
+        });
+    }
+
+    /** Q8_0 and Q8_1 ({@link #quantize32}): {@code rint(x·127/max|x|) · F16(max|x|/127)} per 32 values. */
+    private static void roundRow32(float[] x, int off, int k, float[] out) {
+        for (int from = off; from < off + k; from += 32) {
+            float max = maxAbs(x, from, 32);
+            float id = max != 0 ? 127f / max : 0f;
+            float d = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
+            for (int j = 0; j < 32; j += L) {
+                FloatVector.fromArray(S, x, from + j).mul(id).add(ROUNDER).sub(ROUNDER).mul(d).intoArray(out, from + j);
+            }
         }
-        return a.q;
+    }
+
+    /** Q8_K ({@link #quantize256}): {@code min(127, rint(x·iscale)) / iscale} per 256 values. */
+    private static void roundRow256(float[] x, int off, int k, float[] out) {
+        for (int from = off; from < off + k; from += 256) {
+            float amax = maxAbs(x, from, 256);
+            if (amax == 0) {
+                Arrays.fill(out, from, from + 256, 0f);
+                continue;
+            }
+            float iscale = -127f / firstWithMagnitude(x, from, amax);
+            float d = 1 / iscale;
+            for (int j = 0; j < 256; j += L) {
+                FloatVector.fromArray(S, x, from + j).mul(iscale).add(ROUNDER).sub(ROUNDER).min(127f).mul(d)
+                        .intoArray(out, from + j);
+            }
+        }
+    }
+
+    private static float maxAbs(float[] x, int from, int n) {
+        FloatVector m = FloatVector.zero(S);
+        for (int j = 0; j < n; j += L) {
+            m = m.max(FloatVector.fromArray(S, x, from + j).abs());
+        }
+        return m.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** The first value of {@code x[from ..]} whose magnitude is {@code amax} (as {@link QuantMath#maxByMagnitude} picks). */
+    private static float firstWithMagnitude(float[] x, int from, float amax) {
+        for (int j = from; ; j += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(S, x, j).abs().eq(amax);
+            if (hit.anyTrue()) {
+                return x[j + hit.firstTrue()];
+            }
+        }
     }
 
     /** Quantizes {@code rows} rows of {@code k} values from {@code x[xOff ..]} to {@code type}. */

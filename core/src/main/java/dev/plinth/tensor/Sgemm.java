@@ -215,7 +215,10 @@ final class Sgemm {
 
     // ---- packing ----
 
-    /** A panel: {@code ap[p·MR + ii] = A(i0 + ii, p0 + p)}, rows past {@code rows} zero. */
+    /**
+     * A panel: {@code ap[p·MR + ii] = A(i0 + ii, p0 + p)}; rows past {@code rows} are zero or, from the
+     * gather, copies of row i0 (either way only tiles through {@link #merge} see them, and drop them).
+     */
     private static void packA(float[] a, int aOff, int lda, boolean transA, int i0, int rows, int p0, int kc,
                               float[] ap, int[] idx) {
         if (transA && MR <= L) {
@@ -247,15 +250,16 @@ final class Sgemm {
             }
             return;
         }
-        // one masked gather per k: lanes past the panel's rows read nothing and store zeros; each
-        // store spills L - MR lanes into the next k's slot, which the next store overwrites
-        VectorMask<Float> live = S.indexInRange(0, rows);
+        // one gather per k; lanes past the panel's rows read the first row again (an edge panel's
+        // extra rows go through the scratch tile, whose rows past `rows` are dropped), because a
+        // masked gather is not compiled to vgatherdps under AVX2 and cost a fifth of a prefill there.
+        // Each store spills L - MR lanes into the next k's slot, which the next store overwrites.
         for (int ii = 0; ii < L; ii++) {
             idx[ii] = ii < rows ? ii * lda : 0;
         }
         int base = aOff + i0 * lda + p0;
         for (int p = 0; p < kc; p++) {
-            FloatVector.fromArray(S, a, base + p, idx, 0, live).intoArray(ap, p * MR);
+            FloatVector.fromArray(S, a, base + p, idx, 0).intoArray(ap, p * MR);
         }
     }
 

@@ -110,7 +110,9 @@ class MatMulTest {
         if (type.blockSize() == 1) {
             return x;
         }
-        return Q8Activations.rounded(type, x, m, k);
+        float[] rounded = new float[m * k];
+        Q8Activations.rounded(type, x, m, k, rounded);
+        return rounded;
     }
 
     /**

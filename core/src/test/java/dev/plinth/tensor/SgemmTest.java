@@ -91,6 +91,42 @@ class SgemmTest {
     }
 
     @Test
+    void stridedViewsMatchDoublePrecision() {
+        // attention's shapes: one head's columns of rows that hold several heads, written into a wider C
+        Random rnd = new Random(14);
+        int[][] shapes = {{1, 1, 1}, {7, 13, 64}, {40, 97, 64}, {96, 64, 450}, {13, 70, 5}};
+        for (int[] s : shapes) {
+            for (boolean transB : new boolean[] {false, true}) {
+                int m = s[0], n = s[1], k = s[2];
+                int lda = k + 3, ldb = (transB ? k : n) + 5, ldc = n + 2;
+                float[] a = gaussian(rnd, 2 + m * lda);
+                float[] b = gaussian(rnd, 1 + (transB ? n : k) * ldb);
+                float[] c = gaussian(rnd, 4 + m * ldc);
+                float[] before = c.clone();
+                MatMul.gemm(false, transB, a, 2, lda, b, 1, ldb, c, 4, ldc, m, n, k, false);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < ldc; j++) {
+                        int at = 4 + i * ldc + j;
+                        if (j >= n) {
+                            assertEquals(before[at], c[at], "outside C's view");
+                            continue;
+                        }
+                        double ref = 0, mag = 0;
+                        for (int p = 0; p < k; p++) {
+                            double t = (double) a[2 + i * lda + p] * b[1 + (transB ? j * ldb + p : p * ldb + j)];
+                            ref += t;
+                            mag += Math.abs(t);
+                        }
+                        assertEquals(ref, c[at], 1e-5 * mag + 1e-6, m + "x" + n + "x" + k + " C[" + i + ", " + j + "]");
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> MatMul.gemm(false, true, new float[6], 1, 3, new float[6], 0, 3, new float[4], 0, 2, 2, 2, 3, false));
+    }
+
+    @Test
     void emptyInnerDimensionClearsOrKeeps() {
         float[] c = {1, 2, 3, 4, 5, 6};
         MatMul.gemm(false, true, new float[0], new float[0], c, 2, 3, 0, true);
