@@ -80,7 +80,8 @@ class QuantizedKernelCompilationTest {
     private static void assertNearReference(DType type, Tensor w, float[] x, float[] y) {
         float[] decoded = new float[ROWS * K];
         Quantization.dequantize(type, w.data(), 0, decoded, 0, decoded.length);
-        float[] rounded = Q8Activations.rounded(type, x, BATCH, K);
+        float[] rounded = new float[BATCH * K];
+        Q8Activations.rounded(type, x, BATCH, K, rounded);
         Q8Activations a = Q8Activations.quantize(Q8Activations.typeFor(type), x, 0, BATCH, K);
         for (int i = 0; i <= BATCH; i++) {
             int xRow = Math.max(0, i - 1);
