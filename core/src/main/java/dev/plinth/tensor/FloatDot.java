@@ -9,7 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -54,46 +53,49 @@ final class FloatDot {
         return s;
     }
 
-    /** F16 kernels: 16 lanes where the hardware has them (AVX-512), else 8. */
+    /** F16 kernel: 16 lanes where the hardware has them (AVX-512), else 8. */
     private static final VectorSpecies<Float> FW = Q8Dot.F;
-    private static final VectorSpecies<Integer> IW = Q8Dot.I;
-    private static final VectorSpecies<Short> HW = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * FW.length()));
+    /** Halves widened per pass: a multiple of two vectors of every width, small enough to stay in L1. */
+    private static final int WIDEN_CHUNK = 256;
+    private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[WIDEN_CHUNK]);
 
     /**
-     * F16 to F32 in registers without floating-point arithmetic on subnormal floats (which costs a
-     * microcode assist per lane on x86): normals get their exponent rebiased by an integer add,
-     * subnormal halves (mantissa m, value m·2^-24) are converted from the integer m and scaled,
-     * infinities and NaNs get the float's all-ones exponent; the sign bit of the sign-extended
-     * half is the float's.
+     * Widens the row a chunk at a time with {@link Float#float16ToFloat} in a plain loop, which C2
+     * turns into packed vcvtph2ps (AVX-512 or F16C), then multiplies the floats in two accumulators.
+     * Converting in vector lanes by integer arithmetic instead cost a dozen instructions per vector,
+     * and its Vector API code ran seconds per matrix before C2 compiled it.
      */
-    private static FloatVector halfs(MemorySegment seg, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(HW, seg, off, ORDER).convertShape(VectorOperators.S2I, IW, 0);
-        IntVector em = h.and(0x7FFF);
-        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        IntVector normal = shifted.add((127 - 15) << 23);
-        IntVector subnormal = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
-        IntVector bits = normal.blend(subnormal, em.compare(VectorOperators.LT, 0x400));
-        bits = bits.blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
-        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
-    }
-
     static float f16(MemorySegment seg, long off, float[] x, int xOff, int k) {
+        float[] w = WIDENED.get();
         FloatVector a0 = FloatVector.zero(FW);
         FloatVector a1 = FloatVector.zero(FW);
         int step = FW.length();
         int i = 0;
-        for (; i + 2 * step <= k; i += 2 * step) {
-            a0 = halfs(seg, off + 2L * i).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
-            a1 = halfs(seg, off + 2L * (i + step)).fma(FloatVector.fromArray(FW, x, xOff + i + step), a1);
+        while (i + 2 * step <= k) {
+            int n = Math.min(WIDEN_CHUNK, (k - i) / (2 * step) * (2 * step));
+            widenHalves(seg, off + 2L * i, w, n);
+            for (int j = 0; j < n; j += 2 * step) {
+                a0 = FloatVector.fromArray(FW, w, j).fma(FloatVector.fromArray(FW, x, xOff + i + j), a0);
+                a1 = FloatVector.fromArray(FW, w, j + step).fma(FloatVector.fromArray(FW, x, xOff + i + j + step), a1);
+            }
+            i += n;
         }
-        for (; i + step <= k; i += step) {
-            a0 = halfs(seg, off + 2L * i).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
+        if (i + step <= k) {
+            widenHalves(seg, off + 2L * i, w, step);
+            a0 = FloatVector.fromArray(FW, w, 0).fma(FloatVector.fromArray(FW, x, xOff + i), a0);
+            i += step;
         }
         float s = Lanes.sum(a0.add(a1));
         for (; i < k; i++) {
             s += HalfFloat.f16(seg, off + 2L * i) * x[xOff + i];
         }
         return s;
+    }
+
+    private static void widenHalves(MemorySegment seg, long off, float[] dst, int count) {
+        for (int j = 0; j < count; j++) {
+            dst[j] = HalfFloat.f16(seg, off + 2L * j);
+        }
     }
 
     private static FloatVector bf16s(MemorySegment seg, long off) {
