@@ -67,7 +67,7 @@ final class Q8Dot {
     }
 
     /**
-     * Q8_0 · Q8_0. Per lane and block: at most 4 products of 127·127 (< 2^17). Consecutive blocks
+     * Q8_0 · Q8_0. Per lane and block: at most 4 products of 127·127 (under 2^17). Consecutive blocks
      * go to two accumulators in turn (swapped after each block), so that one block's scaled sum
      * need not wait for the previous one's.
      */

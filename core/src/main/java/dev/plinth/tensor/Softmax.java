@@ -32,7 +32,7 @@ public final class Softmax {
         return max + Math.log(sum);
     }
 
-    /** {@code dst[dOff + i] += scale · exp(x[xOff + i] − shift)} for i < n. */
+    /** {@code dst[dOff + i] += scale · exp(x[xOff + i] − shift)} for every i below n. */
     public static void addScaledExp(float[] dst, int dOff, float[] x, int xOff, int n, float shift, float scale) {
         int bound = S.loopBound(n);
         int i = 0;
@@ -45,7 +45,7 @@ public final class Softmax {
         }
     }
 
-    /** {@code x[off + i] = exp(x[off + i] − shift)} in place, for i < n. */
+    /** {@code x[off + i] = exp(x[off + i] − shift)} in place, for every i below n. */
     public static void expShifted(float[] x, int off, int n, float shift) {
         int bound = S.loopBound(n);
         int i = 0;
