@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.io.AtomicFiles;
 import dev.plinth.model.DecoderConfig;
 import dev.plinth.model.convert.QuantType;
 import dev.plinth.model.convert.RandomModels;
@@ -9,10 +10,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,11 +109,7 @@ final class DevCommand implements Callable<Integer> {
                     exercise("bench", model.toString(), "-p", "64", "-n", "16", "-r", "3");
                 }
             } finally {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                AtomicFiles.deleteTree(dir);
             }
             return Main.OK;
         }

@@ -1,5 +1,6 @@
 package dev.plinth.cli;
 
+import dev.plinth.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.io.ModelFile;
@@ -16,10 +17,8 @@ import dev.plinth.train.TrainableDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -135,7 +134,7 @@ final class ExportCommand implements Callable<Integer> {
             }
             write(base, tokenizerJson, target);
         } finally {
-            deleteTree(scratch);
+            AtomicFiles.deleteTree(scratch);
         }
     }
 
@@ -179,14 +178,4 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (root == null) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

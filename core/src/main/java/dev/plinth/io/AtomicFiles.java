@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -121,9 +122,9 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes {@code root} and everything below it; nothing when it does not exist. */
+    /** Deletes {@code root} and everything below it (a link is deleted, not followed); nothing when it does not exist. */
     public static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
+        if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(root)) {

@@ -186,18 +186,7 @@ public final class Store {
 
         @Override
         public void close() throws IOException {
-            deleteTree(folder);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            AtomicFiles.deleteTree(folder);
         }
     }
 
@@ -501,7 +490,7 @@ public final class Store {
                     Digest d = Digest.ofFileName(file);
                     if (d == null ? file.startsWith(".") : !referenced.contains(d)) {
                         long bytes = Files.isSymbolicLink(p) ? 0 : treeSize(p);
-                        deleteTree(p);
+                        AtomicFiles.deleteTree(p);
                         removed.add(new Removed(file, bytes));
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.plinth.spark;
 
+import dev.plinth.io.AtomicFiles;
 import dev.plinth.knowledge.Chunker;
 import dev.plinth.knowledge.IndexPart;
 import dev.plinth.knowledge.Ingest;
@@ -14,16 +15,13 @@ import org.apache.spark.util.LongAccumulator;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * The per-file and per-chunk work of {@code plinth knowledge create} and {@code knowledge add} on the executors:
@@ -125,18 +123,7 @@ final class SparkKnowledge implements Ingest.Work {
             IndexPart.addShards(w, written.stream().map(Path::of).toList());
             embedded.accept(total);
         } finally {
-            deleteTree(folder);
-        }
-    }
-
-    private static void deleteTree(Path folder) throws IOException {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(folder)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+            AtomicFiles.deleteTree(folder);
         }
     }
 
