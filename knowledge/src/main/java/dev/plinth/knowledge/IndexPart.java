@@ -2,6 +2,7 @@ package dev.plinth.knowledge;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,7 +132,7 @@ public record IndexPart(List<Entry> entries) implements Serializable {
      */
     public void writeShard(Path dir, KnowledgeEmbedder embedder) throws IOException {
         float[][] vectors = embed(texts -> embedder.embed(texts, n -> { }));
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         IndexWriterConfig config = new IndexWriterConfig(IndexFields.analyzer()).setOpenMode(IndexWriterConfig.OpenMode.CREATE);
         try (Directory d = FSDirectory.open(dir); IndexWriter w = new IndexWriter(d, config)) {
             addTo(w, vectors);
