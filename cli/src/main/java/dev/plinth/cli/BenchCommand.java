@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -196,8 +195,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Time from process start to the logits of a one-token prompt: JVM start, model load and one step. */
     private static Duration firstToken(DecoderModel model, SplittableRandom rnd) {
         model.forward(model.newSession(1), new int[] {rnd.nextInt(model.vocabSize())});
-        Instant started = ProcessHandle.current().info().startInstant().orElse(Instant.now());
-        return Duration.between(started, Instant.now());
+        return ProcessClock.sinceStart();
     }
 
     private static int[] randomTokens(SplittableRandom rnd, int n, int vocab) {
