@@ -64,6 +64,23 @@ public final class HalfFloat {
         return Float.float16ToFloat(seg.get(SHORT, byteOffset));
     }
 
+    /** {@link #f16(MemorySegment, long)} of every bit pattern, indexed by the pattern as an unsigned short. */
+    private static final float[] F16_VALUES = new float[1 << 16];
+
+    static {
+        for (int h = 0; h < F16_VALUES.length; h++) {
+            F16_VALUES[h] = Float.float16ToFloat((short) h);
+        }
+    }
+
+    /**
+     * {@link #f16(MemorySegment, long)} by table lookup: the same bits, with loads only, where the
+     * conversion instruction would compete with a kernel's vector instructions for their ports.
+     */
+    static float f16Lookup(MemorySegment seg, long byteOffset) {
+        return F16_VALUES[seg.get(SHORT, byteOffset) & 0xFFFF];
+    }
+
     /** The F16 bit pattern nearest to {@code f} (ties to even; overflow gives infinity). */
     public static short f32ToF16(float f) {
         if (f != f) {

@@ -74,7 +74,7 @@ final class Q8Dot {
     static float q8_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
-        int dOff = row * (k / 32);
+        float[] scale = blockScales(seg, off, 34, a, row);
         FloatVector acc = FloatVector.zero(F);
         FloatVector other = acc;
         for (int b = 0; b < k / 32; b++) {
@@ -84,7 +84,7 @@ final class Q8Dot {
             for (int i = L; i < 32; i += L) {
                 t = floats(ints(seg, p + 2 + i)).fma(xv(q, xi + i), t);
             }
-            FloatVector next = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            FloatVector next = t.fma(splat(scale[b]), acc);
             acc = other;
             other = next;
         }
@@ -99,23 +99,61 @@ final class Q8Dot {
     static float q4_0(MemorySegment seg, long off, Q8Activations a, int row) {
         int k = a.k;
         float[] q = a.q;
-        int dOff = row * (k / 32);
+        float[] scale = blockScales(seg, off, 18, a, row);
         FloatVector acc = FloatVector.zero(F);
         FloatVector other = acc;
         for (int b = 0; b < k / 32; b++) {
             long p = off + 18L * b;
             int xi = row * k + 32 * b;
-            FloatVector t = FloatVector.zero(F);
-            for (int i = 0; i < 16; i += L) {
-                IntVector v = uints(seg, p + 2 + i);
-                t = floats(v.and(0xF).sub(8)).fma(xv(q, xi + i), t);
-                t = floats(v.lanewise(VectorOperators.LSHR, 4).sub(8)).fma(xv(q, xi + 16 + i), t);
+            IntVector v = uints(seg, p + 2);
+            FloatVector t = minus8(v.and(0xF)).mul(xv(q, xi));
+            t = minus8(v.lanewise(VectorOperators.LSHR, 4)).fma(xv(q, xi + 16), t);
+            for (int i = L; i < 16; i += L) {
+                v = uints(seg, p + 2 + i);
+                t = minus8(v.and(0xF)).fma(xv(q, xi + i), t);
+                t = minus8(v.lanewise(VectorOperators.LSHR, 4)).fma(xv(q, xi + 16 + i), t);
             }
-            FloatVector next = t.fma(splat(f16(seg, p) * a.d[dOff + b]), acc);
+            FloatVector next = t.fma(splat(scale[b]), acc);
             acc = other;
             other = next;
         }
         return Lanes.sum(acc.add(other));
+    }
+
+    /** The floats −8, −7, ..., 7 as int bits (the first L of them where L is 8), for {@link #minus8}'s lookup. */
+    private static final IntVector MINUS_8_TO_7 = IntVector.fromArray(I, minus8Bits(), 0);
+
+    private static int[] minus8Bits() {
+        int[] bits = new int[16];
+        for (int n = 0; n < 16; n++) {
+            bits[n] = Float.floatToRawIntBits(n - 8);
+        }
+        return bits;
+    }
+
+    /**
+     * Nibbles n (0–15) as the floats n − 8. With 16 lanes that is one lookup (a permute) in place
+     * of a subtraction and a conversion; 8 lanes cannot hold the 16-entry table.
+     */
+    private static FloatVector minus8(IntVector nibbles) {
+        return L == 16 ? nibbles.selectFrom(MINUS_8_TO_7).reinterpretAsFloats() : floats(nibbles.sub(8));
+    }
+
+    /**
+     * Each 32-block's weight scale (the F16 at the start of each {@code blockBytes}-byte block) times
+     * the activation block's scale, into per-thread room. Formed in a pass of its own (with the F16
+     * read by table lookup), so that the product loop takes each scale by one broadcast load
+     * instead of a conversion, a multiplication and a broadcast between its vector instructions.
+     */
+    private static float[] blockScales(MemorySegment seg, long off, int blockBytes, Q8Activations a, int row) {
+        int blocks = a.k / 32;
+        float[] scale = scales(blocks);
+        float[] d = a.d;
+        int dOff = row * blocks;
+        for (int b = 0; b < blocks; b++) {
+            scale[b] = HalfFloat.f16Lookup(seg, off + (long) blockBytes * b) * d[dOff + b];
+        }
+        return scale;
     }
 
     /** Q4_1 · Q8_1: {@code d·dy·Σq·y + m·s} with s the activations' F16 {@code dy·Σy}. */
