@@ -4,7 +4,12 @@ import dev.plinth.tensor.DType;
 import dev.plinth.tensor.MatMul;
 import dev.plinth.tensor.Tensor;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,7 +29,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * report {@code gflop} (2·n·k per product, so its rate is GFLOP/s) and {@code gbytes} (weight
  * bytes streamed per product, so its rate is GB/s); compare GB/s with the machine's streaming
  * bandwidth and GFLOP/s across types. Kernels use all threads of Plinth's pool; pass
- * {@code -jvmArgsAppend -Dplinth.threads=1} for single-thread figures.
+ * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dplinth.threads=1"} for single-thread
+ * figures.
+ *
+ * <p>{@link #stream} reads the same weight bytes on one thread without multiplying them: with a
+ * matrix larger than the caches ({@code -p shape=262144x2048}, 570 MB in Q8_0) it is the rate a
+ * one-thread decode could stream at, beside the kernel's own rate from memory and, with the default
+ * shapes, from the caches.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -66,5 +77,19 @@ public class MatVecBench {
         rates.gflop += flopsPerOp;
         rates.gbytes += bytesPerOp;
         return y[0];
+    }
+
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+
+    @Benchmark
+    public long stream(Rates rates) {
+        MemorySegment seg = w.data();
+        long step = LONGS.vectorByteSize();
+        LongVector sum = LongVector.zero(LONGS);
+        for (long p = 0; p + step <= seg.byteSize(); p += step) {
+            sum = sum.add(LongVector.fromMemorySegment(LONGS, seg, p, ByteOrder.LITTLE_ENDIAN));
+        }
+        rates.gbytes += bytesPerOp;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 }
