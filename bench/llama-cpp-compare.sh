@@ -157,7 +157,7 @@ printf '%s\n' "${rows[@]}"
 if [ -n "$cold" ]; then
   echo
   echo "Cold start to first token, TinyLlama-1.1B shape Q8_0 (fresh process, file in page cache; min / median / max):" \
-    "Plinth $(spread "${cold[*]}" %.2f) s from JVM start through ./plinth (its AOT cache${PLINTH_AOT:+, PLINTH_AOT=$PLINTH_AOT}; target ≤ 2 s); llama.cpp $(spread "${cold_llama[*]}" %.2f) s" \
+    "Plinth $(spread "${cold[*]}" %.2f) s from the start of the ./plinth process, which execs the JVM (its AOT cache${PLINTH_AOT:+, PLINTH_AOT=$PLINTH_AOT}; target ≤ 2 s); llama.cpp $(spread "${cold_llama[*]}" %.2f) s" \
     "from loading its libraries (its JVM harness's own start excluded)."
 fi
 echo
