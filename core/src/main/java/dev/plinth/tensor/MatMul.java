@@ -28,8 +28,9 @@ public final class MatMul {
      * ({@link Sgemm}); below, packing costs more than it saves (measured crossover 32–128 rows).
      */
     static final int PACKED_MIN_ROWS = 64;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
-    private static final ThreadLocal<float[][]> ROUNDED = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
+    /** The calling thread's buffer for activations rounded to Q8, reused by every product it makes. */
+    private static final ThreadScratch ROUNDED = new ThreadScratch();
 
     private MatMul() {
     }
@@ -99,7 +100,7 @@ public final class MatMul {
         if (m >= PACKED_MIN_ROWS) {
             float[] a = x;
             if (type.blockSize() > 1) {
-                a = roundedScratch(m * k);
+                a = ROUNDED.get(m * k);
                 Q8Activations.rounded(type, x, m, k, a);
             }
             Sgemm.gemm(m, n, k, a, 0, k, false, Sgemm.ofWeight(type, seg, k), y, 0, n, false);
@@ -112,7 +113,7 @@ public final class MatMul {
         }
         int tiles = (n + TILE - 1) / TILE;
         Parallel.parallelFor(tiles, (s, e) -> {
-            float[] scratch = scratch(TILE * k);
+            float[] scratch = SCRATCH.get(TILE * k);
             for (int t = s; t < e; t++) {
                 int r0 = t * TILE;
                 int rows = Math.min(TILE, n - r0);
@@ -258,23 +259,6 @@ public final class MatMul {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
-    }
-
-    /** The calling thread's buffer for activations rounded to Q8, reused by every product it makes. */
-    private static float[] roundedScratch(int size) {
-        float[][] holder = ROUNDED.get();
-        if (holder[0].length < size) {
-            holder[0] = new float[size];
-        }
-        return holder[0];
-    }
-
-    private static float[] scratch(int size) {
-        float[][] holder = SCRATCH.get();
-        if (holder[0].length < size) {
-            holder[0] = new float[size];
-        }
-        return holder[0];
     }
 
     private static int rows(Tensor w) {

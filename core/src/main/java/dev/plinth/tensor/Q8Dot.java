@@ -147,7 +147,7 @@ final class Q8Dot {
      */
     private static float[] blockScales(MemorySegment seg, long off, int blockBytes, Q8Activations a, int row) {
         int blocks = a.k / 32;
-        float[] scale = scales(blocks);
+        float[] scale = SCALES.get(blocks);
         float[] d = a.d;
         int dOff = row * blocks;
         for (int b = 0; b < blocks; b++) {
@@ -235,22 +235,9 @@ final class Q8Dot {
      * own keeps the product loop free of scalar work (measured 1.3× on Q4_K, 2.9× on Q6_K against
      * one fused loop).
      */
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch SCALES = new ThreadScratch();
     /** Per-thread room for Q6_K's per-lane integer sums of each super-block, between its two loops. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] scales(int count) {
-        return room(SCALES, count);
-    }
-
-    private static float[] room(ThreadLocal<float[]> holder, int count) {
-        float[] s = holder.get();
-        if (s.length < count) {
-            s = new float[count];
-            holder.set(s);
-        }
-        return s;
-    }
+    private static final ThreadScratch SUMS = new ThreadScratch();
 
     /** Eight 6-bit scales or minimums packed as {@link KQuants#packedScales} as eight int lanes (256 bits). */
     private static IntVector eightBytes(byte[] packed, int at) {
@@ -268,7 +255,7 @@ final class Q8Dot {
      * same values, whatever the loop order, so the result is the same bits in every JIT state.
      */
     static float q4_k(MemorySegment seg, long off, Q8Activations a, int row) {
-        float[] sc = scales(a.k / 32);
+        float[] sc = SCALES.get(a.k / 32);
         float mins = q4kScales(seg, off, a, row, sc);
         return q4kDot(seg, off, a, row, sc) - mins;
     }
@@ -377,8 +364,8 @@ final class Q8Dot {
      */
     static float q6_k(MemorySegment seg, long off, Q8Activations a, int row) {
         int blocks = a.k / 256;
-        float[] sc = scales(a.k / 16);
-        float[] sums = room(SUMS, blocks * L);
+        float[] sc = SCALES.get(a.k / 16);
+        float[] sums = SUMS.get(blocks * L);
         q6kScales(seg, off, blocks, sc);
         q6kPart(seg, off, a.q, row * a.k, blocks, sc, sums, 0);
         q6kPart(seg, off, a.q, row * a.k, blocks, sc, sums, 1);

@@ -38,7 +38,7 @@ final class Sgemm {
     /** k-values per step of a panel transpose: a {@code CHUNK × NR} slice of the panel stays in L1. */
     private static final int CHUNK = 64;
 
-    private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch B_PACK = new ThreadScratch();
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Sgemm() {
@@ -152,7 +152,7 @@ final class Sgemm {
         int kBlocks = (k + kcMax - 1) / kcMax;
         // equal blocks (rounded up to the alignment) rather than full blocks and a thin remainder
         int kcEven = Math.min(kcMax, ((k + kBlocks - 1) / kBlocks + align - 1) / align * align);
-        float[] bp = bBuffer(kcEven * NC);
+        float[] bp = B_PACK.get(kcEven * NC);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
@@ -202,15 +202,6 @@ final class Sgemm {
                 }
             }
         });
-    }
-
-    private static float[] bBuffer(int size) {
-        float[] buf = B_PACK.get();
-        if (buf.length < size) {
-            buf = new float[size];
-            B_PACK.set(buf);
-        }
-        return buf;
     }
 
     // ---- packing ----
