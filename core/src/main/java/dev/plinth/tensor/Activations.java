@@ -22,18 +22,11 @@ public final class Activations {
         if (len <= 0) {
             return;
         }
+        float max = Softmax.max(x, off, len);
         int bound = S.loopBound(len);
         int i = 0;
-        FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (; i < bound; i += S.length()) {
-            mv = mv.max(FloatVector.fromArray(S, x, off + i));
-        }
-        float max = mv.reduceLanes(VectorOperators.MAX);
-        for (; i < len; i++) {
-            max = Math.max(max, x[off + i]);
-        }
         FloatVector sv = FloatVector.zero(S);
-        for (i = 0; i < bound; i += S.length()) {
+        for (; i < bound; i += S.length()) {
             FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max);
             e = Lanes.exp(e);
             e.intoArray(x, off + i);

@@ -57,7 +57,8 @@ public final class Softmax {
         }
     }
 
-    private static float max(float[] x, int off, int n) {
+    /** The largest of {@code x[off..off+n)} ({@code -∞} when n is 0). */
+    static float max(float[] x, int off, int n) {
         int bound = S.loopBound(n);
         int i = 0;
         float max = Float.NEGATIVE_INFINITY;
